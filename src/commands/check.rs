@@ -1,0 +1,95 @@
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use crate::cli::{emit, AnalysisArgs};
+use crate::engine::Engine;
+use crate::export::{self, Document, Exporter};
+use crate::gate::{evaluate, FailOn, Policy};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Junit,
+    Github,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes:\n  0  every target passed (warnings allowed unless --fail-on warn)\n  1  at least one target failed, or had no data (unless --allow-no-data)\n  2  svcq could not judge: unreadable input, bad targets file, unknown metric or dimension, a source a target needs is missing"
+)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// What breaks the gate: failed targets only, or warnings too.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub fail_on: FailOn,
+    /// Fewer samples than N count as no data (a target's `min_n` wins).
+    #[arg(long, value_name = "N", default_value = "1")]
+    pub min_n: u64,
+    /// A target with no data is a warning instead of a failure.
+    #[arg(long)]
+    pub allow_no_data: bool,
+}
+
+pub fn exec(args: CheckArgs) -> Result<ExitCode> {
+    let (dataset, targets) = args.analysis.load()?;
+    let engine = Engine::new(
+        &dataset,
+        targets.sla_hours,
+        args.analysis.period.as_of.as_deref(),
+    )?;
+    let mut options = args.analysis.options();
+    options.min_n = args.min_n;
+    let report = engine.report(&targets, &options)?;
+    let gate = evaluate(
+        &report,
+        &targets,
+        Policy {
+            fail_on: args.fail_on,
+            allow_no_data: args.allow_no_data,
+        },
+    )?;
+    let doc = Document {
+        report: &report,
+        gate: Some(&gate),
+    };
+    let color = args.out.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let exporter: Box<dyn Exporter> = match args.format {
+        CheckFormat::Text => Box::new(export::text::TextExporter { color }),
+        CheckFormat::Json => Box::new(export::json::JsonExporter),
+        CheckFormat::Junit => Box::new(export::junit::JunitExporter),
+        CheckFormat::Github => Box::new(export::github::GithubExporter),
+        CheckFormat::Markdown => Box::new(export::markdown::MarkdownExporter),
+    };
+    emit(args.out.as_deref(), &exporter.render(&doc)?)?;
+    if let (CheckFormat::Github, Some(path)) =
+        (args.format, std::env::var_os("GITHUB_STEP_SUMMARY"))
+    {
+        let summary = export::markdown::MarkdownExporter.render(&doc)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| {
+                format!(
+                    "cannot append to GITHUB_STEP_SUMMARY {}",
+                    PathBuf::from(&path).display()
+                )
+            })?;
+        file.write_all(summary.as_bytes())?;
+    }
+    Ok(ExitCode::from(gate.summary.exit_code))
+}

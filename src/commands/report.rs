@@ -1,0 +1,68 @@
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+
+use crate::cli::{emit, AnalysisArgs, EXIT_OK};
+use crate::engine::{Engine, Split};
+use crate::export::{self, Document, Exporter};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  svcq report --data sample-data\n  svcq report --data sample-data --period 2026-W46 --compare\n  svcq report --data sample-data --by channel\n  svcq report --store .svcq --last 4w --by week --format json"
+)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// One row per value: channel, priority, category, agent, carrier, region, or week/day/month.
+    #[arg(long, value_name = "DIM")]
+    pub by: Option<String>,
+    /// Add the previous period of equal length, the change and an arrow.
+    #[arg(long)]
+    pub compare: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn exec(args: ReportArgs) -> Result<ExitCode> {
+    let (dataset, targets) = args.analysis.load()?;
+    let engine = Engine::new(
+        &dataset,
+        targets.sla_hours,
+        args.analysis.period.as_of.as_deref(),
+    )?;
+    let mut options = args.analysis.options();
+    options.split = args.by.as_deref().map(Split::parse).transpose()?;
+    options.compare = args.compare;
+    let report = engine.report(&targets, &options)?;
+    let color = args.out.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let exporter: Box<dyn Exporter> = match args.format {
+        ReportFormat::Table => Box::new(export::table::TableExporter { color }),
+        ReportFormat::Json => Box::new(export::json::JsonExporter),
+        ReportFormat::Csv => Box::new(export::csv::CsvExporter),
+        ReportFormat::Markdown => Box::new(export::markdown::MarkdownExporter),
+    };
+    emit(
+        args.out.as_deref(),
+        &exporter.render(&Document {
+            report: &report,
+            gate: None,
+        })?,
+    )?;
+    Ok(ExitCode::from(EXIT_OK))
+}

@@ -1,0 +1,189 @@
+//! Where the data comes from: `--data DIR`, per-source files or the store. Every
+//! command that reads data goes through [`load`], so all read the same way.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use chrono_tz::Tz;
+use clap::Args;
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use crate::read::{read_source, write_rejects, InputStats, Reject};
+use crate::schema::Source;
+use crate::store::{read_store, store_file};
+
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Inputs")]
+pub struct InputArgs {
+    /// Directory holding tickets.csv, shipments.csv and reviews.csv (each optional).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Tickets export (overrides DIR/tickets.csv).
+    #[arg(long, value_name = "FILE")]
+    pub tickets: Option<PathBuf>,
+    /// Shipments export (overrides DIR/shipments.csv).
+    #[arg(long, value_name = "FILE")]
+    pub shipments: Option<PathBuf>,
+    /// Reviews export (overrides DIR/reviews.csv).
+    #[arg(long, value_name = "FILE")]
+    pub reviews: Option<PathBuf>,
+    /// Where rejected rows are written, as <source>.rejects.csv.
+    #[arg(long, value_name = "DIR", default_value = "rejects")]
+    pub rejects: PathBuf,
+    /// Time zone for timestamps without an offset and for week/day boundaries
+    /// (IANA name, e.g. Asia/Shanghai). Default: `timezone` in the targets file, else UTC.
+    #[arg(long, value_name = "TZ")]
+    pub tz: Option<String>,
+}
+
+/// What was done with one source.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum InputEntry {
+    Read(InputStats),
+    Skipped { skipped: String },
+}
+
+/// One source's accepted rows, ready for the engine.
+pub struct Loaded {
+    pub frame: DataFrame,
+    pub stats: InputStats,
+    pub rejects: Vec<Reject>,
+}
+
+pub struct Dataset {
+    pub tz: Tz,
+    pub sources: BTreeMap<Source, Loaded>,
+    pub skipped: BTreeMap<Source, String>,
+}
+
+impl Dataset {
+    pub fn get(&self, source: Source) -> Option<&DataFrame> {
+        self.sources.get(&source).map(|l| &l.frame)
+    }
+
+    /// The `inputs` object of the JSON contract, one entry per source.
+    pub fn entries(&self) -> BTreeMap<&'static str, InputEntry> {
+        Source::ALL
+            .into_iter()
+            .filter_map(|s| {
+                let entry = match (self.sources.get(&s), self.skipped.get(&s)) {
+                    (Some(l), _) => InputEntry::Read(l.stats.clone()),
+                    (None, Some(why)) => InputEntry::Skipped {
+                        skipped: why.clone(),
+                    },
+                    (None, None) => return None,
+                };
+                Some((s.name(), entry))
+            })
+            .collect()
+    }
+}
+
+fn csv_paths(args: &InputArgs) -> BTreeMap<Source, (PathBuf, bool)> {
+    let mut paths = BTreeMap::new();
+    for source in Source::ALL {
+        let explicit = match source {
+            Source::Tickets => &args.tickets,
+            Source::Shipments => &args.shipments,
+            Source::Reviews => &args.reviews,
+        };
+        if let Some(p) = explicit {
+            paths.insert(source, (p.clone(), true));
+        } else if let Some(dir) = &args.data {
+            paths.insert(source, (dir.join(format!("{}.csv", source.name())), false));
+        }
+    }
+    paths
+}
+
+/// Reads and validates the CSV inputs, writing each source's rejects file.
+pub fn load_csv(args: &InputArgs, tz: Tz) -> Result<Dataset> {
+    if let Some(dir) = &args.data {
+        if !dir.is_dir() {
+            bail!("--data {}: no such directory", dir.display());
+        }
+    }
+    let paths = csv_paths(args);
+    if paths.is_empty() {
+        bail!(
+            "no input given: use --data DIR, --tickets/--shipments/--reviews FILE, or --store DIR"
+        );
+    }
+    let mut dataset = Dataset {
+        tz,
+        sources: BTreeMap::new(),
+        skipped: BTreeMap::new(),
+    };
+    for source in Source::ALL {
+        let Some((path, explicit)) = paths.get(&source) else {
+            dataset
+                .skipped
+                .insert(source, format!("no --{} given", source.name()));
+            continue;
+        };
+        if !explicit && !path.exists() {
+            dataset
+                .skipped
+                .insert(source, format!("{} not found", path.display()));
+            continue;
+        }
+        let mut data = read_source(path, source, tz)?;
+        write_rejects(&args.rejects, &mut data)?;
+        dataset.sources.insert(
+            source,
+            Loaded {
+                frame: data.frame,
+                stats: data.stats,
+                rejects: data.rejects,
+            },
+        );
+    }
+    Ok(dataset)
+}
+
+/// Reads the sources present in a store directory.
+pub fn load_store(dir: &Path, tz: Tz) -> Result<Dataset> {
+    if !dir.is_dir() {
+        bail!(
+            "store {}: no such directory (create it with `svcq ingest`)",
+            dir.display()
+        );
+    }
+    let mut dataset = Dataset {
+        tz,
+        sources: BTreeMap::new(),
+        skipped: BTreeMap::new(),
+    };
+    for source in Source::ALL {
+        match read_store(dir, source)? {
+            Some(frame) => {
+                let rows = frame.height() as u64;
+                let stats = InputStats {
+                    path: store_file(dir, source).display().to_string(),
+                    read: rows,
+                    accepted: rows,
+                    rejected: 0,
+                    rejects_file: None,
+                    reasons: BTreeMap::new(),
+                };
+                dataset.sources.insert(
+                    source,
+                    Loaded {
+                        frame,
+                        stats,
+                        rejects: Vec::new(),
+                    },
+                );
+            }
+            None => {
+                dataset
+                    .skipped
+                    .insert(source, format!("{} not in the store", source.name()));
+            }
+        }
+    }
+    Ok(dataset)
+}
