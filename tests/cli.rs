@@ -172,7 +172,33 @@ fn check_exit_codes() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    // resolution 40 % < 85 % → fail, exit 1.
+    // All pass: response 60 % ≥ 50 %, reopen 50 % ≤ 50 % → exit 0, and GitHub output has no annotation.
+    let pass = targets(dir.path(), "[[target]]\nmetric = \"response_rate\"\nmin = 0.5\n[[target]]\nmetric = \"reopen_rate\"\nmax = 0.5\n");
+    let out = svcq()
+        .current_dir(dir.path())
+        .args(base)
+        .args(["--targets", &pass, "--format", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("::error") && text.contains("2 targets: 2 pass, 0 warn, 0 fail, 0 no data"),
+        "{text}"
+    );
+    // resolution 40 % < 85 % → fail, exit 1, an ::error annotation.
+    let fail = targets(
+        dir.path(),
+        "[[target]]\nmetric = \"resolution_rate\"\nmin = 0.85\n",
+    );
+    let out = svcq()
+        .current_dir(dir.path())
+        .args(base)
+        .args(["--targets", &fail, "--format", "github"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .starts_with("::error title=svcq fail%3A resolution_rate::resolution_rate: 40.0 %"));
     let fail = targets(
         dir.path(),
         "[[target]]\nmetric = \"resolution_rate\"\nmin = 0.85\n",
