@@ -649,6 +649,8 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
+        // Metric by metric, groups in their computed order, so segments sit side by side.
+        rows.sort_by_key(|r| metrics::METRICS.iter().position(|m| m.id == r.id));
         self.add_service_index(&mut rows, split, targets, min_n, notes);
         Ok(rows)
     }
