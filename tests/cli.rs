@@ -408,3 +408,67 @@ fn sample_is_byte_identical_for_a_seed() {
         );
     }
 }
+
+// Shipments in W47: O1..O4 (O5 is rejected: a refund without a return request).
+//   delivered O1 24 h (on time), O2 72 h (late), O4 48 h (on time, deadline equal)
+//   → on time 2/3; mean 48; p90 = 48 + 0.8 × 24 = 67.2; returns O1, O4 → 2/3
+//   refunds O1 24 h, O4 48 h → p50 36, p90 = 24 + 0.9 × 24 = 45.6; lost O3 + damaged O4 → 2/4
+// Reviews: R1..R4 (R5 rating 6 rejected; R2's text has a quoted newline).
+//   ratings 5,1,2,4 → mean 3, csat 2/4, negative 2/4; nps answers 10,3,8 → (1 − 1)/3 × 100 = 0
+//   negatives R2 (no ticket on O9), R3 (names T1, which exists) → follow-up 1/2
+#[test]
+fn report_computes_shipment_and_review_metrics_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = format!("{}/tests/fixtures/week", env!("CARGO_MANIFEST_DIR"));
+    let (code, r) = run_json(
+        &[
+            "report",
+            "--data",
+            &data,
+            "--period",
+            "2026-W47",
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        r["inputs"]["shipments"]["reasons"]["refunded_at without return_requested_at"],
+        1
+    );
+    assert_eq!(
+        r["inputs"]["reviews"]["reasons"]["rating not an integer"],
+        1
+    );
+    assert_eq!(r["inputs"]["reviews"]["accepted"], 4);
+    let expect = [
+        ("shipments", 4.0, 4),
+        ("delivered", 3.0, 4),
+        ("on_time_rate", 2.0 / 3.0, 3),
+        ("delivery_hours_mean", 48.0, 3),
+        ("delivery_hours_p50", 48.0, 3),
+        ("delivery_hours_p90", 67.2, 3),
+        ("return_rate", 2.0 / 3.0, 3),
+        ("refund_hours_p50", 36.0, 2),
+        ("refund_hours_p90", 45.6, 2),
+        ("exception_rate", 0.5, 4),
+        ("reviews", 4.0, 4),
+        ("rating_avg", 3.0, 4),
+        ("csat_rate", 0.5, 4),
+        ("negative_rate", 0.5, 4),
+        ("nps", 0.0, 3),
+        ("followup_rate", 0.5, 2),
+    ];
+    for (id, value, n) in expect {
+        let m = metric(&r, id);
+        assert!(
+            (m["value"].as_f64().unwrap() - value).abs() < 1e-9,
+            "{id}: {}",
+            m["value"]
+        );
+        assert_eq!(m["n"], n, "{id}");
+    }
+}
