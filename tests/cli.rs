@@ -472,3 +472,55 @@ fn report_computes_shipment_and_review_metrics_by_hand() {
         assert_eq!(m["n"], n, "{id}");
     }
 }
+
+// In Asia/Shanghai, W47 is [2026-11-15T16:00Z, 2026-11-22T16:00Z): T1, T2 (naive 11-17 00:00
+// = 11-16T16:00Z), T3 (explicit offset) and T4 (naive 11-22 = 11-21T16:00Z) are in; T5
+// (11-22T20:00Z) falls into W48. Weekly buckets of --last 2w put T6 alone in W46.
+#[test]
+fn time_zone_moves_week_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "report",
+        "--tickets",
+        &fixture(),
+        "--period",
+        "2026-W47",
+        "--tz",
+        "Asia/Shanghai",
+        "--format",
+        "json",
+    ];
+    let (_, r) = run_json(&args, dir.path());
+    assert_eq!(metric(&r, "tickets")["value"], 4.0);
+    assert_eq!(r["period"]["from"], "2026-11-15T16:00:00Z");
+    let args = [
+        "report",
+        "--tickets",
+        &fixture(),
+        "--last",
+        "2w",
+        "--as-of",
+        "2026-11-23",
+        "--by",
+        "week",
+        "--format",
+        "json",
+    ];
+    let (_, r) = run_json(&args, dir.path());
+    let weekly: Vec<(String, f64)> = r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["id"] == "tickets")
+        .map(|m| {
+            (
+                m["group"]["week"].as_str().unwrap().to_string(),
+                m["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        weekly,
+        [("2026-W46".to_string(), 1.0), ("2026-W47".to_string(), 5.0)]
+    );
+}
