@@ -23,6 +23,19 @@ fn fixture() -> String {
     )
 }
 
+/// Asserts each `(id, value, n)` of the overall rows, values to 1e-9.
+fn assert_metrics(report: &Value, expect: &[(&str, f64, u64)]) {
+    for &(id, value, n) in expect {
+        let m = metric(report, id);
+        assert!(
+            (m["value"].as_f64().unwrap() - value).abs() < 1e-9,
+            "{id}: {}",
+            m["value"]
+        );
+        assert_eq!(m["n"], n, "{id}");
+    }
+}
+
 fn metric<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["metrics"]
         .as_array()
