@@ -96,15 +96,7 @@ fn report_computes_every_ticket_metric_by_hand() {
         ("sla_response_rate", 0.5, 4),
         ("unresolved", 3.0, 5),
     ];
-    for (id, value, n) in expect {
-        let m = metric(&r, id);
-        assert!(
-            (m["value"].as_f64().unwrap() - value).abs() < 1e-9,
-            "{id}: {}",
-            m["value"]
-        );
-        assert_eq!(m["n"], n, "{id}");
-    }
+    assert_metrics(&r, &expect);
     // W46 holds only T6, answered in 2 h: the mean moved by +1 h.
     let frt = metric(&r, "first_response_hours_mean");
     assert_eq!(frt["previous"], 2.0);
@@ -475,15 +467,7 @@ fn report_computes_shipment_and_review_metrics_by_hand() {
         ("nps", 0.0, 3),
         ("followup_rate", 0.5, 2),
     ];
-    for (id, value, n) in expect {
-        let m = metric(&r, id);
-        assert!(
-            (m["value"].as_f64().unwrap() - value).abs() < 1e-9,
-            "{id}: {}",
-            m["value"]
-        );
-        assert_eq!(m["n"], n, "{id}");
-    }
+    assert_metrics(&r, &expect);
 }
 
 // In Asia/Shanghai, W47 is [2026-11-15T16:00Z, 2026-11-22T16:00Z): T1, T2 (naive 11-17 00:00
