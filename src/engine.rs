@@ -735,65 +735,6 @@ impl<'a> Engine<'a> {
         }
         rows.extend(index_rows);
     }
-
-    /// The raw durations (hours) behind a duration metric, for distribution charts.
-    pub fn durations(&self, stem: &str, period: &Period) -> Result<Vec<f64>> {
-        let (source, later, earlier) = match stem {
-            "first_response_hours" => (Source::Tickets, "first_response_at", "created_at"),
-            "resolution_hours" => (Source::Tickets, "resolved_at", "created_at"),
-            "delivery_hours" => (Source::Shipments, "delivered_at", "shipped_at"),
-            "refund_hours" => (Source::Shipments, "refunded_at", "return_requested_at"),
-            other => bail!(
-                "{other:?} is not a duration; valid: {}",
-                metrics::DURATION_STEMS.join(", ")
-            ),
-        };
-        let Some(cohort) = self.cohort(source, period, &Group::new()) else {
-            return Ok(Vec::new());
-        };
-        let frame = cohort
-            .select([hours(later, earlier).alias("h")])
-            .drop_nulls(None)
-            .collect()?;
-        Ok(frame.column("h")?.f64()?.iter().flatten().collect())
-    }
-
-    /// Record counts per value of a text field (most frequent first), for Pareto charts.
-    pub fn counts_by(
-        &self,
-        source: Source,
-        field: &str,
-        period: &Period,
-    ) -> Result<Vec<(String, u64)>> {
-        let known = source
-            .columns()
-            .iter()
-            .any(|c| c.name == field && !matches!(c.kind, crate::schema::Kind::Timestamp));
-        if !known {
-            bail!("{source} has no text field {field:?}");
-        }
-        let Some(cohort) = self.cohort(source, period, &Group::new()) else {
-            return Ok(Vec::new());
-        };
-        let frame = cohort
-            .filter(col(field).is_not_null())
-            .group_by([col(field).cast(DataType::String)])
-            .agg([len().cast(DataType::Float64).alias("count")])
-            .collect()?;
-        let keys = frame.column(field)?.str()?;
-        let counts = frame.column("count")?.f64()?;
-        let mut out: Vec<(String, u64)> = keys
-            .iter()
-            .zip(counts.iter())
-            .map(|(k, c)| (k.unwrap_or("(none)").to_string(), c.unwrap_or(0.0) as u64))
-            .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(out)
-    }
-
-    pub fn period(&self, args: &PeriodArgs) -> Result<Period> {
-        period::resolve(args, self.as_of, self.tz)
-    }
 }
 
 fn segment_suffix(row: &MetricRow) -> String {

@@ -118,11 +118,3 @@ pub fn find(id: &str) -> Option<&'static MetricDef> {
 pub fn ids() -> Vec<&'static str> {
     METRICS.iter().map(|m| m.id).collect()
 }
-
-/// The duration metrics that `chart distribution` can draw, by their stem.
-pub const DURATION_STEMS: [&str; 4] = [
-    "first_response_hours",
-    "resolution_hours",
-    "delivery_hours",
-    "refund_hours",
-];

@@ -214,10 +214,6 @@ impl Period {
             label: self.label.clone(),
         }
     }
-
-    pub fn contains(&self, ms: i64) -> bool {
-        self.from <= ms && ms < self.to
-    }
 }
 
 /// The local date whose midnight ends the as-of day: an export whose latest record is
