@@ -1,0 +1,438 @@
+//! An independent, row-by-row implementation of every metric in docs/metrics.md,
+//! run on the committed sample data and compared with the engine's JSON to 1e-9.
+//! The engine aggregates with polars expressions; this oracle walks plain vectors,
+//! so a mistake in either shows up as a disagreement.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use assert_cmd::Command;
+use chrono_tz::Tz;
+use polars::prelude::*;
+use serde_json::Value;
+use svcq::read::read_source;
+use svcq::schema::Source;
+
+const HOUR: f64 = 3_600_000.0;
+const AS_OF: &str = "2026-11-23T00:00:00Z";
+const AS_OF_MS: i64 = 1_795_392_000_000;
+const FROM: &str = "2026-11-09";
+const TO: &str = "2026-11-23";
+const FROM_MS: i64 = 1_794_182_400_000;
+const TO_MS: i64 = AS_OF_MS;
+
+fn data_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+fn frame(source: Source) -> DataFrame {
+    let path = data_dir().join(format!("{}.csv", source.name()));
+    read_source(&path, source, Tz::UTC).unwrap().frame
+}
+
+fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
+    df.column(name).unwrap().i64().unwrap().iter().collect()
+}
+
+fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+/// Linear interpolation between closest ranks (numpy's default).
+fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let rank = p * (v.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    Some(v[lo] + (rank - lo as f64) * (v[hi] - v[lo]))
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+fn rate(num: usize, den: usize) -> Option<f64> {
+    (den > 0).then(|| num as f64 / den as f64)
+}
+
+type Expected = BTreeMap<(String, String), (Option<f64>, u64)>;
+
+/// The oracle: metric id → (value, n) per group key ("" when not split).
+struct Oracle {
+    expected: Expected,
+}
+
+impl Oracle {
+    fn put(&mut self, group: &str, id: &str, value: Option<f64>, n: usize) {
+        self.expected
+            .insert((id.to_string(), group.to_string()), (value, n as u64));
+    }
+
+    fn tickets(&mut self, df: &DataFrame, group_by: Option<&str>) {
+        let created = ints(df, "created_at");
+        let first = ints(df, "first_response_at");
+        let resolved = ints(df, "resolved_at");
+        let priority = texts(df, "priority");
+        let reopens = ints(df, "reopens");
+        let replies = ints(df, "agent_replies");
+        let keys = group_by.map(|g| texts(df, g));
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for i in 0..df.height() {
+            let c = created[i].unwrap();
+            if c < FROM_MS || c >= TO_MS {
+                continue;
+            }
+            let key = keys
+                .as_ref()
+                .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
+                .unwrap_or_default();
+            groups.entry(key).or_default().push(i);
+        }
+        for (g, rows) in groups {
+            let sla = |i: usize| match priority[i].as_deref() {
+                Some("urgent") => 0.5,
+                Some("high") => 2.0,
+                Some("normal") => 6.0,
+                _ => 24.0,
+            };
+            let mut frh = Vec::new();
+            let mut rh = Vec::new();
+            let (mut fcr, mut reopened, mut sla_met, mut sla_judged) = (0, 0, 0, 0);
+            for &i in &rows {
+                let c = created[i].unwrap();
+                if let Some(f) = first[i] {
+                    let h = (f - c) as f64 / HOUR;
+                    frh.push(h);
+                    sla_judged += 1;
+                    if h <= sla(i) {
+                        sla_met += 1;
+                    }
+                } else if (AS_OF_MS - c) as f64 / HOUR > sla(i) {
+                    sla_judged += 1;
+                }
+                if let Some(r) = resolved[i] {
+                    rh.push((r - c) as f64 / HOUR);
+                    if reopens[i] == Some(0) && replies[i].unwrap() <= 1 {
+                        fcr += 1;
+                    }
+                    if reopens[i].unwrap() > 0 {
+                        reopened += 1;
+                    }
+                }
+            }
+            let n = rows.len();
+            self.put(&g, "tickets", Some(n as f64), n);
+            self.put(&g, "response_rate", rate(frh.len(), n), n);
+            self.put(&g, "first_response_hours_mean", mean(&frh), frh.len());
+            self.put(
+                &g,
+                "first_response_hours_p50",
+                percentile(&frh, 0.5),
+                frh.len(),
+            );
+            self.put(
+                &g,
+                "first_response_hours_p90",
+                percentile(&frh, 0.9),
+                frh.len(),
+            );
+            self.put(&g, "resolution_rate", rate(rh.len(), n), n);
+            self.put(&g, "resolution_hours_mean", mean(&rh), rh.len());
+            self.put(&g, "resolution_hours_p50", percentile(&rh, 0.5), rh.len());
+            self.put(&g, "resolution_hours_p90", percentile(&rh, 0.9), rh.len());
+            self.put(&g, "fcr_rate", rate(fcr, rh.len()), rh.len());
+            self.put(&g, "reopen_rate", rate(reopened, rh.len()), rh.len());
+            self.put(
+                &g,
+                "sla_response_rate",
+                rate(sla_met, sla_judged),
+                sla_judged,
+            );
+            self.put(&g, "unresolved", Some((n - rh.len()) as f64), n);
+        }
+    }
+
+    fn shipments(&mut self, df: &DataFrame, group_by: Option<&str>) {
+        let shipped = ints(df, "shipped_at");
+        let promised = ints(df, "promised_at");
+        let delivered = ints(df, "delivered_at");
+        let requested = ints(df, "return_requested_at");
+        let refunded = ints(df, "refunded_at");
+        let status = texts(df, "status");
+        let keys = group_by.map(|g| texts(df, g));
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for i in 0..df.height() {
+            let s = shipped[i].unwrap();
+            if s < FROM_MS || s >= TO_MS {
+                continue;
+            }
+            let key = keys
+                .as_ref()
+                .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
+                .unwrap_or_default();
+            groups.entry(key).or_default().push(i);
+        }
+        for (g, rows) in groups {
+            let (mut dh, mut fh) = (Vec::new(), Vec::new());
+            let (mut on_time, mut returned, mut exceptions) = (0, 0, 0);
+            for &i in &rows {
+                if let Some(d) = delivered[i] {
+                    dh.push((d - shipped[i].unwrap()) as f64 / HOUR);
+                    if d <= promised[i].unwrap() {
+                        on_time += 1;
+                    }
+                    if requested[i].is_some() {
+                        returned += 1;
+                    }
+                }
+                if let Some(f) = refunded[i] {
+                    fh.push((f - requested[i].unwrap()) as f64 / HOUR);
+                }
+                if matches!(status[i].as_deref(), Some("lost" | "damaged")) {
+                    exceptions += 1;
+                }
+            }
+            let n = rows.len();
+            self.put(&g, "shipments", Some(n as f64), n);
+            self.put(&g, "delivered", Some(dh.len() as f64), n);
+            self.put(&g, "on_time_rate", rate(on_time, dh.len()), dh.len());
+            self.put(&g, "delivery_hours_mean", mean(&dh), dh.len());
+            self.put(&g, "delivery_hours_p50", percentile(&dh, 0.5), dh.len());
+            self.put(&g, "delivery_hours_p90", percentile(&dh, 0.9), dh.len());
+            self.put(&g, "return_rate", rate(returned, dh.len()), dh.len());
+            self.put(&g, "refund_hours_p50", percentile(&fh, 0.5), fh.len());
+            self.put(&g, "refund_hours_p90", percentile(&fh, 0.9), fh.len());
+            self.put(&g, "exception_rate", rate(exceptions, n), n);
+        }
+    }
+
+    fn reviews(&mut self, df: &DataFrame, tickets: &DataFrame, group_by: Option<&str>) {
+        let created = ints(df, "created_at");
+        let rating = ints(df, "rating");
+        let nps = ints(df, "nps");
+        let order = texts(df, "order_id");
+        let named = texts(df, "ticket_id");
+        let ticket_ids: HashSet<String> =
+            texts(tickets, "ticket_id").into_iter().flatten().collect();
+        let mut tickets_on_order: HashMap<String, Vec<i64>> = HashMap::new();
+        for (o, c) in texts(tickets, "order_id")
+            .into_iter()
+            .zip(ints(tickets, "created_at"))
+        {
+            if let (Some(o), Some(c)) = (o, c) {
+                tickets_on_order.entry(o).or_default().push(c);
+            }
+        }
+        let keys = group_by.map(|g| texts(df, g));
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for i in 0..df.height() {
+            let c = created[i].unwrap();
+            if c < FROM_MS || c >= TO_MS {
+                continue;
+            }
+            let key = keys
+                .as_ref()
+                .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
+                .unwrap_or_default();
+            groups.entry(key).or_default().push(i);
+        }
+        for (g, rows) in groups {
+            let ratings: Vec<f64> = rows.iter().map(|&i| rating[i].unwrap() as f64).collect();
+            let answers: Vec<i64> = rows.iter().filter_map(|&i| nps[i]).collect();
+            let negatives: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&i| rating[i].unwrap() <= 2)
+                .collect();
+            let followed = negatives
+                .iter()
+                .filter(|&&i| {
+                    let by_ticket = named[i].as_ref().is_some_and(|t| ticket_ids.contains(t));
+                    let by_order = order[i]
+                        .as_ref()
+                        .filter(|o| !o.is_empty())
+                        .and_then(|o| tickets_on_order.get(o))
+                        .is_some_and(|ts| ts.iter().any(|&t| t >= created[i].unwrap()));
+                    by_ticket || by_order
+                })
+                .count();
+            let n = rows.len();
+            let promoters = answers.iter().filter(|&&a| a >= 9).count() as f64;
+            let detractors = answers.iter().filter(|&&a| a <= 6).count() as f64;
+            self.put(&g, "reviews", Some(n as f64), n);
+            self.put(&g, "rating_avg", mean(&ratings), n);
+            self.put(
+                &g,
+                "csat_rate",
+                rate(ratings.iter().filter(|&&r| r >= 4.0).count(), n),
+                n,
+            );
+            self.put(&g, "negative_rate", rate(negatives.len(), n), n);
+            self.put(
+                &g,
+                "nps",
+                (!answers.is_empty())
+                    .then(|| 100.0 * (promoters - detractors) / answers.len() as f64),
+                answers.len(),
+            );
+            self.put(
+                &g,
+                "followup_rate",
+                rate(followed, negatives.len()),
+                negatives.len(),
+            );
+        }
+    }
+
+    /// The service index over the default targets, equal weights.
+    fn service_index(&mut self) {
+        let targets: [(&str, bool, f64); 9] = [
+            ("first_response_hours_mean", false, 6.0),
+            ("resolution_rate", true, 0.85),
+            ("rating_avg", true, 4.5),
+            ("return_rate", false, 0.15),
+            ("refund_hours_p90", false, 72.0),
+            ("on_time_rate", true, 0.97),
+            ("sla_response_rate", true, 0.95),
+            ("reopen_rate", false, 0.05),
+            ("csat_rate", true, 0.85),
+        ];
+        let mut attainments = Vec::new();
+        for (id, at_least, target) in targets {
+            let (value, _) = self.expected[&(id.to_string(), String::new())];
+            let v = value.expect("sample data has every targeted metric");
+            let a = match (at_least, v) {
+                (true, v) => (v / target).min(1.0),
+                (false, v) if v == 0.0 => 1.0,
+                (false, v) => (target / v).min(1.0),
+            };
+            attainments.push(a);
+        }
+        let n = attainments.len();
+        self.put(
+            "",
+            "service_index",
+            mean(&attainments).map(|m| 100.0 * m),
+            n,
+        );
+    }
+}
+
+fn engine_report(by: Option<&str>) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let data = data_dir();
+    let mut args = vec![
+        "report",
+        "--data",
+        data.to_str().unwrap(),
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    ];
+    if let Some(by) = by {
+        args.extend(["--by", by]);
+    }
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn compare(report: &Value, expected: &Expected, by: Option<&str>) {
+    let mut seen = 0;
+    for m in report["metrics"].as_array().unwrap() {
+        let id = m["id"].as_str().unwrap().to_string();
+        let group = match (by, &m["group"]) {
+            (Some(dim), Value::Object(g)) => g[dim].as_str().unwrap().to_string(),
+            (None, Value::Null) => String::new(),
+            _ => continue,
+        };
+        if by.is_some() && id == "service_index" {
+            continue;
+        }
+        let Some(&(value, n)) = expected.get(&(id.clone(), group.clone())) else {
+            panic!("engine row {id} [{group}] has no oracle value");
+        };
+        assert_eq!(m["n"], n, "{id} [{group}] n");
+        match (value, m["value"].as_f64()) {
+            (None, None) => {}
+            (Some(want), Some(got)) => {
+                let tolerance = 1e-9 * want.abs().max(1.0);
+                assert!(
+                    (want - got).abs() <= tolerance,
+                    "{id} [{group}]: engine {got}, oracle {want}"
+                );
+            }
+            (want, got) => panic!("{id} [{group}]: engine {got:?}, oracle {want:?}"),
+        }
+        seen += 1;
+    }
+    let expected_rows = expected
+        .keys()
+        .filter(|(id, _)| by.is_none() || id != "service_index")
+        .count();
+    assert_eq!(seen, expected_rows, "every oracle value has an engine row");
+}
+
+#[test]
+fn engine_agrees_with_a_row_by_row_oracle_on_sample_data() {
+    let tickets = frame(Source::Tickets);
+    let shipments = frame(Source::Shipments);
+    let reviews = frame(Source::Reviews);
+    let mut oracle = Oracle {
+        expected: BTreeMap::new(),
+    };
+    oracle.tickets(&tickets, None);
+    oracle.shipments(&shipments, None);
+    oracle.reviews(&reviews, &tickets, None);
+    oracle.service_index();
+    // Sanity: the window is not empty, so the comparison means something.
+    assert!(oracle.expected[&("tickets".into(), String::new())].1 > 1000);
+    compare(&engine_report(None), &oracle.expected, None);
+}
+
+#[test]
+fn engine_agrees_with_the_oracle_per_segment() {
+    let tickets = frame(Source::Tickets);
+    let shipments = frame(Source::Shipments);
+    let reviews = frame(Source::Reviews);
+    for dim in ["channel", "priority", "carrier", "region"] {
+        let mut oracle = Oracle {
+            expected: BTreeMap::new(),
+        };
+        // Each source that has the dimension is split by it (channel: tickets and reviews).
+        if Source::Tickets.dimensions().contains(&dim) {
+            oracle.tickets(&tickets, Some(dim));
+        }
+        if Source::Shipments.dimensions().contains(&dim) {
+            oracle.shipments(&shipments, Some(dim));
+        }
+        if Source::Reviews.dimensions().contains(&dim) {
+            oracle.reviews(&reviews, &tickets, Some(dim));
+        }
+        assert!(oracle.expected.len() > 20, "{dim}");
+        compare(&engine_report(Some(dim)), &oracle.expected, Some(dim));
+    }
+}
