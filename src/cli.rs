@@ -61,6 +61,8 @@ pub enum Command {
     Report(commands::report::ReportArgs),
     /// Judge the targets as a CI gate (exit 1 when one fails).
     Check(commands::check::CheckArgs),
+    /// Draw a PNG chart: trend, breakdown, distribution, pareto or scorecard.
+    Chart(commands::chart::ChartArgs),
     /// Generate realistic, deterministic sample exports.
     Sample(commands::sample::SampleArgs),
     /// Write a commented default targets file (svcq.toml).
@@ -136,6 +138,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Ingest(args) => commands::ingest::exec(args),
         Command::Report(args) => commands::report::exec(args),
         Command::Check(args) => commands::check::exec(args),
+        Command::Chart(args) => commands::chart::exec(args),
         Command::Sample(args) => commands::sample::exec(args),
         Command::Init(args) => commands::init::exec(args),
     }

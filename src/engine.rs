@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use crate::inputs::Dataset;
-use crate::metrics::{self, MetricDef, Origin, Unit};
+use crate::metrics::{self, DurationDef, MetricDef, Origin, Unit};
 use crate::model::{Group, MetricRow, Report};
 use crate::period::{self, Period, PeriodArgs};
 use crate::schema::Source;
@@ -64,6 +64,19 @@ pub struct ReportOptions {
     pub min_n: u64,
 }
 
+/// Records per value of a text field (for Pareto charts).
+#[derive(Debug, Clone)]
+pub struct FieldCounts {
+    pub source: Source,
+    pub field: String,
+    /// `(value, records)`, most first, ties by value.
+    pub counts: Vec<(String, u64)>,
+    /// Running share of the counted records, 0–1, aligned with `counts`.
+    pub cumulative_share: Vec<f64>,
+    /// Records of the period whose field is empty (not counted in the bars).
+    pub without_value: u64,
+}
+
 /// The engine's view of the data, with the derived columns it needs.
 pub struct Engine<'a> {
     dataset: &'a Dataset,
@@ -108,8 +121,10 @@ fn latest_timestamp(dataset: &Dataset) -> Option<i64> {
     latest
 }
 
-fn hours(later: &str, earlier: &str) -> Expr {
-    (col(later) - col(earlier)).cast(DataType::Float64) / lit(MS_PER_HOUR)
+/// The hours of a duration family (null where its end is missing).
+fn hours(family: &str) -> Expr {
+    let d = metrics::duration(family).expect("a catalogued duration family");
+    (col(d.later) - col(d.earlier)).cast(DataType::Float64) / lit(MS_PER_HOUR)
 }
 
 fn count(condition: Expr) -> Expr {
@@ -129,8 +144,8 @@ fn aggregations(source: Source, sla: &SlaHours, as_of: i64) -> Vec<Expr> {
         Source::Tickets => {
             let answered = col("first_response_at").is_not_null();
             let resolved = col("resolved_at").is_not_null();
-            let frh = hours("first_response_at", "created_at");
-            let rh = hours("resolved_at", "created_at");
+            let frh = hours("first_response_hours");
+            let rh = hours("resolution_hours");
             let sla_hours = when(col("priority").eq(lit("urgent")))
                 .then(lit(sla.urgent))
                 .when(col("priority").eq(lit("high")))
@@ -163,8 +178,8 @@ fn aggregations(source: Source, sla: &SlaHours, as_of: i64) -> Vec<Expr> {
         }
         Source::Shipments => {
             let delivered = col("delivered_at").is_not_null();
-            let dh = hours("delivered_at", "shipped_at");
-            let fh = hours("refunded_at", "return_requested_at");
+            let dh = hours("delivery_hours");
+            let fh = hours("refund_hours");
             vec![
                 len().cast(DataType::Float64).alias("n"),
                 count(delivered.clone()).alias("delivered"),
@@ -582,6 +597,73 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(cells)
+    }
+
+    /// The period that `args` names, resolved against this data's as-of time and zone.
+    pub fn period(&self, args: &PeriodArgs) -> Result<Period> {
+        period::resolve(args, self.as_of, self.tz)
+    }
+
+    /// The duration samples behind a family's mean and percentiles, in hours, sorted;
+    /// empty when the source is absent or nothing in the period has an end.
+    pub fn durations(&self, family: &DurationDef, period: &Period) -> Result<Vec<f64>> {
+        let Some(cohort) = self.cohort(family.source, period, &Group::new()) else {
+            return Ok(Vec::new());
+        };
+        let frame = cohort
+            .select([hours(family.family).alias("hours")])
+            .drop_nulls(None)
+            .collect()?;
+        let mut samples: Vec<f64> = frame.column("hours")?.f64()?.iter().flatten().collect();
+        samples.sort_by(f64::total_cmp);
+        Ok(samples)
+    }
+
+    /// How many records of the period carry each value of a text field, most first.
+    pub fn counts_by(&self, source: Source, field: &str, period: &Period) -> Result<FieldCounts> {
+        if !source.categorical_fields().contains(&field) {
+            bail!(
+                "{source} has no field {field:?} to count; valid: {}",
+                source.categorical_fields().join(", ")
+            );
+        }
+        let Some(cohort) = self.cohort(source, period, &Group::new()) else {
+            bail!("the {source} source was not given");
+        };
+        let frame = cohort
+            .group_by([col(field)])
+            .agg([len().cast(DataType::UInt64).alias("count")])
+            .collect()?;
+        let mut counts: Vec<(String, u64)> = Vec::new();
+        let mut missing = 0;
+        for (value, count) in frame
+            .column(field)?
+            .str()?
+            .iter()
+            .zip(frame.column("count")?.u64()?.iter())
+        {
+            match (value, count.unwrap_or(0)) {
+                (Some(v), c) if !v.is_empty() => counts.push((v.to_string(), c)),
+                (_, c) => missing += c,
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let counted: u64 = counts.iter().map(|c| c.1).sum();
+        let mut running = 0;
+        let cumulative_share = counts
+            .iter()
+            .map(|(_, c)| {
+                running += c;
+                running as f64 / counted as f64
+            })
+            .collect();
+        Ok(FieldCounts {
+            source,
+            field: field.to_string(),
+            counts,
+            cumulative_share,
+            without_value: missing,
+        })
     }
 
     /// The whole report: every metric, targets judged, service index, comparison.

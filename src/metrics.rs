@@ -111,6 +111,52 @@ pub static METRICS: &[MetricDef] = &[
     },
 ];
 
+/// A duration family: the samples behind `<family>_mean`, `_p50` and `_p90`, in hours
+/// from `earlier` to `later`, over the records where `later` is present.
+#[derive(Debug)]
+pub struct DurationDef {
+    pub family: &'static str,
+    pub source: Source,
+    pub later: &'static str,
+    pub earlier: &'static str,
+    pub title: &'static str,
+}
+
+pub static DURATIONS: &[DurationDef] = &[
+    DurationDef {
+        family: "first_response_hours",
+        source: T,
+        later: "first_response_at",
+        earlier: "created_at",
+        title: "First response time",
+    },
+    DurationDef {
+        family: "resolution_hours",
+        source: T,
+        later: "resolved_at",
+        earlier: "created_at",
+        title: "Resolution time",
+    },
+    DurationDef {
+        family: "delivery_hours",
+        source: S,
+        later: "delivered_at",
+        earlier: "shipped_at",
+        title: "Delivery time",
+    },
+    DurationDef {
+        family: "refund_hours",
+        source: S,
+        later: "refunded_at",
+        earlier: "return_requested_at",
+        title: "Refund time",
+    },
+];
+
+pub fn duration(family: &str) -> Option<&'static DurationDef> {
+    DURATIONS.iter().find(|d| d.family == family)
+}
+
 pub fn find(id: &str) -> Option<&'static MetricDef> {
     METRICS.iter().find(|m| m.id == id)
 }

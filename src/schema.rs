@@ -48,6 +48,15 @@ impl Source {
     }
 
     /// Text columns a report can be split by (`--by`) or a target filtered on (`where`).
+    /// Text fields whose values can be counted: the dimensions plus descriptive fields.
+    pub fn categorical_fields(self) -> &'static [&'static str] {
+        match self {
+            Source::Tickets => &["category", "channel", "priority", "agent"],
+            Source::Shipments => &["return_reason", "carrier", "region", "status"],
+            Source::Reviews => &["channel"],
+        }
+    }
+
     pub fn dimensions(self) -> &'static [&'static str] {
         match self {
             Source::Tickets => &["channel", "priority", "category", "agent"],

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its arguments and its `exec`.
 
+pub mod chart;
 pub mod check;
 pub mod ingest;
 pub mod init;

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::{emit, AnalysisArgs, EXIT_OK};
 use crate::engine::{Engine, Split};
 use crate::export::{self, Document, Exporter};
+use crate::html;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
@@ -19,7 +20,7 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  svcq report --data sample-data\n  svcq report --data sample-data --period 2026-W46 --compare\n  svcq report --data sample-data --by channel\n  svcq report --store .svcq --last 4w --by week --format json"
+    after_help = "Examples:\n  svcq report --data sample-data\n  svcq report --data sample-data --period 2026-W46 --compare\n  svcq report --data sample-data --by channel\n  svcq report --store .svcq --last 4w --by week --format json\n  svcq report --data sample-data --html reports/sample"
 )]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -35,6 +36,10 @@ pub struct ReportArgs {
     /// Write to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write a self-contained weekly report to DIR: index.html with the
+    /// scorecard, PNG charts beside it and the metric definitions.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 pub fn exec(args: ReportArgs) -> Result<ExitCode> {
@@ -48,6 +53,14 @@ pub fn exec(args: ReportArgs) -> Result<ExitCode> {
     options.split = args.by.as_deref().map(Split::parse).transpose()?;
     options.compare = args.compare;
     let report = engine.report(&targets, &options)?;
+    if let Some(dir) = &args.html {
+        let written = html::write(dir, &engine, &targets, &options)?;
+        eprintln!(
+            "wrote {} ({} files)",
+            dir.join("index.html").display(),
+            written.len()
+        );
+    }
     let color = args.out.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();

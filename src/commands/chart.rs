@@ -1,0 +1,209 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand};
+
+use crate::chart::breakdown::{self, Breakdown};
+use crate::chart::distribution::{self, Distribution};
+use crate::chart::trend::{self, Trend};
+use crate::chart::{pareto, scorecard, Canvas};
+use crate::cli::{AnalysisArgs, EXIT_OK};
+use crate::engine::{Engine, ReportOptions};
+use crate::fsutil::atomic_write_bytes;
+use crate::metrics::{self, MetricDef};
+use crate::period::{self, PeriodArgs};
+use crate::schema::Source;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  svcq chart trend --data sample-data --metric first_response_hours_mean --last 4w --out frt.png
+  svcq chart breakdown --data sample-data --metric on_time_rate --by carrier --out carriers.png
+  svcq chart distribution --data sample-data --metric first_response_hours --out frt-hist.png
+  svcq chart pareto --data sample-data --source shipments --field return_reason --out returns.png
+  svcq chart scorecard --data sample-data --out scorecard.png
+
+Charts draw the same numbers `svcq report` prints, with the bundled Latin + CJK font.")]
+pub struct ChartArgs {
+    #[command(subcommand)]
+    pub kind: ChartKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChartKind {
+    /// A KPI per week, day or month across the period (default: the last 8 weeks),
+    /// with the target line, the warn band and points coloured by status.
+    Trend {
+        /// Metric id, e.g. first_response_hours_mean (see docs/metrics.md).
+        #[arg(long, value_name = "ID")]
+        metric: String,
+        /// One point per week, day or month.
+        #[arg(long, value_name = "UNIT", default_value = "week")]
+        by: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// A KPI per segment as sorted horizontal bars, coloured by status, n on each bar.
+    Breakdown {
+        #[arg(long, value_name = "ID")]
+        metric: String,
+        /// channel, priority, category, agent (tickets); carrier, region (shipments);
+        /// channel (reviews).
+        #[arg(long, value_name = "DIM")]
+        by: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// A histogram of a duration with p50, p90 and the target marked.
+    Distribution {
+        /// first_response_hours, resolution_hours, delivery_hours or refund_hours
+        /// (a metric id such as first_response_hours_p90 names its family too).
+        #[arg(long, value_name = "DURATION")]
+        metric: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Records per value of a field, most first, with the cumulative share.
+    Pareto {
+        #[arg(long, value_enum, value_name = "SOURCE", default_value = "shipments")]
+        source: SourceArg,
+        /// shipments: return_reason, carrier, region, status; tickets: category,
+        /// channel, priority, agent; reviews: channel.
+        #[arg(long, value_name = "FIELD", default_value = "return_reason")]
+        field: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// One tile per targeted KPI: value, target, status and change against the
+    /// previous period.
+    Scorecard {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SourceArg {
+    Tickets,
+    Shipments,
+    Reviews,
+}
+
+impl From<SourceArg> for Source {
+    fn from(s: SourceArg) -> Source {
+        match s {
+            SourceArg::Tickets => Source::Tickets,
+            SourceArg::Shipments => Source::Shipments,
+            SourceArg::Reviews => Source::Reviews,
+        }
+    }
+}
+
+/// What every chart kind takes: data, period, targets and the picture's size.
+#[derive(Debug, Args)]
+pub struct Common {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// The PNG file to write (atomically).
+    #[arg(long, value_name = "FILE.png", help_heading = "Output")]
+    pub out: PathBuf,
+    #[arg(
+        long,
+        value_name = "PX",
+        default_value = "1600",
+        help_heading = "Output"
+    )]
+    pub width: u32,
+    #[arg(
+        long,
+        value_name = "PX",
+        default_value = "900",
+        help_heading = "Output"
+    )]
+    pub height: u32,
+    /// Replaces the chart's title.
+    #[arg(long, help_heading = "Output")]
+    pub title: Option<String>,
+}
+
+impl Common {
+    fn canvas(&self) -> Canvas {
+        Canvas {
+            width: self.width,
+            height: self.height,
+            title: self.title.clone(),
+        }
+    }
+}
+
+fn metric(id: &str) -> Result<&'static MetricDef> {
+    match metrics::find(id) {
+        Some(m) => Ok(m),
+        None => bail!(
+            "unknown metric {id:?}; valid: {}",
+            metrics::ids().join(", ")
+        ),
+    }
+}
+
+fn no_period_given(p: &PeriodArgs) -> bool {
+    p.period.is_none() && p.from.is_none() && p.last.is_none()
+}
+
+pub fn exec(args: ChartArgs) -> Result<ExitCode> {
+    let common = match &args.kind {
+        ChartKind::Trend { common, .. }
+        | ChartKind::Breakdown { common, .. }
+        | ChartKind::Distribution { common, .. }
+        | ChartKind::Pareto { common, .. }
+        | ChartKind::Scorecard { common } => common,
+    };
+    let canvas = common.canvas();
+    let (dataset, targets) = common.analysis.load()?;
+    let engine = Engine::new(
+        &dataset,
+        targets.sla_hours,
+        common.analysis.period.as_of.as_deref(),
+    )?;
+    let mut options: ReportOptions = common.analysis.options();
+    let png = match &args.kind {
+        ChartKind::Trend { metric: id, by, .. } => {
+            let Some(unit) = period::Unit::parse(by) else {
+                bail!("--by {by:?}: a trend is by week, day or month");
+            };
+            if no_period_given(&options.period) {
+                options.period.last = Some("8w".into());
+            }
+            let t = Trend::build(&engine, &targets, &options, metric(id)?, unit)?;
+            trend::draw(&t, &canvas)?
+        }
+        ChartKind::Breakdown { metric: id, by, .. } => {
+            let b = Breakdown::build(&engine, &targets, &options, metric(id)?, by)?;
+            breakdown::draw(&b, &canvas)?
+        }
+        ChartKind::Distribution { metric: name, .. } => {
+            let Some(family) = distribution::family_of(name) else {
+                let valid: Vec<&str> = metrics::DURATIONS.iter().map(|d| d.family).collect();
+                bail!(
+                    "--metric {name:?} is not a duration; valid: {}",
+                    valid.join(", ")
+                );
+            };
+            let d = Distribution::build(&engine, &targets, &options, family)?;
+            distribution::draw(&d, &canvas)?
+        }
+        ChartKind::Pareto { source, field, .. } => {
+            let period = engine.period(&options.period)?;
+            let counts = engine.counts_by((*source).into(), field, &period)?;
+            pareto::draw(&counts, &period.info(engine.tz).label, &canvas)?
+        }
+        ChartKind::Scorecard { .. } => {
+            options.compare = true;
+            let report = engine.report(&targets, &options)?;
+            scorecard::draw(&report, &canvas)?
+        }
+    };
+    atomic_write_bytes(&common.out, &png)?;
+    eprintln!("wrote {}", common.out.display());
+    Ok(ExitCode::from(EXIT_OK))
+}
