@@ -64,6 +64,28 @@ fn rate(num: usize, den: usize) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
+/// Row indexes of the period, per value of `group_by` ("" when not split; "(none)"
+/// for an empty value, as the engine names it).
+fn cohort(
+    df: &DataFrame,
+    anchor: &[Option<i64>],
+    group_by: Option<&str>,
+) -> BTreeMap<String, Vec<usize>> {
+    let keys = group_by.map(|g| texts(df, g));
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, at) in anchor.iter().enumerate() {
+        if !(FROM_MS..TO_MS).contains(&at.unwrap()) {
+            continue;
+        }
+        let key = keys
+            .as_ref()
+            .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
+            .unwrap_or_default();
+        groups.entry(key).or_default().push(i);
+    }
+    groups
+}
+
 type Expected = BTreeMap<(String, String), (Option<f64>, u64)>;
 
 /// The oracle: metric id → (value, n) per group key ("" when not split).
@@ -84,20 +106,7 @@ impl Oracle {
         let priority = texts(df, "priority");
         let reopens = ints(df, "reopens");
         let replies = ints(df, "agent_replies");
-        let keys = group_by.map(|g| texts(df, g));
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for i in 0..df.height() {
-            let c = created[i].unwrap();
-            if c < FROM_MS || c >= TO_MS {
-                continue;
-            }
-            let key = keys
-                .as_ref()
-                .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
-                .unwrap_or_default();
-            groups.entry(key).or_default().push(i);
-        }
-        for (g, rows) in groups {
+        for (g, rows) in cohort(df, &created, group_by) {
             let sla = |i: usize| match priority[i].as_deref() {
                 Some("urgent") => 0.5,
                 Some("high") => 2.0,
@@ -168,20 +177,7 @@ impl Oracle {
         let requested = ints(df, "return_requested_at");
         let refunded = ints(df, "refunded_at");
         let status = texts(df, "status");
-        let keys = group_by.map(|g| texts(df, g));
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for i in 0..df.height() {
-            let s = shipped[i].unwrap();
-            if s < FROM_MS || s >= TO_MS {
-                continue;
-            }
-            let key = keys
-                .as_ref()
-                .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
-                .unwrap_or_default();
-            groups.entry(key).or_default().push(i);
-        }
-        for (g, rows) in groups {
+        for (g, rows) in cohort(df, &shipped, group_by) {
             let (mut dh, mut fh) = (Vec::new(), Vec::new());
             let (mut on_time, mut returned, mut exceptions) = (0, 0, 0);
             for &i in &rows {
@@ -232,20 +228,7 @@ impl Oracle {
                 tickets_on_order.entry(o).or_default().push(c);
             }
         }
-        let keys = group_by.map(|g| texts(df, g));
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for i in 0..df.height() {
-            let c = created[i].unwrap();
-            if c < FROM_MS || c >= TO_MS {
-                continue;
-            }
-            let key = keys
-                .as_ref()
-                .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
-                .unwrap_or_default();
-            groups.entry(key).or_default().push(i);
-        }
-        for (g, rows) in groups {
+        for (g, rows) in cohort(df, &created, group_by) {
             let ratings: Vec<f64> = rows.iter().map(|&i| rating[i].unwrap() as f64).collect();
             let answers: Vec<i64> = rows.iter().filter_map(|&i| nps[i]).collect();
             let negatives: Vec<usize> = rows
@@ -312,7 +295,7 @@ impl Oracle {
             let v = value.expect("sample data has every targeted metric");
             let a = match (at_least, v) {
                 (true, v) => (v / target).min(1.0),
-                (false, v) if v == 0.0 => 1.0,
+                (false, 0.0) => 1.0,
                 (false, v) => (target / v).min(1.0),
             };
             attainments.push(a);

@@ -53,7 +53,8 @@ pub const INK: RGBColor = RGBColor(33, 37, 41);
 pub const MUTED: RGBColor = RGBColor(108, 117, 125);
 pub const GRID: RGBColor = RGBColor(222, 226, 230);
 pub const NEUTRAL: RGBColor = RGBColor(52, 101, 164);
-pub const TARGET: RGBColor = RGBColor(198, 40, 40);
+/// Darker than the fail colour, so a target line never reads as a failing bar.
+pub const TARGET: RGBColor = RGBColor(140, 20, 20);
 pub const WARN_BAND: RGBColor = RGBColor(255, 236, 179);
 
 impl Theme {
@@ -222,5 +223,18 @@ mod tests {
         assert_eq!(axis_value(Unit::Rating, 4.25), "4.25");
         assert_eq!(shorten("退货原因很长很长", 5), "退货原因…");
         assert_eq!(shorten("chat", 5), "chat");
+    }
+
+    /// Every character the charts print, and common Chinese segment names, have a
+    /// glyph in the bundled font (glyph 0 is the "missing" box).
+    #[test]
+    fn bundled_font_covers_latin_symbols_and_chinese() {
+        use ab_glyph::{Font, FontRef};
+        let font = FontRef::try_from_slice(FONT).unwrap();
+        let text = "AZaz09 %,.:·…–—≤≥▲▼=×()n \
+                    退货原因尺码不合适质量问题物流慢微信客服电话邮件顺丰京东圆通中通韵达申通";
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            assert_ne!(font.glyph_id(c).0, 0, "no glyph for {c:?}");
+        }
     }
 }
