@@ -121,10 +121,13 @@ fn latest_timestamp(dataset: &Dataset) -> Option<i64> {
     latest
 }
 
-/// The hours of a duration family (null where its end is missing).
-fn hours(family: &str) -> Expr {
+/// A duration family in milliseconds (null where its end is missing). Aggregates
+/// stay in whole milliseconds and become hours only at the end, by one true
+/// division: polars may turn a division by a literal into a multiplication by its
+/// reciprocal, which makes exactly one hour 0.9999999999999999.
+fn millis(family: &str) -> Expr {
     let d = metrics::duration(family).expect("a catalogued duration family");
-    (col(d.later) - col(d.earlier)).cast(DataType::Float64) / lit(MS_PER_HOUR)
+    (col(d.later) - col(d.earlier)).cast(DataType::Float64)
 }
 
 fn count(condition: Expr) -> Expr {
@@ -144,16 +147,18 @@ fn aggregations(source: Source, sla: &SlaHours, as_of: i64) -> Vec<Expr> {
         Source::Tickets => {
             let answered = col("first_response_at").is_not_null();
             let resolved = col("resolved_at").is_not_null();
-            let frh = hours("first_response_hours");
-            let rh = hours("resolution_hours");
-            let sla_hours = when(col("priority").eq(lit("urgent")))
-                .then(lit(sla.urgent))
+            let frh = millis("first_response_hours");
+            let rh = millis("resolution_hours");
+            // The SLA window in milliseconds, compared with exact millisecond durations.
+            let ms = |hours: f64| lit(hours * MS_PER_HOUR);
+            let sla_ms = when(col("priority").eq(lit("urgent")))
+                .then(ms(sla.urgent))
                 .when(col("priority").eq(lit("high")))
-                .then(lit(sla.high))
+                .then(ms(sla.high))
                 .when(col("priority").eq(lit("normal")))
-                .then(lit(sla.normal))
-                .otherwise(lit(sla.low));
-            let age = (lit(as_of) - col("created_at")).cast(DataType::Float64) / lit(MS_PER_HOUR);
+                .then(ms(sla.normal))
+                .otherwise(ms(sla.low));
+            let age = (lit(as_of) - col("created_at")).cast(DataType::Float64);
             vec![
                 len().cast(DataType::Float64).alias("n"),
                 count(answered.clone()).alias("answered"),
@@ -172,14 +177,14 @@ fn aggregations(source: Source, sla: &SlaHours, as_of: i64) -> Vec<Expr> {
                 )
                 .alias("fcr"),
                 count(resolved.and(col("reopens").gt(lit(0i64)))).alias("reopened"),
-                count(answered.clone().and(frh.lt_eq(sla_hours.clone()))).alias("sla_met"),
-                count(answered.or(age.gt(sla_hours))).alias("sla_judged"),
+                count(answered.clone().and(frh.lt_eq(sla_ms.clone()))).alias("sla_met"),
+                count(answered.or(age.gt(sla_ms))).alias("sla_judged"),
             ]
         }
         Source::Shipments => {
             let delivered = col("delivered_at").is_not_null();
-            let dh = hours("delivery_hours");
-            let fh = hours("refund_hours");
+            let dh = millis("delivery_hours");
+            let fh = millis("refund_hours");
             vec![
                 len().cast(DataType::Float64).alias("n"),
                 count(delivered.clone()).alias("delivered"),
@@ -238,7 +243,8 @@ fn derive(
 ) -> Vec<(&'static str, Option<f64>, u64)> {
     let g = |k: &str| s.get(k).copied().flatten();
     let n = |k: &str| g(k).unwrap_or(0.0) as u64;
-    let hours_if = |k: &str, den: &str| if n(den) > 0 { g(k) } else { None };
+    let mean_if = |k: &str, den: &str| if n(den) > 0 { g(k) } else { None };
+    let hours_if = |k: &str, den: &str| mean_if(k, den).map(|ms| ms / MS_PER_HOUR);
     match source {
         Source::Tickets => vec![
             ("tickets", g("n"), n("n")),
@@ -329,7 +335,7 @@ fn derive(
         ],
         Source::Reviews => vec![
             ("reviews", g("n"), n("n")),
-            ("rating_avg", hours_if("rating_mean", "n"), n("n")),
+            ("rating_avg", mean_if("rating_mean", "n"), n("n")),
             ("csat_rate", ratio(g("csat"), g("n")), n("n")),
             ("negative_rate", ratio(g("negative"), g("n")), n("n")),
             (
@@ -611,10 +617,16 @@ impl<'a> Engine<'a> {
             return Ok(Vec::new());
         };
         let frame = cohort
-            .select([hours(family.family).alias("hours")])
+            .select([millis(family.family).alias("ms")])
             .drop_nulls(None)
             .collect()?;
-        let mut samples: Vec<f64> = frame.column("hours")?.f64()?.iter().flatten().collect();
+        let mut samples: Vec<f64> = frame
+            .column("ms")?
+            .f64()?
+            .iter()
+            .flatten()
+            .map(|ms| ms / MS_PER_HOUR)
+            .collect();
         samples.sort_by(f64::total_cmp);
         Ok(samples)
     }
