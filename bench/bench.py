@@ -1,0 +1,226 @@
+"""svcq against DuckDB on the same generated exports: wall time (median of runs),
+peak memory (the child's max RSS), and agreement of every metric to 1e-9.
+
+Run through bench/run, which builds svcq and installs DuckDB into a virtualenv.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The generated data covers the 13 weeks before this instant; the period spans all.
+AS_OF = "2026-11-23T00:00:00Z"
+AS_OF_MS = 1_795_392_000_000
+FROM, FROM_MS = "2026-01-01", 1_767_225_600_000
+TO, TO_MS = "2027-01-01", 1_798_761_600_000
+WEEKS = 13
+TOLERANCE = 1e-9
+NOTES_MARKER = "<!-- notes: kept when the benchmark rewrites this file -->"
+
+
+def run(cmd, stdout=None):
+    """Runs a command; returns (wall seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def timed(cmd, runs, out_path=None):
+    walls, peaks = [], []
+    for _ in range(runs):
+        if out_path:
+            with open(out_path, "wb") as f:
+                wall, peak = run(cmd, stdout=f)
+        else:
+            wall, peak = run(cmd)
+        walls.append(wall)
+        peaks.append(peak)
+    return statistics.median(walls), max(peaks)
+
+
+def svcq_metrics(path):
+    with open(path) as f:
+        report = json.load(f)
+    metrics = {
+        m["id"]: (m["value"], m["n"])
+        for m in report["metrics"]
+        if m["group"] is None and m["id"] != "service_index"
+    }
+    inputs = {k: {"read": v["read"], "accepted": v["accepted"]} for k, v in report["inputs"].items()}
+    return inputs, metrics
+
+
+def agree(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def compare(name_a, a, name_b, b):
+    """Every metric's value and n must agree; returns how many were compared."""
+    problems = []
+    for key in sorted(set(a) | set(b)):
+        if key not in a or key not in b:
+            problems.append(f"{key}: only in {name_a if key in a else name_b}")
+            continue
+        (va, na), (vb, nb) = a[key], b[key]
+        if na != nb or not agree(va, vb):
+            problems.append(f"{key}: {name_a} {va} (n={na}) vs {name_b} {vb} (n={nb})")
+    if problems:
+        sys.exit(f"{name_a} and {name_b} disagree:\n  " + "\n  ".join(problems))
+    return len(a)
+
+
+def machine():
+    cores = os.cpu_count()
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cores} cores ({model}), {mem_kib / 1024 / 1024:.1f} GiB memory, {platform.system()} {platform.release()}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--svcq", required=True)
+    ap.add_argument("--python", required=True, help="the interpreter that has duckdb")
+    ap.add_argument("--sizes", required=True, help="tickets per run, comma-separated")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--label", default="")
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    duckdb_version = subprocess.run(
+        [args.python, "-c", "import duckdb; print(duckdb.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip() or "unknown"
+    rows = []
+    for tickets in [int(s) for s in args.sizes.split(",")]:
+        data = os.path.join(args.work, f"data-{tickets}")
+        store = os.path.join(args.work, f"store-{tickets}")
+        rejects = os.path.join(args.work, f"rejects-{tickets}")
+        print(f"== {tickets:,} tickets", flush=True)
+        gen, _ = run([args.svcq, "sample", "--out", data, "--tickets", str(tickets),
+                      "--weeks", str(WEEKS), "--seed", "7"])
+        csv_bytes = sum(
+            os.path.getsize(os.path.join(data, f"{s}.csv")) for s in ("tickets", "shipments", "reviews")
+        )
+        period = ["--from", FROM, "--to", TO, "--as-of", AS_OF, "--format", "json"]
+        svcq_json = os.path.join(args.work, f"svcq-{tickets}.json")
+        store_json = os.path.join(args.work, f"svcq-store-{tickets}.json")
+        duck_json = os.path.join(args.work, f"duckdb-{tickets}.json")
+        csv_wall, csv_peak = timed(
+            [args.svcq, "report", "--data", data, "--rejects", rejects, *period], args.runs, svcq_json)
+        if os.path.exists(store):
+            subprocess.run(["rm", "-rf", store], check=True)
+        ingest, _ = run([args.svcq, "ingest", "--data", data, "--store", store, "--rejects", rejects])
+        store_wall, store_peak = timed(
+            [args.svcq, "report", "--store", store, *period], args.runs, store_json)
+        duck_wall, duck_peak = timed(
+            [args.python, os.path.join(HERE, "duckdb_report.py"), data,
+             str(FROM_MS), str(TO_MS), str(AS_OF_MS)], args.runs, duck_json)
+        s_inputs, s_metrics = svcq_metrics(svcq_json)
+        _, st_metrics = svcq_metrics(store_json)
+        with open(duck_json) as f:
+            duck = json.load(f)
+        d_metrics = {k: tuple(v) for k, v in duck["metrics"].items()}
+        if s_inputs != duck["inputs"]:
+            sys.exit(f"read/accepted rows differ: svcq {s_inputs} vs DuckDB {duck['inputs']}")
+        compared = compare("svcq", s_metrics, "DuckDB", d_metrics)
+        compare("svcq (CSV)", s_metrics, "svcq (store)", st_metrics)
+        total_rows = sum(v["read"] for v in s_inputs.values())
+        row = dict(
+            tickets=tickets, rows=total_rows, csv_mib=csv_bytes / 2**20, gen=gen, ingest=ingest,
+            csv=csv_wall, store=store_wall, duck=duck_wall, csv_peak=csv_peak,
+            store_peak=store_peak, duck_peak=duck_peak, compared=compared,
+        )
+        rows.append(row)
+        print(f"   svcq {csv_wall:.2f} s / {csv_peak:.0f} MiB, store {store_wall:.2f} s, "
+              f"DuckDB {duck_wall:.2f} s / {duck_peak:.0f} MiB; {compared} metrics agree", flush=True)
+    write_results(args, rows, duckdb_version, commit)
+
+
+def write_results(args, rows, duckdb_version, commit):
+    out = []
+    out.append("# Benchmark results\n")
+    out.append(f"{args.label}Machine: {machine()}. svcq {commit}, DuckDB {duckdb_version} "
+               f"(Python package, all cores). Median of {args.runs} run(s); peak memory is "
+               "the process's maximum resident set size.\n")
+    out.append("Each run computes every metric of the report over the whole generated span "
+               f"({WEEKS} weeks) from the three CSV exports, with validation; the values of "
+               f"all {rows[0]['compared']} metrics and the read/accepted row counts were "
+               f"checked equal (to {TOLERANCE:g} relative) between svcq and DuckDB, and "
+               "between svcq's CSV and store runs.\n")
+    out.append("| tickets | rows (all sources) | CSV size | `svcq sample` | svcq from CSV | "
+               "svcq from store | DuckDB from CSV | svcq / DuckDB | store / CSV | "
+               "svcq peak | store peak | DuckDB peak | svcq s per M rows |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        out.append(
+            f"| {r['tickets']:,} | {r['rows']:,} | {r['csv_mib']:,.0f} MiB | {r['gen']:.2f} s | "
+            f"{r['csv']:.2f} s | {r['store']:.2f} s | {r['duck']:.2f} s | "
+            f"{r['csv'] / r['duck']:.2f} | {r['store'] / r['csv']:.2f} | "
+            f"{r['csv_peak']:,.0f} MiB | {r['store_peak']:,.0f} MiB | {r['duck_peak']:,.0f} MiB | "
+            f"{r['csv'] / (r['rows'] / 1e6):.3f} |"
+        )
+    out.append("")
+    out.append("## Targets\n")
+    for r in rows:
+        if r["tickets"] < 1_000_000:
+            continue
+        t = f"{r['tickets']:,} tickets"
+        out.append(f"- {t}: svcq/DuckDB from CSV {r['csv'] / r['duck']:.2f} "
+                   f"({'met' if r['csv'] <= r['duck'] else 'NOT met'}, target ≤ 1.0); "
+                   f"store/CSV {r['store'] / r['csv']:.2f} "
+                   f"({'met' if r['store'] <= 0.5 * r['csv'] else 'NOT met'}, target ≤ 0.5); "
+                   f"peak {r['csv_peak']:,.0f} MiB vs DuckDB {r['duck_peak']:,.0f} MiB "
+                   f"({'met' if r['csv_peak'] <= r['duck_peak'] else 'NOT met'}) and vs "
+                   f"{r['csv_mib']:,.0f} MiB of CSV "
+                   f"({'met' if r['csv_peak'] < r['csv_mib'] else 'NOT met'}).")
+    by_size = {r["tickets"]: r for r in rows}
+    if 1_000_000 in by_size and 4_000_000 in by_size:
+        a, b = by_size[1_000_000], by_size[4_000_000]
+        per_a, per_b = a["csv"] / a["rows"], b["csv"] / b["rows"]
+        out.append(f"- Linear growth: time per row at 4 M is {per_b / per_a:.2f}× that at 1 M "
+                   f"({'met' if per_b <= 1.25 * per_a else 'NOT met'}, target ≤ 1.25×).")
+    out.append("")
+    # Hand-written notes below the marker (what was changed, what it bought) survive.
+    notes = ""
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            text = f.read()
+        if NOTES_MARKER in text:
+            notes = text[text.index(NOTES_MARKER):]
+    with open(args.out, "w") as f:
+        f.write("\n".join(out) + ("\n" + notes if notes else ""))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""The svcq metric definitions (docs/metrics.md) as DuckDB SQL, with the same
+validation of types and rules, so the benchmark compares equal work.
+
+usage: duckdb_report.py DATA_DIR FROM_MS TO_MS AS_OF_MS  → JSON on stdout:
+  {"inputs": {source: {"read": N, "accepted": N}}, "metrics": {id: [value, n]}}
+
+Timestamps: the forms svcq accepts without an offset (ISO with Z, 'T' or space,
+slashes, bare dates), read as UTC. Offsets such as +08:00 are not parsed here; the
+generated benchmark data does not use them.
+"""
+
+import json
+import sys
+
+import duckdb
+
+TS_FORMATS = [
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+]
+
+SETUP = f"""
+CREATE MACRO blank(x) AS x IS NULL OR trim(x) = '';
+-- Milliseconds since the epoch, NULL when empty or unparseable.
+CREATE MACRO ms(x) AS epoch_ms(try_strptime(trim(x), {TS_FORMATS!r}));
+-- A present field that does not parse.
+CREATE MACRO bad_ts(x) AS NOT blank(x) AND ms(x) IS NULL;
+CREATE MACRO int_in(x, lo, hi) AS
+    regexp_full_match(trim(x), '[+-]?[0-9]{{1,18}}') AND TRY_CAST(trim(x) AS BIGINT) BETWEEN lo AND hi;
+"""
+
+TICKETS = """
+CREATE TABLE tickets AS
+WITH raw AS (
+    SELECT row_number() OVER () AS line, *
+    FROM read_csv(?, header = true, all_varchar = true, quote = '"', escape = '"')
+),
+typed AS (
+    SELECT line, trim(ticket_id) AS ticket_id,
+        ms(created_at) AS created, ms(first_response_at) AS first_at, ms(resolved_at) AS resolved_at,
+        lower(trim(channel)) AS channel,
+        CASE lower(trim(priority))
+            WHEN 'urgent' THEN 'urgent' WHEN 'red' THEN 'urgent' WHEN 'p1' THEN 'urgent'
+            WHEN 'high' THEN 'high' WHEN 'yellow' THEN 'high' WHEN 'p2' THEN 'high'
+            WHEN 'normal' THEN 'normal' WHEN 'green' THEN 'normal' WHEN 'p3' THEN 'normal'
+            WHEN 'low' THEN 'low' WHEN 'p4' THEN 'low' END AS priority,
+        trim(order_id) AS order_id,
+        CASE WHEN blank(reopens) THEN 0 ELSE TRY_CAST(trim(reopens) AS BIGINT) END AS reopens,
+        CASE WHEN blank(agent_replies) THEN 0 ELSE TRY_CAST(trim(agent_replies) AS BIGINT) END AS replies,
+        NOT blank(ticket_id) AND NOT blank(created_at) AND NOT bad_ts(created_at)
+            AND NOT bad_ts(first_response_at) AND NOT bad_ts(resolved_at)
+            AND NOT blank(priority)
+            AND lower(trim(priority)) IN ('urgent','high','normal','low','red','yellow','green','p1','p2','p3','p4')
+            AND (blank(reopens) OR int_in(reopens, 0, 9223372036854775807))
+            AND (blank(agent_replies) OR int_in(agent_replies, 0, 9223372036854775807))
+            AND coalesce(ms(first_response_at) >= ms(created_at), true)
+            AND coalesce(ms(resolved_at) >= ms(created_at), true) AS valid
+    FROM raw
+)
+-- Every row read, and whether it is accepted: valid, and the first valid row of its id.
+SELECT *, valid AND row_number() OVER (PARTITION BY ticket_id, valid ORDER BY line) = 1 AS ok
+FROM typed
+"""
+
+SHIPMENTS = """
+CREATE TABLE shipments AS
+WITH raw AS (
+    SELECT row_number() OVER () AS line, *
+    FROM read_csv(?, header = true, all_varchar = true, quote = '"', escape = '"')
+),
+typed AS (
+    SELECT line, trim(order_id) AS order_id,
+        ms(shipped_at) AS shipped, ms(promised_at) AS promised, ms(delivered_at) AS delivered,
+        ms(return_requested_at) AS requested, ms(refunded_at) AS refunded,
+        lower(trim(status)) AS status,
+        NOT blank(order_id) AND NOT blank(shipped_at) AND NOT blank(promised_at)
+            AND NOT bad_ts(shipped_at) AND NOT bad_ts(promised_at) AND NOT bad_ts(delivered_at)
+            AND NOT bad_ts(return_requested_at) AND NOT bad_ts(refunded_at)
+            AND coalesce(ms(delivered_at) >= ms(shipped_at), true)
+            AND NOT (NOT blank(refunded_at) AND blank(return_requested_at))
+            AND coalesce(ms(refunded_at) >= ms(return_requested_at), true)
+            AND (blank(status) OR lower(trim(status)) IN ('in_transit','delivered','lost','damaged')) AS valid
+    FROM raw
+)
+-- Every row read, and whether it is accepted: valid, and the first valid row of its id.
+SELECT *, valid AND row_number() OVER (PARTITION BY order_id, valid ORDER BY line) = 1 AS ok
+FROM typed
+"""
+
+REVIEWS = """
+CREATE TABLE reviews AS
+WITH raw AS (
+    SELECT row_number() OVER () AS line, *
+    FROM read_csv(?, header = true, all_varchar = true, quote = '"', escape = '"')
+),
+typed AS (
+    SELECT line, trim(review_id) AS review_id, ms(created_at) AS created,
+        TRY_CAST(trim(rating) AS BIGINT) AS rating,
+        CASE WHEN blank(nps) THEN NULL ELSE TRY_CAST(trim(nps) AS BIGINT) END AS nps,
+        trim(order_id) AS order_id, trim(ticket_id) AS ticket_id,
+        NOT blank(review_id) AND NOT blank(created_at) AND NOT bad_ts(created_at)
+            AND NOT blank(rating) AND int_in(rating, 1, 5)
+            AND (blank(nps) OR int_in(nps, 0, 10)) AS valid
+    FROM raw
+)
+-- Every row read, and whether it is accepted: valid, and the first valid row of its id.
+SELECT *, valid AND row_number() OVER (PARTITION BY review_id, valid ORDER BY line) = 1 AS ok
+FROM typed
+"""
+
+TICKET_METRICS = """
+WITH c AS (
+    SELECT *, first_at - created AS frt, resolved_at - created AS rt,
+        CASE priority WHEN 'urgent' THEN $urgent WHEN 'high' THEN $high
+                      WHEN 'normal' THEN $normal ELSE $low END * 3600000.0 AS sla
+    FROM tickets WHERE ok AND created >= $start AND created < $end
+)
+SELECT count(*) AS n,
+    count(first_at) AS answered,
+    avg(frt) AS frt_mean, quantile_cont(frt, 0.5) AS frt_p50, quantile_cont(frt, 0.9) AS frt_p90,
+    count(resolved_at) AS resolved,
+    avg(rt) AS rt_mean, quantile_cont(rt, 0.5) AS rt_p50, quantile_cont(rt, 0.9) AS rt_p90,
+    count(*) FILTER (resolved_at IS NOT NULL AND reopens = 0 AND replies <= 1) AS fcr,
+    count(*) FILTER (resolved_at IS NOT NULL AND reopens > 0) AS reopened,
+    count(*) FILTER (first_at IS NOT NULL AND frt <= sla) AS sla_met,
+    count(*) FILTER (first_at IS NOT NULL OR ($as_of - created) > sla) AS sla_judged
+FROM c
+"""
+
+SHIPMENT_METRICS = """
+WITH c AS (
+    SELECT *, delivered - shipped AS dt, refunded - requested AS ft
+    FROM shipments WHERE ok AND shipped >= $start AND shipped < $end
+)
+SELECT count(*) AS n, count(delivered) AS delivered,
+    count(*) FILTER (delivered <= promised) AS on_time,
+    avg(dt) AS dt_mean, quantile_cont(dt, 0.5) AS dt_p50, quantile_cont(dt, 0.9) AS dt_p90,
+    count(*) FILTER (delivered IS NOT NULL AND requested IS NOT NULL) AS returned,
+    count(refunded) AS refunded,
+    quantile_cont(ft, 0.5) AS ft_p50, quantile_cont(ft, 0.9) AS ft_p90,
+    count(*) FILTER (status IN ('lost', 'damaged')) AS exceptions
+FROM c
+"""
+
+REVIEW_METRICS = """
+WITH by_order AS (
+    SELECT order_id, max(created) AS latest FROM tickets
+    WHERE ok AND order_id IS NOT NULL AND order_id <> '' GROUP BY order_id
+),
+c AS (
+    SELECT r.*,
+        (r.ticket_id IS NOT NULL AND r.ticket_id IN (SELECT ticket_id FROM tickets WHERE ok))
+        OR coalesce(o.latest >= r.created, false) AS followed
+    FROM reviews r LEFT JOIN by_order o ON r.order_id <> '' AND o.order_id = r.order_id
+    WHERE r.ok AND r.created >= $start AND r.created < $end
+)
+SELECT count(*) AS n, avg(rating) AS rating_mean,
+    count(*) FILTER (rating >= 4) AS csat, count(*) FILTER (rating <= 2) AS negative,
+    count(nps) AS nps_n, count(*) FILTER (nps >= 9) AS promoters,
+    count(*) FILTER (nps <= 6) AS detractors,
+    count(*) FILTER (rating <= 2 AND followed) AS followed_up
+FROM c
+"""
+
+HOUR = 3_600_000.0
+SLA = {"urgent": 0.5, "high": 2.0, "normal": 6.0, "low": 24.0}
+
+
+def ratio(a, b):
+    return a / b if b else None
+
+
+def hours(v, n):
+    return v / HOUR if n and v is not None else None
+
+
+def main():
+    data, start, end, as_of = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    con = duckdb.connect()
+    con.execute(SETUP)
+    inputs = {}
+    for name, sql in [("tickets", TICKETS), ("shipments", SHIPMENTS), ("reviews", REVIEWS)]:
+        path = f"{data}/{name}.csv"
+        con.execute(sql, [path])
+        read, accepted = con.execute(
+            f"SELECT count(*), count(*) FILTER (ok) FROM {name}"
+        ).fetchone()
+        inputs[name] = {"read": read, "accepted": accepted}
+    params = {"start": start, "end": end, "as_of": as_of, **SLA}
+
+    def row(sql, keys):
+        names = [p for p in keys if f"${p}" in sql]
+        cur = con.execute(sql, {k: params[k] for k in names})
+        cols = [d[0] for d in cur.description]
+        return dict(zip(cols, cur.fetchone()))
+
+    t = row(TICKET_METRICS, params)
+    s = row(SHIPMENT_METRICS, params)
+    r = row(REVIEW_METRICS, params)
+    m = {
+        "tickets": (t["n"], t["n"]),
+        "response_rate": (ratio(t["answered"], t["n"]), t["n"]),
+        "first_response_hours_mean": (hours(t["frt_mean"], t["answered"]), t["answered"]),
+        "first_response_hours_p50": (hours(t["frt_p50"], t["answered"]), t["answered"]),
+        "first_response_hours_p90": (hours(t["frt_p90"], t["answered"]), t["answered"]),
+        "resolution_rate": (ratio(t["resolved"], t["n"]), t["n"]),
+        "resolution_hours_mean": (hours(t["rt_mean"], t["resolved"]), t["resolved"]),
+        "resolution_hours_p50": (hours(t["rt_p50"], t["resolved"]), t["resolved"]),
+        "resolution_hours_p90": (hours(t["rt_p90"], t["resolved"]), t["resolved"]),
+        "fcr_rate": (ratio(t["fcr"], t["resolved"]), t["resolved"]),
+        "reopen_rate": (ratio(t["reopened"], t["resolved"]), t["resolved"]),
+        "sla_response_rate": (ratio(t["sla_met"], t["sla_judged"]), t["sla_judged"]),
+        "unresolved": (t["n"] - t["resolved"], t["n"]),
+        "shipments": (s["n"], s["n"]),
+        "delivered": (s["delivered"], s["n"]),
+        "on_time_rate": (ratio(s["on_time"], s["delivered"]), s["delivered"]),
+        "delivery_hours_mean": (hours(s["dt_mean"], s["delivered"]), s["delivered"]),
+        "delivery_hours_p50": (hours(s["dt_p50"], s["delivered"]), s["delivered"]),
+        "delivery_hours_p90": (hours(s["dt_p90"], s["delivered"]), s["delivered"]),
+        "return_rate": (ratio(s["returned"], s["delivered"]), s["delivered"]),
+        "refund_hours_p50": (hours(s["ft_p50"], s["refunded"]), s["refunded"]),
+        "refund_hours_p90": (hours(s["ft_p90"], s["refunded"]), s["refunded"]),
+        "exception_rate": (ratio(s["exceptions"], s["n"]), s["n"]),
+        "reviews": (r["n"], r["n"]),
+        "rating_avg": (float(r["rating_mean"]) if r["n"] else None, r["n"]),
+        "csat_rate": (ratio(r["csat"], r["n"]), r["n"]),
+        "negative_rate": (ratio(r["negative"], r["n"]), r["n"]),
+        "nps": (
+            100.0 * (r["promoters"] - r["detractors"]) / r["nps_n"] if r["nps_n"] else None,
+            r["nps_n"],
+        ),
+        "followup_rate": (ratio(r["followed_up"], r["negative"]), r["negative"]),
+    }
+    json.dump({"inputs": inputs, "metrics": m}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
