@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
 use crate::engine::ReportOptions;
-use crate::inputs::{load_csv, load_store, Dataset, InputArgs};
+use crate::inputs::{load_csv, load_store, Dataset, InputArgs, Keep};
 use crate::period::PeriodArgs;
 use crate::targets::Targets;
 use crate::timestamp::parse_tz;
@@ -92,12 +92,19 @@ pub struct AnalysisArgs {
 }
 
 impl AnalysisArgs {
-    pub fn load(&self) -> Result<(Dataset, Targets)> {
+    /// Reads the targets and the data, keeping the columns the metrics use, the
+    /// dimensions of segment targets, and `fields` (a split, a chart's field).
+    pub fn load(&self, fields: &[&str]) -> Result<(Dataset, Targets)> {
         let targets = Targets::load(self.targets.as_deref())?;
         let tz = resolve_tz(self.data.csv.tz.as_deref(), &targets)?;
+        let segment_dims = targets
+            .targets
+            .iter()
+            .flat_map(|t| t.segment.keys().map(String::as_str));
+        let keep = Keep::metrics_and(fields.iter().copied().chain(segment_dims));
         let dataset = match &self.data.store {
-            Some(dir) => load_store(dir, tz)?,
-            None => load_csv(&self.data.csv, tz)?,
+            Some(dir) => load_store(dir, tz, &keep)?,
+            None => load_csv(&self.data.csv, tz, &keep)?,
         };
         Ok((dataset, targets))
     }

@@ -1,7 +1,7 @@
 //! The metric engine: the one place where KPIs are computed (docs/metrics.md).
 //! Report, check, chart and HTML only render what it returns.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use anyhow::{bail, Result};
 use chrono_tz::Tz;
@@ -139,6 +139,32 @@ fn count(condition: Expr) -> Expr {
 
 fn quantile(e: Expr, p: f64) -> Expr {
     e.quantile(lit(p), QuantileMethod::Linear)
+}
+
+/// The columns the metrics of `source` read (follow-ups join reviews to tickets by
+/// ticket_id and order_id). Readers can leave every other column out.
+pub fn columns_used(source: Source) -> &'static [&'static str] {
+    match source {
+        Source::Tickets => &[
+            "ticket_id",
+            "created_at",
+            "first_response_at",
+            "resolved_at",
+            "priority",
+            "order_id",
+            "reopens",
+            "agent_replies",
+        ],
+        Source::Shipments => &[
+            "shipped_at",
+            "promised_at",
+            "delivered_at",
+            "status",
+            "return_requested_at",
+            "refunded_at",
+        ],
+        Source::Reviews => &["created_at", "rating", "nps", "order_id", "ticket_id"],
+    }
 }
 
 /// Per-source aggregates; every one is a Float64 named by its alias.
@@ -364,8 +390,9 @@ fn derive(
 /// Marks each review that got a follow-up: a ticket it names that exists, or a ticket
 /// on the same non-empty order created at or after the review.
 fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
-    let mut ticket_ids: HashSet<&str> = HashSet::new();
-    let mut latest_on_order: HashMap<&str, i64> = HashMap::new();
+    let rows = tickets.map_or(0, |t| t.height());
+    let mut ticket_ids: PlHashSet<&str> = PlHashSet::with_capacity(rows);
+    let mut latest_on_order: PlHashMap<&str, i64> = PlHashMap::with_capacity(rows);
     if let Some(t) = tickets {
         ticket_ids.extend(t.column("ticket_id")?.str()?.iter().flatten());
         for (order, created) in t
@@ -383,7 +410,7 @@ fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<Da
     let named = reviews.column("ticket_id")?.str()?;
     let orders = reviews.column("order_id")?.str()?;
     let created = reviews.column("created_at")?.i64()?;
-    let followed: BooleanChunked = named
+    let followed: Vec<bool> = named
         .iter()
         .zip(orders.iter())
         .zip(created.iter())
@@ -394,11 +421,11 @@ fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<Da
                 .and_then(|o| latest_on_order.get(o))
                 .zip(created)
                 .is_some_and(|(latest, created)| *latest >= created);
-            Some(by_ticket || by_order)
+            by_ticket || by_order
         })
         .collect();
     let mut out = reviews.clone();
-    out.with_column(followed.with_name("followed_up".into()).into_column())?;
+    out.with_column(Column::new("followed_up".into(), followed))?;
     Ok(out)
 }
 

@@ -5,7 +5,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::OnceLock;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 /// Writes `path` through a temporary file in the same directory and renames it into
 /// place, so a reader (or a crash, or Ctrl-C) never sees a half-written file.
@@ -43,12 +45,16 @@ pub fn atomic_write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     atomic_write(path, |w| Ok(w.write_all(bytes)?))
 }
 
-/// A progress bar on stderr when stderr is a terminal; hidden otherwise.
+/// A progress bar on stderr when stderr is a terminal; hidden otherwise. Bars of
+/// sources read in parallel stack under each other.
 pub fn progress_bar(total: u64, message: &str) -> ProgressBar {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(total);
+    let bar = BARS
+        .get_or_init(MultiProgress::new)
+        .add(ProgressBar::new(total));
     bar.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())

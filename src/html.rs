@@ -22,6 +22,9 @@ use crate::schema::Source;
 use crate::targets::{Status, Targets};
 use crate::timestamp::to_local;
 
+/// The fields the report's charts split or count by, beyond the metrics' columns.
+pub const FIELDS: &[&str] = &["channel", "carrier", "return_reason", "category"];
+
 const DEFINITIONS: &str = include_str!("../docs/metrics.md");
 /// Weeks of history in the report's trend chart.
 const TREND_WEEKS: i64 = 8;

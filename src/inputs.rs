@@ -10,7 +10,7 @@ use clap::Args;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use crate::read::{read_source, write_rejects, InputStats, Reject};
+use crate::read::{read_source, write_rejects, InputStats, Reject, SourceData};
 use crate::schema::Source;
 use crate::store::{read_store, store_file};
 
@@ -36,6 +36,36 @@ pub struct InputArgs {
     /// (IANA name, e.g. Asia/Shanghai). Default: `timezone` in the targets file, else UTC.
     #[arg(long, value_name = "TZ")]
     pub tz: Option<String>,
+}
+
+/// Which columns a reader keeps in memory. Every column is validated either way;
+/// keeping only what a command uses is what keeps peak memory below the input size.
+#[derive(Debug, Clone)]
+pub enum Keep {
+    /// Every canonical column (ingest writes them all to the store).
+    All,
+    /// The columns the metrics use, plus these dimensions or fields.
+    Metrics(Vec<String>),
+    /// None: validation only counts.
+    Nothing,
+}
+
+impl Keep {
+    /// The metric columns plus the dimensions of a split, segment targets or charts.
+    pub fn metrics_and<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
+        Keep::Metrics(extra.into_iter().map(str::to_string).collect())
+    }
+
+    pub fn keeps(&self, source: Source, column: &str) -> bool {
+        match self {
+            Keep::All => true,
+            Keep::Metrics(extra) => {
+                crate::engine::columns_used(source).contains(&column)
+                    || extra.iter().any(|e| e == column)
+            }
+            Keep::Nothing => false,
+        }
+    }
 }
 
 /// What was done with one source.
@@ -100,7 +130,7 @@ fn csv_paths(args: &InputArgs) -> BTreeMap<Source, (PathBuf, bool)> {
 }
 
 /// Reads and validates the CSV inputs, writing each source's rejects file.
-pub fn load_csv(args: &InputArgs, tz: Tz) -> Result<Dataset> {
+pub fn load_csv(args: &InputArgs, tz: Tz, keep: &Keep) -> Result<Dataset> {
     if let Some(dir) = &args.data {
         if !dir.is_dir() {
             bail!("--data {}: no such directory", dir.display());
@@ -117,6 +147,7 @@ pub fn load_csv(args: &InputArgs, tz: Tz) -> Result<Dataset> {
         sources: BTreeMap::new(),
         skipped: BTreeMap::new(),
     };
+    let mut jobs = Vec::new();
     for source in Source::ALL {
         let Some((path, explicit)) = paths.get(&source) else {
             dataset
@@ -130,10 +161,27 @@ pub fn load_csv(args: &InputArgs, tz: Tz) -> Result<Dataset> {
                 .insert(source, format!("{} not found", path.display()));
             continue;
         }
-        let mut data = read_source(path, source, tz)?;
+        jobs.push((source, path.as_path()));
+    }
+    // The sources are independent files: read them on parallel threads.
+    let results: Vec<Result<SourceData>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|&(source, path)| scope.spawn(move || read_source(path, source, tz, keep)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    for result in results {
+        let mut data = result?;
         write_rejects(&args.rejects, &mut data)?;
         dataset.sources.insert(
-            source,
+            data.source,
             Loaded {
                 frame: data.frame,
                 stats: data.stats,
@@ -145,7 +193,7 @@ pub fn load_csv(args: &InputArgs, tz: Tz) -> Result<Dataset> {
 }
 
 /// Reads the sources present in a store directory.
-pub fn load_store(dir: &Path, tz: Tz) -> Result<Dataset> {
+pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
     if !dir.is_dir() {
         bail!(
             "store {}: no such directory (create it with `svcq ingest`)",
@@ -158,7 +206,7 @@ pub fn load_store(dir: &Path, tz: Tz) -> Result<Dataset> {
         skipped: BTreeMap::new(),
     };
     for source in Source::ALL {
-        match read_store(dir, source)? {
+        match read_store(dir, source, keep)? {
             Some(frame) => {
                 let rows = frame.height() as u64;
                 let stats = InputStats {

@@ -2,16 +2,20 @@
 //! Every row read is either accepted into the frame or rejected with its line and
 //! reason; `read == accepted + rejected` always holds.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
+use hashbrown::HashTable;
 use polars::prelude::*;
 use serde::Serialize;
 
 use crate::fsutil::{atomic_write, progress_bar};
+use crate::inputs::Keep;
 use crate::schema::{canonical_priority, canonical_status, ColumnSpec, Kind, Source};
 use crate::timestamp::{parse_timestamp, TimestampError};
 
@@ -61,13 +65,17 @@ pub struct SourceData {
     pub rejects: Vec<Reject>,
 }
 
+/// Accepted values go straight into polars' column builders: no per-field `String`.
+/// A column the command does not keep is validated and then dropped.
 enum Buffer {
-    Text(Vec<Option<String>>),
-    Int(Vec<Option<i64>>),
+    Text(StringChunkedBuilder),
+    Int(PrimitiveChunkedBuilder<Int64Type>),
+    Dropped,
 }
 
-enum Value {
-    Text(Option<String>),
+/// One parsed field, borrowing the record's text where it can.
+enum Value<'r> {
+    Text(Option<Cow<'r, str>>),
     Int(Option<i64>),
 }
 
@@ -89,9 +97,57 @@ impl RowError {
     }
 }
 
+/// The ids accepted so far, for "the first row wins": the id bytes in one arena and
+/// a hash table of indexes into it: far less memory than a set of `String`s.
+struct SeenIds {
+    hasher: PlRandomState,
+    table: HashTable<usize>,
+    bytes: Vec<u8>,
+    /// End of each id in `bytes`; id `i` starts where id `i - 1` ends.
+    ends: Vec<usize>,
+}
+
+impl SeenIds {
+    fn with_capacity(rows: usize) -> SeenIds {
+        SeenIds {
+            hasher: PlRandomState::default(),
+            table: HashTable::with_capacity(rows),
+            bytes: Vec::new(),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    fn id<'a>(bytes: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        &bytes[start..ends[i]]
+    }
+
+    /// Records `id`; false when it was already recorded.
+    fn insert(&mut self, id: &str) -> bool {
+        let SeenIds {
+            hasher,
+            table,
+            bytes,
+            ends,
+        } = self;
+        let hash = hasher.hash_one(id.as_bytes());
+        if table
+            .find(hash, |&i| Self::id(bytes, ends, i) == id.as_bytes())
+            .is_some()
+        {
+            return false;
+        }
+        let index = ends.len();
+        bytes.extend_from_slice(id.as_bytes());
+        ends.push(bytes.len());
+        table.insert_unique(hash, index, |&i| hasher.hash_one(Self::id(bytes, ends, i)));
+        true
+    }
+}
+
 /// Reads and validates `path` as `source`. Errors (exit 2) only for what makes the
 /// whole file unreadable: I/O, a missing required column, an ambiguous header.
-pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
+pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<SourceData> {
     let display = path.display().to_string();
     let file =
         File::open(path).with_context(|| format!("cannot open {} file {display}", source))?;
@@ -124,14 +180,20 @@ pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
     let positions = locate_columns(&display, source, &header)?;
 
     let specs = source.columns();
+    let capacity = estimate_rows(path, size);
     let mut buffers: Vec<Buffer> = specs
         .iter()
         .map(|s| match s.kind {
-            Kind::Timestamp | Kind::Count | Kind::Integer { .. } => Buffer::Int(Vec::new()),
-            _ => Buffer::Text(Vec::new()),
+            _ if !keep.keeps(source, s.name) => Buffer::Dropped,
+            Kind::Timestamp | Kind::Count | Kind::Integer { .. } => {
+                Buffer::Int(PrimitiveChunkedBuilder::new(s.name.into(), capacity))
+            }
+            _ => Buffer::Text(StringChunkedBuilder::new(s.name.into(), capacity)),
         })
         .collect();
-    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut accepted = 0u64;
+    let mut seen_ids = SeenIds::with_capacity(capacity);
+    let rules = CrossRules::new(source, specs);
     let mut rejects = Vec::new();
     let mut read = 0u64;
     let bar = progress_bar(size, source.name());
@@ -157,13 +219,13 @@ pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
                 ),
             })
         } else {
-            parse_row(source, specs, &positions, &record, tz)
+            parse_row(specs, &positions, &rules, &record, tz)
         };
         let outcome = outcome.and_then(|values| {
             let Value::Text(Some(id)) = &values[0] else {
                 unreachable!("the id column is required text")
             };
-            if seen_ids.contains(id) {
+            if !seen_ids.insert(id) {
                 let spec = &specs[0];
                 let position = positions[0].unwrap_or(0);
                 return Err(RowError {
@@ -176,15 +238,16 @@ pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
                     ),
                 });
             }
-            seen_ids.insert(id.clone());
             Ok(values)
         });
         match outcome {
             Ok(values) => {
+                accepted += 1;
                 for (buffer, value) in buffers.iter_mut().zip(values) {
                     match (buffer, value) {
-                        (Buffer::Text(b), Value::Text(v)) => b.push(v),
-                        (Buffer::Int(b), Value::Int(v)) => b.push(v),
+                        (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
+                        (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
+                        (Buffer::Dropped, _) => {}
                         _ => unreachable!("buffer and value kinds follow the same spec"),
                     }
                 }
@@ -203,15 +266,15 @@ pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
     }
     bar.finish_and_clear();
 
-    let columns: Vec<Column> = specs
-        .iter()
-        .zip(buffers)
-        .map(|(spec, buffer)| match buffer {
-            Buffer::Text(v) => Column::new(spec.name.into(), v),
-            Buffer::Int(v) => Column::new(spec.name.into(), v),
+    let columns: Vec<Column> = buffers
+        .into_iter()
+        .filter_map(|buffer| match buffer {
+            Buffer::Text(b) => Some(b.finish().into_column()),
+            Buffer::Int(b) => Some(b.finish().into_column()),
+            Buffer::Dropped => None,
         })
         .collect();
-    let frame = DataFrame::new_infer_height(columns)?;
+    let frame = DataFrame::new(accepted as usize, columns)?;
     let mut reasons = BTreeMap::new();
     for r in &rejects {
         *reasons.entry(r.reason.clone()).or_insert(0) += 1;
@@ -219,7 +282,7 @@ pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
     let stats = InputStats {
         path: display,
         read,
-        accepted: frame.height() as u64,
+        accepted,
         rejected: rejects.len() as u64,
         rejects_file: None,
         reasons,
@@ -232,6 +295,24 @@ pub fn read_source(path: &Path, source: Source, tz: Tz) -> Result<SourceData> {
         header,
         rejects,
     })
+}
+
+/// Rows to reserve in the column builders: the file size over the average line
+/// length of its first 256 KiB, plus a margin. A builder that runs out doubles, so
+/// a good guess saves up to half the memory of every column.
+fn estimate_rows(path: &Path, size: u64) -> usize {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(256 * 1024);
+    let sampled = File::open(path)
+        .and_then(|f| f.take(256 * 1024).read_to_end(&mut head))
+        .unwrap_or(0);
+    let lines = head.iter().filter(|&&b| b == b'\n').count();
+    if sampled == 0 || lines == 0 {
+        return 1024;
+    }
+    let per_line = sampled as f64 / lines as f64;
+    // Capped: a wrong guess must not reserve more than the file could hold.
+    ((size as f64 / per_line * 1.02) as usize + 16).min(size as usize / 2 + 16)
 }
 
 /// Index of each canonical column in the header (`None` for absent optional ones).
@@ -257,13 +338,13 @@ fn locate_columns(path: &str, source: Source, header: &[String]) -> Result<Vec<O
     Ok(positions)
 }
 
-fn parse_row(
-    source: Source,
+fn parse_row<'r>(
     specs: &[ColumnSpec],
     positions: &[Option<usize>],
-    record: &csv::ByteRecord,
+    rules: &CrossRules,
+    record: &'r csv::ByteRecord,
     tz: Tz,
-) -> Result<Vec<Value>, RowError> {
+) -> Result<Vec<Value<'r>>, RowError> {
     let mut values = Vec::with_capacity(specs.len());
     for (spec, position) in specs.iter().zip(positions) {
         let Some(position) = *position else {
@@ -284,12 +365,12 @@ fn parse_row(
                 .map_err(|(reason, detail)| RowError::field(position, spec, reason, detail))?,
         );
     }
-    check_row(source, specs, positions, &mut values)?;
+    rules.check(specs, positions, &mut values)?;
     Ok(values)
 }
 
 /// The value of an empty field (or of an absent optional column).
-fn empty_value(kind: Kind) -> Value {
+fn empty_value(kind: Kind) -> Value<'static> {
     match kind {
         Kind::Count => Value::Int(Some(0)),
         Kind::Timestamp | Kind::Integer { .. } => Value::Int(None),
@@ -297,7 +378,11 @@ fn empty_value(kind: Kind) -> Value {
     }
 }
 
-fn parse_field(spec: &ColumnSpec, text: &str, tz: Tz) -> Result<Value, (&'static str, String)> {
+fn parse_field<'r>(
+    spec: &ColumnSpec,
+    text: &'r str,
+    tz: Tz,
+) -> Result<Value<'r>, (&'static str, String)> {
     if text.is_empty() {
         if spec.required {
             return Err(("empty", format!("{} is required but empty", spec.name)));
@@ -305,8 +390,11 @@ fn parse_field(spec: &ColumnSpec, text: &str, tz: Tz) -> Result<Value, (&'static
         return Ok(empty_value(spec.kind));
     }
     match spec.kind {
-        Kind::Text => Ok(Value::Text(Some(text.to_string()))),
-        Kind::Label => Ok(Value::Text(Some(text.to_lowercase()))),
+        Kind::Text => Ok(Value::Text(Some(Cow::Borrowed(text)))),
+        Kind::Label if text.chars().any(char::is_uppercase) => {
+            Ok(Value::Text(Some(Cow::Owned(text.to_lowercase()))))
+        }
+        Kind::Label => Ok(Value::Text(Some(Cow::Borrowed(text)))),
         Kind::Timestamp => match parse_timestamp(text, tz) {
             Ok(ms) => Ok(Value::Int(Some(ms))),
             Err(e @ TimestampError::Malformed) => {
@@ -317,7 +405,7 @@ fn parse_field(spec: &ColumnSpec, text: &str, tz: Tz) -> Result<Value, (&'static
             }
         },
         Kind::Priority => canonical_priority(text)
-            .map(|p| Value::Text(Some(p.into())))
+            .map(|p| Value::Text(Some(Cow::Borrowed(p))))
             .ok_or_else(|| {
                 (
                     "not a known priority",
@@ -327,7 +415,7 @@ fn parse_field(spec: &ColumnSpec, text: &str, tz: Tz) -> Result<Value, (&'static
                 )
             }),
         Kind::ShipmentStatus => canonical_status(text)
-            .map(|s| Value::Text(Some(s.into())))
+            .map(|s| Value::Text(Some(Cow::Borrowed(s))))
             .ok_or_else(|| {
                 (
                     "not a known status",
@@ -351,70 +439,121 @@ fn parse_field(spec: &ColumnSpec, text: &str, tz: Tz) -> Result<Value, (&'static
     }
 }
 
-/// Rules across fields of one row, and derived defaults.
-fn check_row(
-    source: Source,
-    specs: &[ColumnSpec],
-    positions: &[Option<usize>],
-    values: &mut [Value],
-) -> Result<(), RowError> {
-    let index = |name: &str| {
-        specs
-            .iter()
-            .position(|s| s.name == name)
-            .expect("known column")
-    };
-    let ts = |values: &[Value], name: &str| match values[index(name)] {
-        Value::Int(v) => v,
-        Value::Text(_) => None,
-    };
-    let order = |later: &'static str, earlier: &'static str, values: &[Value]| {
-        if let (Some(a), Some(b)) = (ts(values, later), ts(values, earlier)) {
-            if a < b {
-                let i = index(later);
-                return Err(RowError {
-                    position: positions[i].map(|p| p + 1),
-                    name: Some(specs[i].name),
-                    reason: format!("{later} before {earlier}"),
-                    detail: format!(
-                        "{later} is {} hours before {earlier}",
-                        (b - a) as f64 / 3_600_000.0
-                    ),
-                });
+/// One rule across fields, by column index.
+enum Rule {
+    /// `later` must not be before `earlier`.
+    Order { later: usize, earlier: usize },
+    /// A refund needs a return request.
+    RefundNeedsRequest { refunded: usize, requested: usize },
+}
+
+/// The rules across fields of one row, with column indexes looked up once per file,
+/// checked in order (the first broken rule is the row's reason).
+struct CrossRules {
+    rules: Vec<Rule>,
+    /// Shipments: `(status, delivered_at)`, to derive an empty status.
+    status: Option<(usize, usize)>,
+}
+
+impl CrossRules {
+    fn new(source: Source, specs: &[ColumnSpec]) -> CrossRules {
+        let index = |name: &str| {
+            specs
+                .iter()
+                .position(|s| s.name == name)
+                .expect("known column")
+        };
+        let order = |later: &str, earlier: &str| Rule::Order {
+            later: index(later),
+            earlier: index(earlier),
+        };
+        match source {
+            Source::Tickets => CrossRules {
+                rules: vec![
+                    order("first_response_at", "created_at"),
+                    order("resolved_at", "created_at"),
+                ],
+                status: None,
+            },
+            Source::Shipments => CrossRules {
+                rules: vec![
+                    order("delivered_at", "shipped_at"),
+                    Rule::RefundNeedsRequest {
+                        refunded: index("refunded_at"),
+                        requested: index("return_requested_at"),
+                    },
+                    order("refunded_at", "return_requested_at"),
+                ],
+                status: Some((index("status"), index("delivered_at"))),
+            },
+            Source::Reviews => CrossRules {
+                rules: Vec::new(),
+                status: None,
+            },
+        }
+    }
+
+    /// Checks one parsed row and fills derived defaults.
+    fn check(
+        &self,
+        specs: &[ColumnSpec],
+        positions: &[Option<usize>],
+        values: &mut [Value<'_>],
+    ) -> Result<(), RowError> {
+        let ts = |values: &[Value], i: usize| match values[i] {
+            Value::Int(v) => v,
+            Value::Text(_) => None,
+        };
+        let at = |i: usize| (positions[i].map(|p| p + 1), Some(specs[i].name));
+        for rule in &self.rules {
+            match *rule {
+                Rule::Order { later, earlier } => {
+                    if let (Some(a), Some(b)) = (ts(values, later), ts(values, earlier)) {
+                        if a < b {
+                            let (position, name) = at(later);
+                            let (later, earlier) = (specs[later].name, specs[earlier].name);
+                            return Err(RowError {
+                                position,
+                                name,
+                                reason: format!("{later} before {earlier}"),
+                                detail: format!(
+                                    "{later} is {} hours before {earlier}",
+                                    (b - a) as f64 / 3_600_000.0
+                                ),
+                            });
+                        }
+                    }
+                }
+                Rule::RefundNeedsRequest {
+                    refunded,
+                    requested,
+                } => {
+                    if ts(values, refunded).is_some() && ts(values, requested).is_none() {
+                        let (position, name) = at(refunded);
+                        return Err(RowError {
+                            position,
+                            name,
+                            reason: "refunded_at without return_requested_at".into(),
+                            detail:
+                                "a refund needs a return request (return_requested_at is empty)"
+                                    .into(),
+                        });
+                    }
+                }
             }
         }
-        Ok(())
-    };
-    match source {
-        Source::Tickets => {
-            order("first_response_at", "created_at", values)?;
-            order("resolved_at", "created_at", values)?;
-        }
-        Source::Shipments => {
-            order("delivered_at", "shipped_at", values)?;
-            if ts(values, "refunded_at").is_some() && ts(values, "return_requested_at").is_none() {
-                let i = index("refunded_at");
-                return Err(RowError {
-                    position: positions[i].map(|p| p + 1),
-                    name: Some("refunded_at"),
-                    reason: "refunded_at without return_requested_at".into(),
-                    detail: "a refund needs a return request (return_requested_at is empty)".into(),
-                });
-            }
-            order("refunded_at", "return_requested_at", values)?;
-            let status = index("status");
+        if let Some((status, delivered)) = self.status {
             if matches!(values[status], Value::Text(None)) {
-                let derived = if ts(values, "delivered_at").is_some() {
+                let derived = if ts(values, delivered).is_some() {
                     "delivered"
                 } else {
                     "in_transit"
                 };
-                values[status] = Value::Text(Some(derived.into()));
+                values[status] = Value::Text(Some(Cow::Borrowed(derived)));
             }
         }
-        Source::Reviews => {}
+        Ok(())
     }
-    Ok(())
 }
 
 /// Writes the rejected rows of one source to `dir/<source>.rejects.csv` (atomically;

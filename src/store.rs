@@ -10,6 +10,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::fsutil::atomic_write;
+use crate::inputs::Keep;
 use crate::schema::{Kind, Source};
 
 pub const DEFAULT_STORE: &str = ".svcq";
@@ -27,18 +28,29 @@ pub struct UpsertStats {
 }
 
 /// Reads a source's store file into canonical columns, or `None` if it does not exist.
-pub fn read_store(dir: &Path, source: Source) -> Result<Option<DataFrame>> {
+pub fn read_store(dir: &Path, source: Source, keep: &Keep) -> Result<Option<DataFrame>> {
     let path = store_file(dir, source);
     if !path.exists() {
         return Ok(None);
     }
     let file =
         File::open(&path).with_context(|| format!("cannot open store file {}", path.display()))?;
+    let wanted: Vec<String> = source
+        .columns()
+        .iter()
+        .filter(|spec| keep.keeps(source, spec.name))
+        .map(|spec| spec.name.to_string())
+        .collect();
     let frame = ParquetReader::new(file)
+        .with_columns(Some(wanted))
         .finish()
         .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
     let mut columns = Vec::new();
-    for spec in source.columns() {
+    for spec in source
+        .columns()
+        .iter()
+        .filter(|s| keep.keeps(source, s.name))
+    {
         let column = frame.column(spec.name).map_err(|_| {
             anyhow::anyhow!(
                 "{}: not an svcq {source} store (no column `{}`)",
@@ -52,13 +64,13 @@ pub fn read_store(dir: &Path, source: Source) -> Result<Option<DataFrame>> {
         };
         columns.push(column.cast(&wanted)?);
     }
-    Ok(Some(DataFrame::new_infer_height(columns)?))
+    Ok(Some(DataFrame::new(frame.height(), columns)?))
 }
 
 /// Merges `incoming` into the store file of `source`: existing rows whose id is in
 /// `incoming` are replaced, new ids are appended. Written aside, then renamed.
 pub fn upsert(dir: &Path, source: Source, incoming: &DataFrame) -> Result<UpsertStats> {
-    let existing = read_store(dir, source)?;
+    let existing = read_store(dir, source, &Keep::All)?;
     let id = source.id_column();
     let incoming_ids: HashSet<&str> = incoming.column(id)?.str()?.iter().flatten().collect();
     let (mut merged, before, kept) = match existing {

@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use chrono_tz::Tz;
 use polars::prelude::*;
 use serde_json::Value;
+use svcq::inputs::Keep;
 use svcq::read::read_source;
 use svcq::schema::Source;
 
@@ -27,7 +28,9 @@ fn data_dir() -> std::path::PathBuf {
 
 fn frame(source: Source) -> DataFrame {
     let path = data_dir().join(format!("{}.csv", source.name()));
-    read_source(&path, source, Tz::UTC).unwrap().frame
+    read_source(&path, source, Tz::UTC, &Keep::All)
+        .unwrap()
+        .frame
 }
 
 fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {

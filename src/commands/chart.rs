@@ -159,7 +159,12 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
         | ChartKind::Scorecard { common } => common,
     };
     let canvas = common.canvas();
-    let (dataset, targets) = common.analysis.load()?;
+    let fields: Vec<&str> = match &args.kind {
+        ChartKind::Breakdown { by, .. } => vec![by.as_str()],
+        ChartKind::Pareto { field, .. } => vec![field.as_str()],
+        _ => Vec::new(),
+    };
+    let (dataset, targets) = common.analysis.load(&fields)?;
     let engine = Engine::new(
         &dataset,
         targets.sla_hours,

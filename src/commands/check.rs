@@ -43,7 +43,7 @@ pub struct CheckArgs {
 }
 
 pub fn exec(args: CheckArgs) -> Result<ExitCode> {
-    let (dataset, targets) = args.analysis.load()?;
+    let (dataset, targets) = args.analysis.load(&[])?;
     let engine = Engine::new(
         &dataset,
         targets.sla_hours,

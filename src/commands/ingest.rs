@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::cli::{resolve_tz, EXIT_OK};
 use crate::export::thousands;
-use crate::inputs::{load_csv, InputArgs};
+use crate::inputs::{load_csv, InputArgs, Keep};
 use crate::store::{store_file, upsert, DEFAULT_STORE};
 use crate::targets::Targets;
 
@@ -28,7 +28,7 @@ pub struct IngestArgs {
 pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     let targets = Targets::load(None)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs, tz)?;
+    let dataset = load_csv(&args.inputs, tz, &Keep::All)?;
     for (source, loaded) in &dataset.sources {
         let stats = upsert(&args.store, *source, &loaded.frame)?;
         println!(

@@ -43,7 +43,11 @@ pub struct ReportArgs {
 }
 
 pub fn exec(args: ReportArgs) -> Result<ExitCode> {
-    let (dataset, targets) = args.analysis.load()?;
+    let mut fields: Vec<&str> = args.by.as_deref().into_iter().collect();
+    if args.html.is_some() {
+        fields.extend(html::FIELDS);
+    }
+    let (dataset, targets) = args.analysis.load(&fields)?;
     let engine = Engine::new(
         &dataset,
         targets.sla_hours,

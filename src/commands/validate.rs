@@ -6,7 +6,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
 use crate::cli::{emit, resolve_tz, EXIT_ERROR, EXIT_OK};
 use crate::export::thousands;
-use crate::inputs::{load_csv, Dataset, InputArgs, InputEntry};
+use crate::inputs::{load_csv, Dataset, InputArgs, InputEntry, Keep};
 use crate::schema::Source;
 use crate::targets::Targets;
 
@@ -38,7 +38,7 @@ pub struct ValidateArgs {
 pub fn exec(args: ValidateArgs) -> Result<ExitCode> {
     let targets = Targets::load(None)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs, tz)?;
+    let dataset = load_csv(&args.inputs, tz, &Keep::Nothing)?;
     let text = match args.format {
         ValidateFormat::Json => {
             serde_json::to_string_pretty(&serde_json::json!({ "inputs": dataset.entries() }))?
