@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::run_ok;
+
+mod common;
 
 // Exact colours the charts fill with (src/chart/mod.rs).
 const PASS: [u8; 3] = [46, 125, 50];
@@ -80,22 +83,11 @@ impl Image {
 }
 
 fn chart(dir: &Path, args: &[&str]) -> Image {
-    let out = dir.join("chart.png");
-    let output = Command::cargo_bin("svcq")
-        .unwrap()
-        .current_dir(dir)
-        .arg("chart")
-        .args(args)
-        .args(["--as-of", "2026-11-23T00:00:00Z", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Image::read(&out)
+    let mut all = vec!["chart"];
+    all.extend(args);
+    all.extend(["--as-of", "2026-11-23T00:00:00Z", "--out", "chart.png"]);
+    run_ok(dir, &all);
+    Image::read(&dir.join("chart.png"))
 }
 
 fn targets(dir: &Path, body: &str) -> String {
@@ -283,25 +275,20 @@ fn bad_chart_requests_are_errors_that_say_why() {
 #[test]
 fn html_report_is_self_contained() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("svcq")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["report", "--data"])
-        .arg(fixture_dir())
-        .args([
+    let data = fixture_dir();
+    run_ok(
+        dir.path(),
+        &[
+            "report",
+            "--data",
+            data.to_str().unwrap(),
             "--period",
             "2026-W47",
             "--as-of",
             "2026-11-23T00:00:00Z",
             "--html",
             "site",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let site = dir.path().join("site");
     let index = std::fs::read_to_string(site.join("index.html")).unwrap();

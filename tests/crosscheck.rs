@@ -6,13 +6,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use assert_cmd::Command;
 use chrono_tz::Tz;
+use common::run_json;
 use polars::prelude::*;
 use serde_json::Value;
 use svcq::inputs::Keep;
 use svcq::read::read_source;
 use svcq::schema::Source;
+
+mod common;
 
 const HOUR: f64 = 3_600_000.0;
 const AS_OF: &str = "2026-11-23T00:00:00Z";
@@ -332,18 +334,7 @@ fn engine_report(by: Option<&str>) -> Value {
     if let Some(by) = by {
         args.extend(["--by", by]);
     }
-    let out = Command::cargo_bin("svcq")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    run_json(dir.path(), &args)
 }
 
 fn compare(report: &Value, expected: &Expected, by: Option<&str>) {

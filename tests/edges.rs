@@ -1,8 +1,10 @@
 //! Edge cases of the metric definitions, on a fixture around the ISO year end.
 //! Every expected value is worked out by hand in the comments.
 
-use assert_cmd::Command;
+use common::run_json;
 use serde_json::Value;
+
+mod common;
 
 // 2026 has 53 ISO weeks: W53 is Mon 2026-12-28 .. Sun 2027-01-03; 2027-W01 starts
 // Mon 2027-01-04.
@@ -22,20 +24,10 @@ Y6,2027-01-04T00:00:00Z,2027-01-04T02:00:00Z,2027-01-04T02:00:00Z,chat,low,0,1
 fn report(args: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tickets.csv"), TICKETS).unwrap();
-    let out = Command::cargo_bin("svcq")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["report", "--tickets", "tickets.csv", "--format", "json"])
-        .args(["--as-of", "2027-01-10T00:00:00Z"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all = vec!["report", "--tickets", "tickets.csv", "--format", "json"];
+    all.extend(["--as-of", "2027-01-10T00:00:00Z"]);
+    all.extend(args);
+    run_json(dir.path(), &all)
 }
 
 fn overall<'a>(r: &'a Value, id: &str) -> &'a Value {

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::run_ok;
+
+mod common;
 
 /// Runs `svcq report` on a copy of the fixture, with relative paths so the output
 /// is the same on every machine.
@@ -16,28 +18,10 @@ fn report(args: &[&str]) -> String {
     for file in ["tickets.csv", "shipments.csv", "reviews.csv"] {
         std::fs::copy(fixture.join(file), week.join(file)).unwrap();
     }
-    let out = Command::cargo_bin("svcq")
-        .unwrap()
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .args([
-            "report",
-            "--data",
-            "week",
-            "--period",
-            "2026-W47",
-            "--as-of",
-            "2026-11-23T00:00:00Z",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut all = vec!["report", "--data", "week", "--period", "2026-W47"];
+    all.extend(["--as-of", "2026-11-23T00:00:00Z"]);
+    all.extend(args);
+    String::from_utf8(run_ok(dir.path(), &all)).unwrap()
 }
 
 #[test]
