@@ -51,12 +51,14 @@ struct Figure {
     caption: String,
 }
 
-/// Writes the report directory; returns the files written.
+/// Writes the report directory; returns the files written. The page shows the
+/// whole cohort against the previous period: `printed` is reused when it is that.
 pub fn write(
     dir: &Path,
     engine: &Engine,
     targets: &Targets,
     options: &ReportOptions,
+    printed: &Report,
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let options = ReportOptions {
@@ -64,7 +66,13 @@ pub fn write(
         compare: true,
         ..options.clone()
     };
-    let report = engine.report(targets, &options)?;
+    let computed;
+    let report = if printed.by.is_none() && printed.previous_period.is_some() {
+        printed
+    } else {
+        computed = engine.report(targets, &options)?;
+        &computed
+    };
     let canvas = Canvas {
         width: 1600,
         height: 900,
@@ -85,7 +93,7 @@ pub fn write(
     save(
         "scorecard.png",
         "Targeted KPIs against the previous period".into(),
-        scorecard::draw(&report, &canvas)?,
+        scorecard::draw(report, &canvas)?,
     )?;
     let has = |s: Source| engine.frame(s).is_some();
     if has(Source::Tickets) {
@@ -148,7 +156,7 @@ pub fn write(
     )?;
     written.push(definitions);
     let index = dir.join("index.html");
-    atomic_write_bytes(&index, page(&report, &figures).as_bytes())?;
+    atomic_write_bytes(&index, page(report, &figures).as_bytes())?;
     written.push(index);
     Ok(written)
 }

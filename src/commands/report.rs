@@ -58,7 +58,7 @@ pub fn exec(args: ReportArgs) -> Result<ExitCode> {
     options.compare = args.compare;
     let report = engine.report(&targets, &options)?;
     if let Some(dir) = &args.html {
-        let written = html::write(dir, &engine, &targets, &options)?;
+        let written = html::write(dir, &engine, &targets, &options, &report)?;
         eprintln!(
             "wrote {} ({} files)",
             dir.join("index.html").display(),
