@@ -167,6 +167,9 @@ pub fn columns_used(source: Source) -> &'static [&'static str] {
     }
 }
 
+/// Ratings at or below this are negative reviews (negative_rate, followup_rate).
+const NEGATIVE_RATING: i64 = 2;
+
 /// Per-source aggregates; every one is a Float64 named by its alias.
 fn aggregations(source: Source, sla: &SlaHours, as_of: i64) -> Vec<Expr> {
     match source {
@@ -236,7 +239,7 @@ fn aggregations(source: Source, sla: &SlaHours, as_of: i64) -> Vec<Expr> {
             ]
         }
         Source::Reviews => {
-            let negative = col("rating").lt_eq(lit(2i64));
+            let negative = col("rating").lt_eq(lit(NEGATIVE_RATING));
             vec![
                 len().cast(DataType::Float64).alias("n"),
                 col("rating")
@@ -387,43 +390,62 @@ fn derive(
     }
 }
 
-/// Marks each review that got a follow-up: a ticket it names that exists, or a ticket
-/// on the same non-empty order created at or after the review.
+/// Marks each negative review that got a follow-up: a ticket it names that exists,
+/// or a ticket on the same non-empty order created at or after the review. Only
+/// negative reviews count for followup_rate, so only their links are looked up: the
+/// maps hold those reviews' ids, not every ticket's.
 fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
-    let rows = tickets.map_or(0, |t| t.height());
-    let mut ticket_ids: PlHashSet<&str> = PlHashSet::with_capacity(rows);
-    let mut latest_on_order: PlHashMap<&str, i64> = PlHashMap::with_capacity(rows);
-    if let Some(t) = tickets {
-        ticket_ids.extend(t.column("ticket_id")?.str()?.iter().flatten());
-        for (order, created) in t
-            .column("order_id")?
-            .str()?
-            .iter()
-            .zip(t.column("created_at")?.i64()?.iter())
-        {
-            if let (Some(order), Some(created)) = (order, created) {
-                let e = latest_on_order.entry(order).or_insert(created);
-                *e = (*e).max(created);
-            }
-        }
-    }
+    let rating = reviews.column("rating")?.i64()?;
     let named = reviews.column("ticket_id")?.str()?;
     let orders = reviews.column("order_id")?.str()?;
     let created = reviews.column("created_at")?.i64()?;
-    let followed: Vec<bool> = named
+    let negative: Vec<usize> = rating
         .iter()
-        .zip(orders.iter())
-        .zip(created.iter())
-        .map(|((named, order), created)| {
-            let by_ticket = named.is_some_and(|id| ticket_ids.contains(id));
-            let by_order = order
-                .filter(|o| !o.is_empty())
-                .and_then(|o| latest_on_order.get(o))
-                .zip(created)
-                .is_some_and(|(latest, created)| *latest >= created);
-            by_ticket || by_order
-        })
+        .enumerate()
+        .filter(|(_, r)| r.is_some_and(|r| r <= NEGATIVE_RATING))
+        .map(|(i, _)| i)
         .collect();
+    // Ticket ids the negative reviews name → whether such a ticket exists; their
+    // orders → the latest ticket created on that order.
+    let mut named_exists: PlHashMap<&str, bool> = PlHashMap::new();
+    let mut latest_on_order: PlHashMap<&str, Option<i64>> = PlHashMap::new();
+    for &i in &negative {
+        if let Some(id) = named.get(i) {
+            named_exists.insert(id, false);
+        }
+        if let Some(order) = orders.get(i).filter(|o| !o.is_empty()) {
+            latest_on_order.insert(order, None);
+        }
+    }
+    if let Some(t) = tickets {
+        let ids = t.column("ticket_id")?.str()?;
+        let ticket_orders = t.column("order_id")?.str()?;
+        let ticket_created = t.column("created_at")?.i64()?;
+        for ((id, order), at) in ids
+            .iter()
+            .zip(ticket_orders.iter())
+            .zip(ticket_created.iter())
+        {
+            if let Some(exists) = id.and_then(|id| named_exists.get_mut(id)) {
+                *exists = true;
+            }
+            if let (Some(latest), Some(at)) = (order.and_then(|o| latest_on_order.get_mut(o)), at) {
+                *latest = Some(latest.map_or(at, |l| l.max(at)));
+            }
+        }
+    }
+    let mut followed = vec![false; reviews.height()];
+    for i in negative {
+        let by_ticket = named
+            .get(i)
+            .is_some_and(|id| named_exists.get(id) == Some(&true));
+        let by_order = orders
+            .get(i)
+            .and_then(|o| latest_on_order.get(o).copied().flatten())
+            .zip(created.get(i))
+            .is_some_and(|(latest, created)| latest >= created);
+        followed[i] = by_ticket || by_order;
+    }
     let mut out = reviews.clone();
     out.with_column(Column::new("followed_up".into(), followed))?;
     Ok(out)
