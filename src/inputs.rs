@@ -10,7 +10,7 @@ use clap::Args;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use crate::read::{read_source, write_rejects, InputStats, Reject, SourceData};
+use crate::read::{read_source, write_rejects, InputStats, Reject};
 use crate::schema::Source;
 use crate::store::{read_store, store_file};
 
@@ -129,6 +129,24 @@ fn csv_paths(args: &InputArgs) -> BTreeMap<Source, (PathBuf, bool)> {
     paths
 }
 
+/// Runs `read` for each job on its own thread (the sources are independent files),
+/// results in the jobs' order.
+fn in_parallel<J: Sync, T: Send>(
+    jobs: &[J],
+    read: impl Fn(&J) -> Result<T> + Sync,
+) -> Vec<Result<T>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.iter().map(|job| scope.spawn(|| read(job))).collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// Reads and validates the CSV inputs, writing each source's rejects file.
 pub fn load_csv(args: &InputArgs, tz: Tz, keep: &Keep) -> Result<Dataset> {
     if let Some(dir) = &args.data {
@@ -163,20 +181,7 @@ pub fn load_csv(args: &InputArgs, tz: Tz, keep: &Keep) -> Result<Dataset> {
         }
         jobs.push((source, path.as_path()));
     }
-    // The sources are independent files: read them on parallel threads.
-    let results: Vec<Result<SourceData>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .map(|&(source, path)| scope.spawn(move || read_source(path, source, tz, keep)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| match h.join() {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
+    let results = in_parallel(&jobs, |&(source, path)| read_source(path, source, tz, keep));
     for result in results {
         let mut data = result?;
         write_rejects(&args.rejects, &mut data)?;
@@ -205,8 +210,9 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
         sources: BTreeMap::new(),
         skipped: BTreeMap::new(),
     };
-    for source in Source::ALL {
-        match read_store(dir, source, keep)? {
+    let frames = in_parallel(&Source::ALL, |&source| read_store(dir, source, keep));
+    for (source, frame) in Source::ALL.into_iter().zip(frames) {
+        match frame? {
             Some(frame) => {
                 let rows = frame.height() as u64;
                 let stats = InputStats {
