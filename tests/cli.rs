@@ -521,3 +521,40 @@ fn time_zone_moves_week_boundaries() {
         [("2026-W46".to_string(), 1.0), ("2026-W47".to_string(), 5.0)]
     );
 }
+
+// `--out` to a device or pipe (`/dev/null`, `/dev/stdout`, a FIFO) must write into
+// it, not rename a file over it: that once turned /dev/null into a regular file.
+#[cfg(unix)]
+#[test]
+fn out_to_a_pipe_writes_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = svcq()
+        .current_dir(dir.path())
+        .args(["report", "--tickets", &fixture(), "--format", "json"])
+        .args(["--as-of", "2026-11-23T00:00:00Z", "--out"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Checked before joining: had svcq renamed a file over the pipe, the reader
+    // would wait forever for a writer.
+    let kind = std::fs::metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    let text = reader.join().unwrap();
+    assert!(text.contains("\"first_response_hours_mean\""), "{text}");
+}
