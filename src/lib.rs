@@ -1,21 +1,17 @@
 //! svcq: after-sales service quality KPIs from help-desk, logistics and review
 //! exports. The binary is a thin shell over this library; tests use it directly.
+//!
+//! Layers, each depending only on those above it in this list (docs/architecture.md):
+//! `fsutil` and `exit` (foundations) → `source` (contract, reader, rejects, store)
+//! → `engine` (catalogue, periods, aggregation, targets, the result model) →
+//! `render` (tables, JSON, CSV, Markdown, JUnit, GitHub, charts, HTML) →
+//! `commands` (clap arguments, one file per subcommand). `sample` writes demo
+//! exports in the contract's layout.
 
-pub mod chart;
-pub mod cli;
 pub mod commands;
 pub mod engine;
-pub mod export;
+pub mod exit;
 pub mod fsutil;
-pub mod gate;
-pub mod html;
-pub mod inputs;
-pub mod metrics;
-pub mod model;
-pub mod period;
-pub mod read;
+pub mod render;
 pub mod sample;
-pub mod schema;
-pub mod store;
-pub mod targets;
-pub mod timestamp;
+pub mod source;

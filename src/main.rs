@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match svcq::cli::run() {
+    match svcq::commands::run() {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`svcq report | head`) is the reader's choice, not a failure.
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("svcq: error: {err:#}");
-            ExitCode::from(svcq::cli::EXIT_ERROR)
+            ExitCode::from(svcq::exit::ERROR)
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::fsutil::atomic_write;
-use crate::timestamp::{format_utc, parse_timestamp};
+use crate::source::timestamp::{format_utc, parse_timestamp};
 
 /// SplitMix64: tiny, fast and stable across versions, so sample bytes never drift.
 struct Rng(u64);
@@ -308,7 +308,11 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
             "ticket_id",
             "channel",
             "text",
+            "replied_at",
         ])?;
+        // Replies draw from their own stream, so adding them left every other
+        // column of the same seed unchanged.
+        let mut replies = Rng(spec.seed ^ 0x0005_EED0_F2E9_11E5);
         let ratings = [
             ("1", 0.07),
             ("2", 0.06),
@@ -370,6 +374,14 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
             } else {
                 rating.to_string()
             };
+            // Shops answer most complaints and some praise, within a day or two.
+            let replied = created + replies.lognormal(20.0, 0.8) * HOUR;
+            let answered = replies.chance(if rating <= 2 { 0.7 } else { 0.35 });
+            let replied = if answered && replied < end {
+                ts(replied)
+            } else {
+                String::new()
+            };
             w.write_record([
                 format!("R{:07}", i + 1),
                 ts(created),
@@ -379,6 +391,7 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
                 ticket,
                 rng.pick(&channels).to_string(),
                 text.to_string(),
+                replied,
             ])?;
         }
         w.flush()?;

@@ -10,9 +10,9 @@ use chrono_tz::Tz;
 use common::run_json;
 use polars::prelude::*;
 use serde_json::Value;
-use svcq::inputs::Keep;
-use svcq::read::read_source;
-use svcq::schema::Source;
+use svcq::source::load::Keep;
+use svcq::source::read::read_source;
+use svcq::source::Source;
 
 mod common;
 
@@ -111,6 +111,7 @@ impl Oracle {
         let priority = texts(df, "priority");
         let reopens = ints(df, "reopens");
         let replies = ints(df, "agent_replies");
+        let mut groups = Vec::new();
         for (g, rows) in cohort(df, &created, group_by) {
             let sla = |i: usize| match priority[i].as_deref() {
                 Some("urgent") => 0.5,
@@ -172,6 +173,29 @@ impl Oracle {
                 sla_judged,
             );
             self.put(&g, "unresolved", Some((n - rh.len()) as f64), n);
+            groups.push(g);
+        }
+        // Open at the snapshot (the period's end, capped at the as-of time), whatever
+        // the creation date; every group of the period gets a row, 0 when none open.
+        let at = TO_MS.min(AS_OF_MS);
+        let keys = group_by.map(|g| texts(df, g));
+        let mut ages: BTreeMap<String, Vec<f64>> =
+            groups.into_iter().map(|g| (g, Vec::new())).collect();
+        for i in 0..created.len() {
+            let c = created[i].unwrap();
+            if c < at && resolved[i].is_none_or(|r| r > at) {
+                let key = keys
+                    .as_ref()
+                    .map(|k| k[i].clone().unwrap_or_else(|| "(none)".into()))
+                    .unwrap_or_default();
+                ages.entry(key).or_default().push((at - c) as f64 / HOUR);
+            }
+        }
+        for (g, ages) in ages {
+            let n = ages.len();
+            self.put(&g, "backlog", Some(n as f64), n);
+            self.put(&g, "backlog_age_hours_p50", percentile(&ages, 0.5), n);
+            self.put(&g, "backlog_age_hours_p90", percentile(&ages, 0.9), n);
         }
     }
 
@@ -222,6 +246,7 @@ impl Oracle {
         let nps = ints(df, "nps");
         let order = texts(df, "order_id");
         let named = texts(df, "ticket_id");
+        let replied = ints(df, "replied_at");
         let ticket_ids: HashSet<String> =
             texts(tickets, "ticket_id").into_iter().flatten().collect();
         let mut tickets_on_order: HashMap<String, Vec<i64>> = HashMap::new();
@@ -277,6 +302,22 @@ impl Oracle {
                 "followup_rate",
                 rate(followed, negatives.len()),
                 negatives.len(),
+            );
+            let reply: Vec<f64> = rows
+                .iter()
+                .filter_map(|&i| replied[i].map(|r| (r - created[i].unwrap()) as f64 / HOUR))
+                .collect();
+            self.put(
+                &g,
+                "review_reply_hours_p50",
+                percentile(&reply, 0.5),
+                reply.len(),
+            );
+            self.put(
+                &g,
+                "review_reply_hours_p90",
+                percentile(&reply, 0.9),
+                reply.len(),
             );
         }
     }

@@ -6,9 +6,9 @@ use std::io::Write;
 
 use chrono_tz::Tz;
 use proptest::prelude::*;
-use svcq::inputs::Keep;
-use svcq::read::read_source;
-use svcq::schema::Source;
+use svcq::source::load::Keep;
+use svcq::source::read::read_source;
+use svcq::source::Source;
 
 const HEADERS: [(Source, &str); 3] = [
     (

@@ -1,19 +1,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use crate::chart::breakdown::{self, Breakdown};
-use crate::chart::distribution::{self, Distribution};
-use crate::chart::trend::{self, Trend};
-use crate::chart::{pareto, scorecard, Canvas};
-use crate::cli::{AnalysisArgs, EXIT_OK};
-use crate::engine::{Engine, ReportOptions};
+use super::args::AnalysisArgs;
+use crate::engine::catalogue::{self, MetricDef};
+use crate::engine::period;
+use crate::engine::{Query, ReportOptions, Split};
+use crate::exit::OK as EXIT_OK;
 use crate::fsutil::atomic_write_bytes;
-use crate::metrics::{self, MetricDef};
-use crate::period::{self, PeriodArgs};
-use crate::schema::Source;
+use crate::render::chart::breakdown::{self, Breakdown};
+use crate::render::chart::distribution::{self, Distribution};
+use crate::render::chart::trend::{self, Trend};
+use crate::render::chart::{pareto, scorecard, Canvas};
+use crate::source::Source;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -137,17 +138,13 @@ impl Common {
 }
 
 fn metric(id: &str) -> Result<&'static MetricDef> {
-    match metrics::find(id) {
+    match catalogue::find(id) {
         Some(m) => Ok(m),
         None => bail!(
             "unknown metric {id:?}; valid: {}",
-            metrics::ids().join(", ")
+            catalogue::ids().join(", ")
         ),
     }
-}
-
-fn no_period_given(p: &PeriodArgs) -> bool {
-    p.period.is_none() && p.from.is_none() && p.last.is_none()
 }
 
 pub fn exec(args: ChartArgs) -> Result<ExitCode> {
@@ -164,49 +161,66 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
         ChartKind::Pareto { field, .. } => vec![field.as_str()],
         _ => Vec::new(),
     };
-    let (dataset, targets) = common.analysis.load(&fields)?;
-    let engine = Engine::new(
-        &dataset,
-        targets.sla_hours,
-        common.analysis.period.as_of.as_deref(),
-    )?;
+    // Arguments are checked before any data is read.
     let mut options: ReportOptions = common.analysis.options();
-    let png = match &args.kind {
+    let period = options.period.clone();
+    let queries = match &args.kind {
         ChartKind::Trend { metric: id, by, .. } => {
+            metric(id)?;
             let Some(unit) = period::Unit::parse(by) else {
                 bail!("--by {by:?}: a trend is by week, day or month");
             };
-            if no_period_given(&options.period) {
+            if !common.analysis.period.given() {
                 options.period.last = Some("8w".into());
             }
-            let t = Trend::build(&engine, &targets, &options, metric(id)?, unit)?;
-            trend::draw(&t, &canvas)?
+            options.split = Some(Split::Time(unit));
+            vec![Query::Report(options)]
         }
         ChartKind::Breakdown { metric: id, by, .. } => {
-            let b = Breakdown::build(&engine, &targets, &options, metric(id)?, by)?;
-            breakdown::draw(&b, &canvas)?
+            options.split = Some(Split::for_metric(metric(id)?, by)?);
+            vec![Query::Report(options)]
         }
         ChartKind::Distribution { metric: name, .. } => {
-            let Some(family) = distribution::family_of(name) else {
-                let valid: Vec<&str> = metrics::DURATIONS.iter().map(|d| d.family).collect();
+            let Some(span) = distribution::family_of(name) else {
+                let valid: Vec<&str> = catalogue::DURATIONS.iter().map(|d| d.family).collect();
                 bail!(
                     "--metric {name:?} is not a duration; valid: {}",
                     valid.join(", ")
                 );
             };
-            let d = Distribution::build(&engine, &targets, &options, family)?;
-            distribution::draw(&d, &canvas)?
+            vec![Query::Report(options), Query::Durations { span, period }]
         }
-        ChartKind::Pareto { source, field, .. } => {
-            let period = engine.period(&options.period)?;
-            let counts = engine.counts_by((*source).into(), field, &period)?;
-            pareto::draw(&counts, &period.info(engine.tz).label, &canvas)?
-        }
+        ChartKind::Pareto { source, field, .. } => vec![Query::Counts {
+            source: (*source).into(),
+            field: field.clone(),
+            period,
+        }],
         ChartKind::Scorecard { .. } => {
             options.compare = true;
-            let report = engine.report(&targets, &options)?;
-            scorecard::draw(&report, &canvas)?
+            vec![Query::Report(options)]
         }
+    };
+    let (dataset, targets) = common.analysis.load(&fields)?;
+    let engine = common.analysis.engine(&dataset, &targets)?;
+    let mut answers = engine.run(&targets, &queries)?.into_iter();
+    let mut next = || answers.next().context("internal: an answer per query");
+    let png = match &args.kind {
+        ChartKind::Trend { metric: id, .. } => trend::draw(
+            &Trend::from_report(&next()?.into_report()?, metric(id)?),
+            &canvas,
+        )?,
+        ChartKind::Breakdown { metric: id, by, .. } => breakdown::draw(
+            &Breakdown::from_report(&next()?.into_report()?, metric(id)?, by),
+            &canvas,
+        )?,
+        ChartKind::Distribution { metric: name, .. } => {
+            let report = next()?.into_report()?;
+            let span = distribution::family_of(name).context("checked above")?;
+            let samples = next()?.into_durations()?;
+            distribution::draw(&Distribution::new(&report, span, samples), &canvas)?
+        }
+        ChartKind::Pareto { .. } => pareto::draw(&next()?.into_counts()?, &canvas)?,
+        ChartKind::Scorecard { .. } => scorecard::draw(&next()?.into_report()?, &canvas)?,
     };
     atomic_write_bytes(&common.out, &png)?;
     eprintln!("wrote {}", common.out.display());

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
-use crate::cli::{emit, AnalysisArgs};
-use crate::engine::Engine;
-use crate::export::{self, Document, Exporter};
-use crate::gate::{evaluate, FailOn, Policy};
+use super::args::{emit, AnalysisArgs};
+use crate::engine::gate::{evaluate, FailOn, Policy};
+use crate::render::{self, Document, Exporter};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum CheckFormat {
@@ -17,6 +16,24 @@ pub enum CheckFormat {
     Junit,
     Github,
     Markdown,
+}
+
+/// What breaks the gate (`--fail-on`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    /// Only failed targets (and no data) break the gate.
+    Fail,
+    /// Warnings break the gate too.
+    Warn,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(arg: FailOnArg) -> FailOn {
+        match arg {
+            FailOnArg::Fail => FailOn::Fail,
+            FailOnArg::Warn => FailOn::Warn,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -33,7 +50,7 @@ pub struct CheckArgs {
     pub out: Option<PathBuf>,
     /// What breaks the gate: failed targets only, or warnings too.
     #[arg(long, value_enum, default_value = "fail")]
-    pub fail_on: FailOn,
+    pub fail_on: FailOnArg,
     /// Fewer samples than N count as no data (a target's `min_n` wins).
     #[arg(long, value_name = "N", default_value = "1")]
     pub min_n: u64,
@@ -44,11 +61,7 @@ pub struct CheckArgs {
 
 pub fn exec(args: CheckArgs) -> Result<ExitCode> {
     let (dataset, targets) = args.analysis.load(&[])?;
-    let engine = Engine::new(
-        &dataset,
-        targets.sla_hours,
-        args.analysis.period.as_of.as_deref(),
-    )?;
+    let engine = args.analysis.engine(&dataset, &targets)?;
     let mut options = args.analysis.options();
     options.min_n = args.min_n;
     let report = engine.report(&targets, &options)?;
@@ -56,7 +69,7 @@ pub fn exec(args: CheckArgs) -> Result<ExitCode> {
         &report,
         &targets,
         Policy {
-            fail_on: args.fail_on,
+            fail_on: args.fail_on.into(),
             allow_no_data: args.allow_no_data,
         },
     )?;
@@ -68,17 +81,17 @@ pub fn exec(args: CheckArgs) -> Result<ExitCode> {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let exporter: Box<dyn Exporter> = match args.format {
-        CheckFormat::Text => Box::new(export::text::TextExporter { color }),
-        CheckFormat::Json => Box::new(export::json::JsonExporter),
-        CheckFormat::Junit => Box::new(export::junit::JunitExporter),
-        CheckFormat::Github => Box::new(export::github::GithubExporter),
-        CheckFormat::Markdown => Box::new(export::markdown::MarkdownExporter),
+        CheckFormat::Text => Box::new(render::text::TextExporter { color }),
+        CheckFormat::Json => Box::new(render::json::JsonExporter),
+        CheckFormat::Junit => Box::new(render::junit::JunitExporter),
+        CheckFormat::Github => Box::new(render::github::GithubExporter),
+        CheckFormat::Markdown => Box::new(render::markdown::MarkdownExporter),
     };
     emit(args.out.as_deref(), &exporter.render(&doc)?)?;
     if let (CheckFormat::Github, Some(path)) =
         (args.format, std::env::var_os("GITHUB_STEP_SUMMARY"))
     {
-        let summary = export::markdown::MarkdownExporter.render(&doc)?;
+        let summary = render::markdown::MarkdownExporter.render(&doc)?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

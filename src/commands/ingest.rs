@@ -4,11 +4,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::cli::{resolve_tz, EXIT_OK};
-use crate::export::thousands;
-use crate::inputs::{load_csv, InputArgs, Keep};
-use crate::store::{store_file, upsert, DEFAULT_STORE};
-use crate::targets::Targets;
+use super::args::{resolve_tz, InputArgs};
+use crate::engine::targets::Targets;
+use crate::exit::OK as EXIT_OK;
+use crate::render::thousands;
+use crate::source::load::{load_csv, Keep};
+use crate::source::store::{store_file, upsert, DEFAULT_STORE};
 
 #[derive(Debug, Args)]
 #[command(
@@ -28,7 +29,7 @@ pub struct IngestArgs {
 pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     let targets = Targets::load(None)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs, tz, &Keep::All)?;
+    let dataset = load_csv(&args.inputs.csv_inputs(), tz, &Keep::All)?;
     for (source, loaded) in &dataset.sources {
         let stats = upsert(&args.store, *source, &loaded.frame)?;
         println!(

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use crate::cli::EXIT_OK;
+use crate::engine::targets::{DEFAULT_FILE, DEFAULT_TOML};
+use crate::exit::OK as EXIT_OK;
 use crate::fsutil::atomic_write_bytes;
-use crate::targets::{DEFAULT_FILE, DEFAULT_TOML};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {

@@ -1,5 +1,8 @@
-//! One module per subcommand, each with its arguments and its `exec`.
+//! The command layer: all command-line parsing (clap) lives here and is turned into
+//! plain option structs for the layers below. One module per subcommand, each with
+//! its arguments and its `exec`; `run` dispatches.
 
+pub mod args;
 pub mod chart;
 pub mod check;
 pub mod ingest;
@@ -7,3 +10,72 @@ pub mod init;
 pub mod report;
 pub mod sample;
 pub mod validate;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+pub use args::{emit, resolve_tz, AnalysisArgs};
+
+pub use crate::exit::{ERROR as EXIT_ERROR, FINDING as EXIT_FINDING, OK as EXIT_OK};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  ok (for check: every target passed)
+  1  a finding (for check: at least one target failed or had no data)
+  2  an error: unreadable input, missing column, bad targets file or arguments
+
+Start with:
+  svcq sample --out data          # realistic demo exports
+  svcq validate --data data       # what would be read, what is rejected and why
+  svcq report --data data         # last week's scorecard
+  svcq check --data data          # the same targets as a CI gate";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "svcq",
+    version,
+    about = "After-sales service quality KPIs from help-desk, shipment and review exports",
+    long_about = "svcq reads the CSV exports of support tickets, shipments (returns, refunds) and \
+                  customer reviews, rejects bad rows with their line and reason, and computes response \
+                  time, resolution, SLA attainment, on-time delivery, returns, refund time, satisfaction \
+                  and NPS against your targets. Every metric is defined in docs/metrics.md.",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read and validate the exports; write rejected rows with their reasons.
+    Validate(commands::validate::ValidateArgs),
+    /// Validate and merge the exports into a Parquet store (upsert by id).
+    Ingest(commands::ingest::IngestArgs),
+    /// Compute every KPI for a period, against targets.
+    Report(commands::report::ReportArgs),
+    /// Judge the targets as a CI gate (exit 1 when one fails).
+    Check(commands::check::CheckArgs),
+    /// Draw a PNG chart: trend, breakdown, distribution, pareto or scorecard.
+    Chart(commands::chart::ChartArgs),
+    /// Generate realistic, deterministic sample exports.
+    Sample(commands::sample::SampleArgs),
+    /// Write a commented default targets file (svcq.toml).
+    Init(commands::init::InitArgs),
+}
+
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => commands::validate::exec(args),
+        Command::Ingest(args) => commands::ingest::exec(args),
+        Command::Report(args) => commands::report::exec(args),
+        Command::Check(args) => commands::check::exec(args),
+        Command::Chart(args) => commands::chart::exec(args),
+        Command::Sample(args) => commands::sample::exec(args),
+        Command::Init(args) => commands::init::exec(args),
+    }
+}

@@ -2,13 +2,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
-use crate::cli::{emit, AnalysisArgs, EXIT_OK};
-use crate::engine::{Engine, Split};
-use crate::export::{self, Document, Exporter};
-use crate::html;
+use super::args::{emit, AnalysisArgs};
+use crate::engine::{Query, Split};
+use crate::exit::OK as EXIT_OK;
+use crate::render::{self, html, Document, Exporter};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
@@ -43,22 +43,34 @@ pub struct ReportArgs {
 }
 
 pub fn exec(args: ReportArgs) -> Result<ExitCode> {
+    let mut options = args.analysis.options();
+    options.split = args.by.as_deref().map(Split::parse).transpose()?;
+    options.compare = args.compare;
     let mut fields: Vec<&str> = args.by.as_deref().into_iter().collect();
     if args.html.is_some() {
         fields.extend(html::FIELDS);
     }
     let (dataset, targets) = args.analysis.load(&fields)?;
-    let engine = Engine::new(
-        &dataset,
-        targets.sla_hours,
-        args.analysis.period.as_of.as_deref(),
-    )?;
-    let mut options = args.analysis.options();
-    options.split = args.by.as_deref().map(Split::parse).transpose()?;
-    options.compare = args.compare;
-    let report = engine.report(&targets, &options)?;
+    let engine = args.analysis.engine(&dataset, &targets)?;
+    // One engine call: the printed report and, with --html, the page's figures
+    // (a query asked twice is answered once).
+    let mut queries = vec![Query::Report(options.clone())];
+    let figures = match &args.html {
+        Some(_) => {
+            let period = engine.period(&options.period)?;
+            html::plan(&options, &period, engine.tz, |s| engine.has(s))
+        }
+        None => Vec::new(),
+    };
+    queries.extend(figures.iter().map(|(_, q)| q.clone()));
+    let mut answers = engine.run(&targets, &queries)?.into_iter();
+    let report = answers
+        .next()
+        .context("internal: an answer per query")?
+        .into_report()?;
     if let Some(dir) = &args.html {
-        let written = html::write(dir, &engine, &targets, &options, &report)?;
+        let page = figures.into_iter().map(|(f, _)| f).zip(answers).collect();
+        let written = html::write(dir, page)?;
         eprintln!(
             "wrote {} ({} files)",
             dir.join("index.html").display(),
@@ -69,10 +81,10 @@ pub fn exec(args: ReportArgs) -> Result<ExitCode> {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let exporter: Box<dyn Exporter> = match args.format {
-        ReportFormat::Table => Box::new(export::table::TableExporter { color }),
-        ReportFormat::Json => Box::new(export::json::JsonExporter),
-        ReportFormat::Csv => Box::new(export::csv::CsvExporter),
-        ReportFormat::Markdown => Box::new(export::markdown::MarkdownExporter),
+        ReportFormat::Table => Box::new(render::table::TableExporter { color }),
+        ReportFormat::Json => Box::new(render::json::JsonExporter),
+        ReportFormat::Csv => Box::new(render::csv::CsvExporter),
+        ReportFormat::Markdown => Box::new(render::markdown::MarkdownExporter),
     };
     emit(
         args.out.as_deref(),

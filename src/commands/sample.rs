@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::cli::EXIT_OK;
+use crate::exit::OK as EXIT_OK;
 use crate::sample::{generate, SampleSpec};
 
 #[derive(Debug, Args)]

@@ -4,11 +4,12 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
-use crate::cli::{emit, resolve_tz, EXIT_ERROR, EXIT_OK};
-use crate::export::thousands;
-use crate::inputs::{load_csv, Dataset, InputArgs, InputEntry, Keep};
-use crate::schema::Source;
-use crate::targets::Targets;
+use super::args::{emit, resolve_tz, InputArgs};
+use crate::engine::targets::Targets;
+use crate::exit::{ERROR as EXIT_ERROR, OK as EXIT_OK};
+use crate::render::thousands;
+use crate::source::load::{load_csv, Dataset, InputEntry, Keep};
+use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ValidateFormat {
@@ -38,7 +39,7 @@ pub struct ValidateArgs {
 pub fn exec(args: ValidateArgs) -> Result<ExitCode> {
     let targets = Targets::load(None)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs, tz, &Keep::Nothing)?;
+    let dataset = load_csv(&args.inputs.csv_inputs(), tz, &Keep::Nothing)?;
     let text = match args.format {
         ValidateFormat::Json => {
             serde_json::to_string_pretty(&serde_json::json!({ "inputs": dataset.entries() }))?

@@ -1,0 +1,162 @@
+//! Arguments several subcommands share, and their conversion to the plain option
+//! structs of the layers below.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono_tz::Tz;
+use clap::Args;
+
+use crate::engine::period::PeriodSpec;
+use crate::engine::targets::Targets;
+use crate::engine::{columns_needed, Engine, ReportOptions};
+use crate::source::load::{load_csv, load_store, CsvInputs, Dataset};
+use crate::source::timestamp::parse_tz;
+
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Inputs")]
+pub struct InputArgs {
+    /// Directory holding tickets.csv, shipments.csv and reviews.csv (each optional).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Tickets export (overrides DIR/tickets.csv).
+    #[arg(long, value_name = "FILE")]
+    pub tickets: Option<PathBuf>,
+    /// Shipments export (overrides DIR/shipments.csv).
+    #[arg(long, value_name = "FILE")]
+    pub shipments: Option<PathBuf>,
+    /// Reviews export (overrides DIR/reviews.csv).
+    #[arg(long, value_name = "FILE")]
+    pub reviews: Option<PathBuf>,
+    /// Where rejected rows are written, as <source>.rejects.csv.
+    #[arg(long, value_name = "DIR", default_value = "rejects")]
+    pub rejects: PathBuf,
+    /// Time zone for timestamps without an offset and for week/day boundaries
+    /// (IANA name, e.g. Asia/Shanghai). Default: `timezone` in the targets file, else UTC.
+    #[arg(long, value_name = "TZ")]
+    pub tz: Option<String>,
+}
+
+impl InputArgs {
+    pub fn csv_inputs(&self) -> CsvInputs {
+        CsvInputs {
+            data: self.data.clone(),
+            tickets: self.tickets.clone(),
+            shipments: self.shipments.clone(),
+            reviews: self.reviews.clone(),
+            rejects: self.rejects.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Period")]
+pub struct PeriodArgs {
+    /// An ISO week (2026-W47) or a month (2026-11). Default: the last complete ISO week.
+    #[arg(long, value_name = "PERIOD", conflicts_with_all = ["from", "last"])]
+    pub period: Option<String>,
+    /// Start of a custom period (date or timestamp, inclusive); needs --to.
+    #[arg(long, value_name = "WHEN", requires = "to", conflicts_with = "last")]
+    pub from: Option<String>,
+    /// End of a custom period (date or timestamp, exclusive).
+    #[arg(long, value_name = "WHEN", requires = "from")]
+    pub to: Option<String>,
+    /// The last N complete weeks, days or months before the as-of time: 4w, 14d, 3m.
+    #[arg(long, value_name = "N{w|d|m}")]
+    pub last: Option<String>,
+    /// The "now" of the report: SLA clocks of unanswered tickets run until here, and
+    /// --last/default periods end here. Default: the latest timestamp in the ticket data.
+    #[arg(long, value_name = "WHEN")]
+    pub as_of: Option<String>,
+}
+
+impl PeriodArgs {
+    pub fn spec(&self) -> PeriodSpec {
+        PeriodSpec {
+            period: self.period.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            last: self.last.clone(),
+        }
+    }
+
+    /// Whether any of --period, --from or --last was given.
+    pub fn given(&self) -> bool {
+        self.period.is_some() || self.from.is_some() || self.last.is_some()
+    }
+}
+
+/// Where data is read from: CSV exports or the store.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    #[command(flatten)]
+    pub csv: InputArgs,
+    /// Read from a Parquet store written by `svcq ingest` instead of CSV files.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["data", "tickets", "shipments", "reviews"], help_heading = "Inputs")]
+    pub store: Option<PathBuf>,
+}
+
+/// What report, check and chart share: data, period and targets.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Targets file. Default: ./svcq.toml when present, else the built-in goals.
+    #[arg(long, value_name = "FILE", help_heading = "Targets")]
+    pub targets: Option<PathBuf>,
+}
+
+impl AnalysisArgs {
+    /// Reads the targets and the data, keeping the columns the metrics use, the
+    /// dimensions of segment targets, and `fields` (a split, a chart's field).
+    pub fn load(&self, fields: &[&str]) -> Result<(Dataset, Targets)> {
+        let targets = Targets::load(self.targets.as_deref())?;
+        let tz = resolve_tz(self.data.csv.tz.as_deref(), &targets)?;
+        let segment_dims = targets
+            .targets
+            .iter()
+            .flat_map(|t| t.segment.keys().map(String::as_str));
+        let keep = columns_needed(fields.iter().copied().chain(segment_dims));
+        let dataset = match &self.data.store {
+            Some(dir) => load_store(dir, tz, &keep)?,
+            None => load_csv(&self.data.csv.csv_inputs(), tz, &keep)?,
+        };
+        Ok((dataset, targets))
+    }
+
+    /// The engine over `dataset`, with this command's as-of time.
+    pub fn engine<'a>(&self, dataset: &'a Dataset, targets: &Targets) -> Result<Engine<'a>> {
+        Engine::new(dataset, targets.sla_hours, self.period.as_of.as_deref())
+    }
+
+    pub fn options(&self) -> ReportOptions {
+        ReportOptions {
+            period: self.period.spec(),
+            ..Default::default()
+        }
+    }
+}
+
+/// `--tz` wins, then the targets file's `timezone`, then UTC.
+pub fn resolve_tz(cli: Option<&str>, targets: &Targets) -> Result<Tz> {
+    match cli.or(targets.timezone.as_deref()) {
+        Some(name) => parse_tz(name),
+        None => Ok(Tz::UTC),
+    }
+}
+
+/// Writes a command's output to `--out` (atomically) or to stdout.
+pub fn emit(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        Some(path) => crate::fsutil::atomic_write_bytes(path, text.as_bytes()),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The CI gate: judges each target once, from the engine's report, under a policy
+//! (`--fail-on`, `--allow-no-data`). Every check output format renders this.
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use super::format::{format_target, format_value, thousands};
+use crate::engine::model::{Group, MetricRow, Report};
+use crate::engine::targets::{Status, Targets};
+use crate::source::load::InputEntry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailOn {
+    /// Only failed targets (and no data) break the gate.
+    Fail,
+    /// Warnings break the gate too.
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub fail_on: FailOn,
+    pub allow_no_data: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub row: MetricRow,
+    pub segment: String,
+    pub status: Status,
+    /// Whether this outcome makes the gate exit 1.
+    pub breaks_gate: bool,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub targets: usize,
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub no_data: usize,
+    pub exit_code: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub outcomes: Vec<Outcome>,
+    pub summary: Summary,
+}
+
+/// Judges every target of `targets` on the rows of `report` (computed without a split).
+pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Gate> {
+    let mut outcomes = Vec::new();
+    for target in &targets.targets {
+        if let Some(source) = target.metric.origin.source() {
+            if let Some(InputEntry::Skipped { skipped }) = report.inputs.get(source.name()) {
+                bail!(
+                    "target {} needs the {source} source, which is missing ({skipped}); give it, or remove the \
+                     target from {}",
+                    target.metric.id,
+                    targets.origin
+                );
+            }
+        }
+        let group: Option<Group> = (!target.segment.is_empty()).then(|| target.segment.clone());
+        let Some(row) = report.find(target.metric.id, group.as_ref()) else {
+            bail!(
+                "internal: the report has no row for target {}",
+                target.metric.id
+            );
+        };
+        let segment = target.describe_segment();
+        let (status, breaks_gate) = match row.status {
+            Status::Fail => (Status::Fail, true),
+            Status::Warn => (Status::Warn, policy.fail_on == FailOn::Warn),
+            Status::NoData | Status::NoTarget => (Status::NoData, !policy.allow_no_data),
+            Status::Pass => (Status::Pass, false),
+        };
+        let min_n = target
+            .min_n
+            .map(|m| format!(" (min_n {m})"))
+            .unwrap_or_default();
+        let actual = match status {
+            Status::NoData if row.value.is_some() => {
+                format!("too few samples: n = {}{min_n}", thousands(row.n))
+            }
+            Status::NoData => "no data in the period".to_string(),
+            _ => format!(
+                "{} (n = {})",
+                format_value(row.unit, row.value),
+                thousands(row.n)
+            ),
+        };
+        let message = format!(
+            "{}{}: {actual}; target {}",
+            row.id,
+            if segment.is_empty() {
+                String::new()
+            } else {
+                format!(" [{segment}]")
+            },
+            format_target(row.target.as_ref(), row.unit)
+        );
+        outcomes.push(Outcome {
+            row: row.clone(),
+            segment,
+            status,
+            breaks_gate,
+            message,
+        });
+    }
+    let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
+    let summary = Summary {
+        targets: outcomes.len(),
+        pass: count(Status::Pass),
+        warn: count(Status::Warn),
+        fail: count(Status::Fail),
+        no_data: count(Status::NoData),
+        exit_code: if outcomes.iter().any(|o| o.breaks_gate) {
+            crate::exit::FINDING
+        } else {
+            crate::exit::OK
+        },
+    };
+    Ok(Gate { outcomes, summary })
+}

@@ -1,0 +1,414 @@
+//! The targets file (`svcq.toml`): time zone, SLA hours per priority, and the
+//! targets each KPI is judged against. Everything in it is validated up front so a
+//! target can never silently not fire.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::catalogue::{self as metrics, MetricDef, Origin, Unit};
+use crate::source::canonical_priority;
+
+pub const DEFAULT_FILE: &str = "svcq.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaHours {
+    pub urgent: f64,
+    pub high: f64,
+    pub normal: f64,
+    pub low: f64,
+}
+
+impl Default for SlaHours {
+    fn default() -> Self {
+        SlaHours {
+            urgent: 0.5,
+            high: 2.0,
+            normal: 6.0,
+            low: 24.0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSpec {
+    timezone: Option<String>,
+    #[serde(default)]
+    sla_hours: SlaHours,
+    #[serde(default, rename = "target")]
+    targets: Vec<TargetSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetSpec {
+    metric: String,
+    min: Option<f64>,
+    max: Option<f64>,
+    warn: Option<f64>,
+    #[serde(rename = "where", default)]
+    segment: BTreeMap<String, String>,
+    weight: Option<f64>,
+    min_n: Option<u64>,
+}
+
+/// Which side of the target value is good.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    Min(f64),
+    Max(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    NoTarget,
+    NoData,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::NoTarget => "no target",
+            Status::NoData => "no data",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub metric: &'static MetricDef,
+    pub bound: Bound,
+    pub warn: Option<f64>,
+    /// Equality filters on dimensions (`where = { priority = "urgent" }`); empty = all.
+    pub segment: BTreeMap<String, String>,
+    pub weight: f64,
+    pub min_n: Option<u64>,
+}
+
+/// The target as the JSON contract shows it: `{"max": 6.0, "warn": 5.0}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warn: Option<f64>,
+}
+
+impl Target {
+    pub fn view(&self) -> TargetView {
+        let (min, max) = match self.bound {
+            Bound::Min(v) => (Some(v), None),
+            Bound::Max(v) => (None, Some(v)),
+        };
+        TargetView {
+            min,
+            max,
+            warn: self.warn,
+        }
+    }
+
+    /// pass / warn / fail for a value with `n` samples; no_data below `min_n`.
+    pub fn judge(&self, value: Option<f64>, n: u64, min_n: u64) -> Status {
+        let Some(v) = value else {
+            return Status::NoData;
+        };
+        if n < self.min_n.unwrap_or(min_n) {
+            return Status::NoData;
+        }
+        let (failed, warned) = match self.bound {
+            Bound::Min(t) => (v < t, self.warn.is_some_and(|w| v < w)),
+            Bound::Max(t) => (v > t, self.warn.is_some_and(|w| v > w)),
+        };
+        if failed {
+            Status::Fail
+        } else if warned {
+            Status::Warn
+        } else {
+            Status::Pass
+        }
+    }
+
+    /// How far the target is met, 0–1, for the service index.
+    pub fn attainment(&self, v: f64) -> f64 {
+        match self.bound {
+            Bound::Min(t) if t <= 0.0 => 1.0,
+            Bound::Min(t) => (v / t).clamp(0.0, 1.0),
+            Bound::Max(_) if v <= 0.0 => 1.0,
+            Bound::Max(t) => (t / v).clamp(0.0, 1.0),
+        }
+    }
+
+    pub fn describe_segment(&self) -> String {
+        segment_label(&self.segment)
+    }
+}
+
+pub fn segment_label(segment: &BTreeMap<String, String>) -> String {
+    segment
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Debug, Clone)]
+pub struct Targets {
+    pub timezone: Option<String>,
+    pub sla_hours: SlaHours,
+    pub targets: Vec<Target>,
+    /// Where they came from: a file path, or "built-in defaults".
+    pub origin: String,
+}
+
+/// The published industry goals, used when there is no targets file.
+pub const DEFAULT_TOML: &str = include_str!("default_targets.toml");
+
+impl Targets {
+    /// `--targets FILE`, else ./svcq.toml when present, else the defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Targets> {
+        let path: Option<PathBuf> = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
+        };
+        match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("cannot read targets file {}", p.display()))?;
+                Targets::parse(&text, &p.display().to_string())
+            }
+            None => Targets::parse(DEFAULT_TOML, "built-in defaults"),
+        }
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Targets> {
+        let spec: FileSpec =
+            toml::from_str(text).with_context(|| format!("{origin}: invalid targets file"))?;
+        let sla = spec.sla_hours;
+        for (name, v) in [
+            ("urgent", sla.urgent),
+            ("high", sla.high),
+            ("normal", sla.normal),
+            ("low", sla.low),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                bail!("{origin}: sla_hours.{name} = {v} must be a positive number of hours");
+            }
+        }
+        if let Some(tz) = &spec.timezone {
+            crate::source::timestamp::parse_tz(tz)
+                .with_context(|| format!("{origin}: timezone"))?;
+        }
+        let targets = spec
+            .targets
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| validate(t).with_context(|| format!("{origin}: target #{}", i + 1)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Targets {
+            timezone: spec.timezone,
+            sla_hours: sla,
+            targets,
+            origin: origin.to_string(),
+        })
+    }
+
+    /// The most specific target for a metric row: the one whose segment is the
+    /// largest subset of the row's group.
+    pub fn for_row(&self, id: &str, group: &BTreeMap<String, String>) -> Option<&Target> {
+        self.targets
+            .iter()
+            .filter(|t| t.metric.id == id && t.segment.iter().all(|(k, v)| group.get(k) == Some(v)))
+            .max_by_key(|t| t.segment.len())
+    }
+}
+
+fn validate(spec: TargetSpec) -> Result<Target> {
+    let metric = metrics::find(&spec.metric).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown metric {:?}; valid metrics: {}",
+            spec.metric,
+            metrics::ids().join(", ")
+        )
+    })?;
+    let bound = match (spec.min, spec.max) {
+        (Some(v), None) => Bound::Min(v),
+        (None, Some(v)) => Bound::Max(v),
+        _ => bail!(
+            "metric {}: give exactly one of `min` (at least) or `max` (at most)",
+            metric.id
+        ),
+    };
+    let value = match bound {
+        Bound::Min(v) | Bound::Max(v) => v,
+    };
+    for v in std::iter::once(value).chain(spec.warn) {
+        if !v.is_finite() {
+            bail!("metric {}: {v} is not a number", metric.id);
+        }
+        if metric.unit == Unit::Rate && !(0.0..=1.0).contains(&v) {
+            bail!(
+                "metric {}: {v} is not a rate; rates are fractions from 0 to 1 (0.85 means 85 %)",
+                metric.id
+            );
+        }
+    }
+    if let Some(w) = spec.warn {
+        match bound {
+            Bound::Min(t) if w < t => bail!(
+                "metric {}: warn {w} must be ≥ min {t} (warn before failing)",
+                metric.id
+            ),
+            Bound::Max(t) if w > t => bail!(
+                "metric {}: warn {w} must be ≤ max {t} (warn before failing)",
+                metric.id
+            ),
+            _ => {}
+        }
+    }
+    let weight = spec.weight.unwrap_or(1.0);
+    if !(weight.is_finite() && weight >= 0.0) {
+        bail!("metric {}: weight {weight} must be ≥ 0", metric.id);
+    }
+    let mut segment = BTreeMap::new();
+    for (dim, value) in spec.segment {
+        let dims: &[&str] = match metric.origin {
+            Origin::Source(s) => s.dimensions(),
+            Origin::Composite => &[],
+        };
+        if !dims.contains(&dim.as_str()) {
+            bail!(
+                "metric {}: unknown dimension {dim:?} in `where`; {} can be filtered by: {}",
+                metric.id,
+                metric.origin.name(),
+                if dims.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    dims.join(", ")
+                }
+            );
+        }
+        let value = normalize_dimension_value(&dim, &value)
+            .with_context(|| format!("metric {}", metric.id))?;
+        segment.insert(dim, value);
+    }
+    Ok(Target {
+        metric,
+        bound,
+        warn: spec.warn,
+        segment,
+        weight,
+        min_n: spec.min_n,
+    })
+}
+
+/// A dimension value as the data holds it (priorities canonical, labels lower-case).
+pub fn normalize_dimension_value(dim: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    Ok(match dim {
+        "priority" => canonical_priority(value)
+            .ok_or_else(|| {
+                anyhow::anyhow!("priority {value:?} is not urgent, high, normal or low")
+            })?
+            .to_string(),
+        "channel" | "category" => value.to_lowercase(),
+        _ => value.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_hold_the_published_goals() {
+        let t = Targets::parse(DEFAULT_TOML, "defaults").unwrap();
+        assert_eq!(t.targets.len(), 9);
+        let frt = t
+            .targets
+            .iter()
+            .find(|t| t.metric.id == "first_response_hours_mean")
+            .unwrap();
+        assert_eq!(frt.bound, Bound::Max(6.0));
+        assert_eq!(t.sla_hours, SlaHours::default());
+    }
+
+    #[test]
+    fn judge_and_attainment() {
+        let t = Targets::parse(
+            "[[target]]\nmetric = \"first_response_hours_mean\"\nmax = 6.0\nwarn = 5.0\n",
+            "t",
+        )
+        .unwrap()
+        .targets
+        .remove(0);
+        assert_eq!(t.judge(Some(4.0), 10, 1), Status::Pass);
+        assert_eq!(t.judge(Some(5.0), 10, 1), Status::Pass);
+        assert_eq!(t.judge(Some(5.5), 10, 1), Status::Warn);
+        assert_eq!(t.judge(Some(6.0), 10, 1), Status::Warn);
+        assert_eq!(t.judge(Some(6.1), 10, 1), Status::Fail);
+        assert_eq!(t.judge(None, 0, 1), Status::NoData);
+        assert_eq!(t.judge(Some(1.0), 4, 5), Status::NoData);
+        assert_eq!(t.attainment(12.0), 0.5);
+        assert_eq!(t.attainment(0.0), 1.0);
+    }
+
+    #[test]
+    fn bad_files_are_errors_that_say_why() {
+        let err = |s: &str| format!("{:#}", Targets::parse(s, "f").unwrap_err());
+        assert!(err("[[target]]\nmetric = \"frt\"\nmax = 1\n").contains("valid metrics: tickets"));
+        assert!(
+            err("[[target]]\nmetric = \"tickets\"\nmax = 1\nwhere = { carrier = \"x\" }\n")
+                .contains("can be filtered by: channel, priority, category, agent")
+        );
+        assert!(err("[[target]]\nmetric = \"return_rate\"\nmax = 15\n").contains("fractions"));
+        assert!(err("[[target]]\nmetric = \"tickets\"\n").contains("exactly one"));
+        assert!(
+            err("[[target]]\nmetric = \"rating_avg\"\nmin = 4.5\nwarn = 4.0\n").contains("warn")
+        );
+        assert!(err("[[targets]]\nmetric = \"tickets\"\n").contains("unknown field"));
+        assert!(err("timezone = \"Mars/Olympus\"\n").contains("unknown time zone"));
+        assert!(err("[sla_hours]\nurgent = 0\n").contains("positive"));
+    }
+
+    #[test]
+    fn most_specific_target_wins() {
+        let t = Targets::parse(
+            "[[target]]\nmetric = \"first_response_hours_p90\"\nmax = 6\n\
+             [[target]]\nmetric = \"first_response_hours_p90\"\nmax = 0.5\nwhere = { priority = \"RED\" }\n",
+            "t",
+        )
+        .unwrap();
+        let urgent = BTreeMap::from([("priority".to_string(), "urgent".to_string())]);
+        let low = BTreeMap::from([("priority".to_string(), "low".to_string())]);
+        assert_eq!(
+            t.for_row("first_response_hours_p90", &urgent)
+                .unwrap()
+                .bound,
+            Bound::Max(0.5)
+        );
+        assert_eq!(
+            t.for_row("first_response_hours_p90", &low).unwrap().bound,
+            Bound::Max(6.0)
+        );
+        assert_eq!(
+            t.for_row("first_response_hours_p90", &BTreeMap::new())
+                .unwrap()
+                .bound,
+            Bound::Max(6.0)
+        );
+    }
+}

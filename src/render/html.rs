@@ -1,0 +1,315 @@
+//! The weekly HTML report: `DIR/index.html` with the scorecard, the charts as PNG
+//! files beside it, the inputs' counts and the metric definitions. Self-contained:
+//! no scripts, no fonts or styles from the network, so it opens from disk offline.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono::Duration;
+
+use chrono_tz::Tz;
+
+use super::chart::breakdown::{self, Breakdown};
+use super::chart::distribution::{self, Distribution};
+use super::chart::trend::{self, Trend};
+use super::chart::{pareto, scorecard, Canvas};
+use super::{format_delta, format_target, format_value, status_word, thousands};
+use crate::engine::catalogue::{self, FIRST_RESPONSE};
+use crate::engine::model::Report;
+use crate::engine::period::{self, Period, PeriodSpec};
+use crate::engine::targets::Status;
+use crate::engine::{Answer, Query, ReportOptions, Split};
+use crate::fsutil::atomic_write_bytes;
+use crate::source::load::InputEntry;
+use crate::source::timestamp::to_local;
+use crate::source::Source;
+
+/// The fields the page's charts split or count by, beyond the metrics' columns.
+pub const FIELDS: &[&str] = &["channel", "carrier", "return_reason", "category"];
+
+const DEFINITIONS: &str = include_str!("../../docs/metrics.md");
+/// Weeks of history in the report's trend chart.
+const TREND_WEEKS: i64 = 8;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn status_class(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::NoData => "nodata",
+        Status::NoTarget => "",
+    }
+}
+
+struct Written {
+    file: String,
+    caption: String,
+}
+
+/// One chart of the page; [`plan`] pairs it with the query whose answer it draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// The whole period against the previous one: also the page's table.
+    Scorecard,
+    FirstResponseTrend,
+    FirstResponseByChannel,
+    FirstResponseSamples,
+    OnTimeByCarrier,
+    ReturnReasons,
+    TicketCategories,
+}
+
+/// The queries the page needs, for the sources that were read. `period` is the
+/// report's period resolved (the trend ends where it ends).
+pub fn plan(
+    options: &ReportOptions,
+    period: &Period,
+    tz: Tz,
+    has: impl Fn(Source) -> bool,
+) -> Vec<(Figure, Query)> {
+    let whole = ReportOptions {
+        split: None,
+        compare: true,
+        ..options.clone()
+    };
+    let split = |by: &str| {
+        Query::Report(ReportOptions {
+            split: Some(Split::Dimension(by.into())),
+            compare: false,
+            ..options.clone()
+        })
+    };
+    let counts = |source: Source, field: &str| Query::Counts {
+        source,
+        field: field.into(),
+        period: options.period.clone(),
+    };
+    let mut figures = vec![(Figure::Scorecard, Query::Report(whole))];
+    if has(Source::Tickets) {
+        let end = to_local(period.to, tz).date();
+        let weeks = PeriodSpec {
+            from: Some((end - Duration::weeks(TREND_WEEKS)).to_string()),
+            to: Some(end.to_string()),
+            ..Default::default()
+        };
+        figures.push((
+            Figure::FirstResponseTrend,
+            Query::Report(ReportOptions {
+                period: weeks,
+                split: Some(Split::Time(period::Unit::Week)),
+                compare: false,
+                ..options.clone()
+            }),
+        ));
+        figures.push((Figure::FirstResponseByChannel, split("channel")));
+        figures.push((
+            Figure::FirstResponseSamples,
+            Query::Durations {
+                span: &FIRST_RESPONSE,
+                period: options.period.clone(),
+            },
+        ));
+    }
+    if has(Source::Shipments) {
+        figures.push((Figure::OnTimeByCarrier, split("carrier")));
+        figures.push((
+            Figure::ReturnReasons,
+            counts(Source::Shipments, "return_reason"),
+        ));
+    }
+    if has(Source::Tickets) {
+        figures.push((
+            Figure::TicketCategories,
+            counts(Source::Tickets, "category"),
+        ));
+    }
+    figures
+}
+
+/// Writes the report directory from the answers to [`plan`]'s queries; returns the
+/// files written.
+pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut answers = answers.into_iter();
+    let report = match answers.next() {
+        Some((Figure::Scorecard, answer)) => answer.into_report()?,
+        _ => anyhow::bail!("internal: the page starts with its scorecard"),
+    };
+    let canvas = Canvas {
+        width: 1600,
+        height: 900,
+        title: None,
+    };
+    let mut written = Vec::new();
+    let mut figures = Vec::new();
+    let mut save = |file: &str, caption: String, png: Vec<u8>| -> Result<()> {
+        let path = dir.join(file);
+        atomic_write_bytes(&path, &png)?;
+        written.push(path);
+        figures.push(Written {
+            file: file.to_string(),
+            caption,
+        });
+        Ok(())
+    };
+    save(
+        "scorecard.png",
+        "Targeted KPIs against the previous period".into(),
+        scorecard::draw(&report, &canvas)?,
+    )?;
+    let frt = catalogue::find("first_response_hours_mean").expect("catalogued");
+    let on_time = catalogue::find("on_time_rate").expect("catalogued");
+    for (figure, answer) in answers {
+        match figure {
+            Figure::Scorecard => {}
+            Figure::FirstResponseTrend => save(
+                "trend-first-response.png",
+                format!("Mean first response per week, the last {TREND_WEEKS} weeks"),
+                trend::draw(&Trend::from_report(&answer.into_report()?, frt), &canvas)?,
+            )?,
+            Figure::FirstResponseByChannel => save(
+                "breakdown-first-response-by-channel.png",
+                "Mean first response per channel".into(),
+                breakdown::draw(
+                    &Breakdown::from_report(&answer.into_report()?, frt, "channel"),
+                    &canvas,
+                )?,
+            )?,
+            Figure::FirstResponseSamples => save(
+                "distribution-first-response.png",
+                "How first response times are spread".into(),
+                distribution::draw(
+                    &Distribution::new(&report, &FIRST_RESPONSE, answer.into_durations()?),
+                    &canvas,
+                )?,
+            )?,
+            Figure::OnTimeByCarrier => save(
+                "breakdown-on-time-by-carrier.png",
+                "On-time delivery per carrier".into(),
+                breakdown::draw(
+                    &Breakdown::from_report(&answer.into_report()?, on_time, "carrier"),
+                    &canvas,
+                )?,
+            )?,
+            Figure::ReturnReasons => save(
+                "pareto-return-reasons.png",
+                "Why customers return things".into(),
+                pareto::draw(&answer.into_counts()?, &canvas)?,
+            )?,
+            Figure::TicketCategories => save(
+                "pareto-ticket-categories.png",
+                "What customers contact support about".into(),
+                pareto::draw(&answer.into_counts()?, &canvas)?,
+            )?,
+        }
+    }
+    let definitions = dir.join("metrics.html");
+    atomic_write_bytes(
+        &definitions,
+        format!(
+            "<!doctype html><meta charset=\"utf-8\"><title>svcq metric definitions</title>\
+             <pre style=\"white-space:pre-wrap;font:14px/1.5 monospace;max-width:60em;margin:2em auto\">{}</pre>\n",
+            escape(DEFINITIONS)
+        )
+        .as_bytes(),
+    )?;
+    written.push(definitions);
+    let index = dir.join("index.html");
+    atomic_write_bytes(&index, page(&report, &figures).as_bytes())?;
+    written.push(index);
+    Ok(written)
+}
+
+fn page(report: &Report, figures: &[Written]) -> String {
+    let mut html = String::new();
+    let title = format!("Service quality · {}", report.period.label);
+    html.push_str(&format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&title)
+    ));
+    html.push_str(&format!("<h1>{}</h1>\n", escape(&title)));
+    let mut period = format!(
+        "{} to {} ({}), as of {}",
+        report.period.from, report.period.to, report.period.timezone, report.as_of
+    );
+    if let Some(p) = &report.previous_period {
+        period.push_str(&format!("; compared with {}", p.label));
+    }
+    html.push_str(&format!(
+        "<p class=\"meta\">{} · targets: {}</p>\n",
+        escape(&period),
+        escape(&report.targets)
+    ));
+    html.push_str("<h2>Scorecard</h2>\n<table>\n<thead><tr><th>Metric</th><th>Actual</th><th>n</th><th>Target</th><th>Status</th><th>Previous</th><th>Change</th></tr></thead>\n<tbody>\n");
+    for row in report.metrics.iter().filter(|r| r.group.is_none()) {
+        let def = catalogue::find(row.id).expect("catalogued");
+        html.push_str(&format!(
+            "<tr><td>{} <code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            escape(def.title),
+            row.id,
+            escape(&format_value(row.unit, row.value)),
+            thousands(row.n),
+            escape(&format_target(row.target.as_ref(), row.unit)),
+            status_class(row.status),
+            status_word(row.status),
+            if row.previous.is_some() { escape(&format_value(row.unit, row.previous)) } else { String::new() },
+            escape(&format_delta(row.unit, row.delta)),
+        ));
+    }
+    html.push_str("</tbody>\n</table>\n");
+    if !report.notes.is_empty() {
+        html.push_str("<ul class=\"notes\">\n");
+        for note in &report.notes {
+            html.push_str(&format!("<li>{}</li>\n", escape(note)));
+        }
+        html.push_str("</ul>\n");
+    }
+    html.push_str("<h2>Charts</h2>\n");
+    for f in figures {
+        html.push_str(&format!(
+            "<figure><img src=\"{0}\" alt=\"{1}\" width=\"1600\" height=\"900\"><figcaption>{1}</figcaption></figure>\n",
+            escape(&f.file),
+            escape(&f.caption)
+        ));
+    }
+    html.push_str("<h2>Inputs</h2>\n<table>\n<thead><tr><th>Source</th><th>File</th><th>Read</th><th>Accepted</th><th>Rejected</th><th>Rejected rows</th></tr></thead>\n<tbody>\n");
+    for (name, entry) in &report.inputs {
+        match entry {
+            InputEntry::Read(s) => html.push_str(&format!(
+                "<tr><td>{name}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                escape(&s.path),
+                thousands(s.read),
+                thousands(s.accepted),
+                thousands(s.rejected),
+                s.rejects_file.as_deref().map(|f| format!("<code>{}</code>", escape(f))).unwrap_or_default()
+            )),
+            InputEntry::Skipped { skipped } => html.push_str(&format!(
+                "<tr><td>{name}</td><td colspan=\"5\">skipped: {}</td></tr>\n",
+                escape(skipped)
+            )),
+        }
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html.push_str(&format!(
+        "<p class=\"meta\">Every number is defined in <a href=\"metrics.html\">the metric definitions</a>. \
+         Written by svcq {}.</p>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    html
+}
+
+const STYLE: &str = "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;color:#212529;max-width:1100px;margin:2em auto;padding:0 1em}\
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #dee2e6}\
+.meta{color:#6c757d}table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #e9ecef;text-align:left}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85em;color:#495057}\
+.pass{color:#2e7d32;font-weight:600}.warn{color:#b26a00;font-weight:600}.fail{color:#c62828;font-weight:600}.nodata{color:#868e96}\
+figure{margin:1.5em 0}img{max-width:100%;height:auto;border:1px solid #e9ecef}figcaption{color:#6c757d}";

@@ -1,0 +1,39 @@
+//! `check`'s default output: one line per target, then a summary line.
+
+use anyhow::{bail, Result};
+
+use super::{status_word, Document, Exporter};
+use crate::engine::targets::Status;
+
+pub struct TextExporter {
+    pub color: bool,
+}
+
+impl Exporter for TextExporter {
+    fn render(&self, doc: &Document) -> Result<String> {
+        let Some(gate) = doc.gate else {
+            bail!("the text format is for `svcq check`")
+        };
+        let mut out = format!(
+            "svcq check · {} ({} → {})\n",
+            doc.report.period.label, doc.report.period.from, doc.report.period.to
+        );
+        for o in &gate.outcomes {
+            let word = format!("{:<7}", status_word(o.status));
+            let word = match (self.color, o.status) {
+                (true, Status::Pass) => format!("\x1b[32m{word}\x1b[0m"),
+                (true, Status::Warn) => format!("\x1b[33m{word}\x1b[0m"),
+                (true, Status::Fail) => format!("\x1b[31m{word}\x1b[0m"),
+                (true, Status::NoData) => format!("\x1b[90m{word}\x1b[0m"),
+                _ => word,
+            };
+            out.push_str(&format!("{word} {}\n", o.message));
+        }
+        let s = &gate.summary;
+        out.push_str(&format!(
+            "{} targets: {} pass, {} warn, {} fail, {} no data → exit {}\n",
+            s.targets, s.pass, s.warn, s.fail, s.no_data, s.exit_code
+        ));
+        Ok(out)
+    }
+}

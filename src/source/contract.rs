@@ -1,0 +1,273 @@
+//! The data contract: the three sources, their canonical columns, how each
+//! column's text is read and the rules across a row's fields. The one place that
+//! knows which columns exist; the metric catalogue refers to them by name, and its
+//! tests check every name against this contract.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Tickets,
+    Shipments,
+    Reviews,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [Source::Tickets, Source::Shipments, Source::Reviews];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Tickets => "tickets",
+            Source::Shipments => "shipments",
+            Source::Reviews => "reviews",
+        }
+    }
+
+    /// Rules across the fields of one row, checked in order: the first one broken
+    /// is the row's reject reason.
+    pub fn row_rules(self) -> &'static [RowRule] {
+        match self {
+            Source::Tickets => &[
+                RowRule::NotBefore {
+                    later: "first_response_at",
+                    earlier: "created_at",
+                },
+                RowRule::NotBefore {
+                    later: "resolved_at",
+                    earlier: "created_at",
+                },
+            ],
+            Source::Shipments => &[
+                RowRule::NotBefore {
+                    later: "delivered_at",
+                    earlier: "shipped_at",
+                },
+                RowRule::Needs {
+                    field: "refunded_at",
+                    needs: "return_requested_at",
+                    why: "a refund needs a return request",
+                },
+                RowRule::NotBefore {
+                    later: "refunded_at",
+                    earlier: "return_requested_at",
+                },
+            ],
+            Source::Reviews => &[RowRule::NotBefore {
+                later: "replied_at",
+                earlier: "created_at",
+            }],
+        }
+    }
+
+    /// The column that identifies a record (unique per file, the upsert key).
+    pub fn id_column(self) -> &'static str {
+        match self {
+            Source::Tickets => "ticket_id",
+            Source::Shipments => "order_id",
+            Source::Reviews => "review_id",
+        }
+    }
+
+    /// The timestamp that puts a record into a period (the cohort rule).
+    pub fn anchor_column(self) -> &'static str {
+        match self {
+            Source::Tickets | Source::Reviews => "created_at",
+            Source::Shipments => "shipped_at",
+        }
+    }
+
+    pub fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            Source::Tickets => TICKETS,
+            Source::Shipments => SHIPMENTS,
+            Source::Reviews => REVIEWS,
+        }
+    }
+
+    /// Text columns a report can be split by (`--by`) or a target filtered on (`where`).
+    /// Text fields whose values can be counted: the dimensions plus descriptive fields.
+    pub fn categorical_fields(self) -> &'static [&'static str] {
+        match self {
+            Source::Tickets => &["category", "channel", "priority", "agent"],
+            Source::Shipments => &["return_reason", "carrier", "region", "status"],
+            Source::Reviews => &["channel"],
+        }
+    }
+
+    pub fn dimensions(self) -> &'static [&'static str] {
+        match self {
+            Source::Tickets => &["channel", "priority", "category", "agent"],
+            Source::Shipments => &["carrier", "region"],
+            Source::Reviews => &["channel"],
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A rule across the fields of one row.
+#[derive(Debug, Clone, Copy)]
+pub enum RowRule {
+    /// When both are present, `later` must not be before `earlier`.
+    NotBefore {
+        later: &'static str,
+        earlier: &'static str,
+    },
+    /// `field` may only be present when `needs` is.
+    Needs {
+        field: &'static str,
+        needs: &'static str,
+        why: &'static str,
+    },
+}
+
+/// What a timestamp column records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// Something that happened; the latest one is the data's default as-of time.
+    Event,
+    /// A promise or due date, which may lie in the future.
+    Deadline,
+}
+
+/// How a column's text becomes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Kept as written, trimmed.
+    Text,
+    /// Trimmed and lower-cased (channels, categories: `Chat ` and `chat` are one segment).
+    Label,
+    Timestamp(Moment),
+    /// urgent/high/normal/low with aliases red/yellow/green and p1..p4.
+    Priority,
+    /// in_transit/delivered/lost/damaged; empty is derived from delivered_at.
+    ShipmentStatus,
+    /// A whole number ≥ 0 where empty means 0 (reopens, agent replies).
+    Count,
+    /// An integer in `min..=max`; empty means no answer.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// The column must be in the header.
+    pub in_header: bool,
+    /// A row with this field empty is rejected.
+    pub required: bool,
+}
+
+const fn col(name: &'static str, kind: Kind, in_header: bool, required: bool) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        in_header,
+        required,
+    }
+}
+
+static TICKETS: &[ColumnSpec] = &[
+    col("ticket_id", Kind::Text, true, true),
+    col("created_at", Kind::Timestamp(Moment::Event), true, true),
+    col(
+        "first_response_at",
+        Kind::Timestamp(Moment::Event),
+        false,
+        false,
+    ),
+    col("resolved_at", Kind::Timestamp(Moment::Event), false, false),
+    col("channel", Kind::Label, true, false),
+    col("priority", Kind::Priority, true, true),
+    col("category", Kind::Label, false, false),
+    col("agent", Kind::Text, false, false),
+    col("order_id", Kind::Text, false, false),
+    col("reopens", Kind::Count, false, false),
+    col("agent_replies", Kind::Count, false, false),
+];
+
+static SHIPMENTS: &[ColumnSpec] = &[
+    col("order_id", Kind::Text, true, true),
+    col("carrier", Kind::Text, true, false),
+    col("region", Kind::Text, false, false),
+    col("shipped_at", Kind::Timestamp(Moment::Event), true, true),
+    col("promised_at", Kind::Timestamp(Moment::Deadline), true, true),
+    col("delivered_at", Kind::Timestamp(Moment::Event), false, false),
+    col("status", Kind::ShipmentStatus, false, false),
+    col(
+        "return_requested_at",
+        Kind::Timestamp(Moment::Event),
+        false,
+        false,
+    ),
+    col("refunded_at", Kind::Timestamp(Moment::Event), false, false),
+    col("return_reason", Kind::Label, false, false),
+];
+
+static REVIEWS: &[ColumnSpec] = &[
+    col("review_id", Kind::Text, true, true),
+    col("created_at", Kind::Timestamp(Moment::Event), true, true),
+    col("rating", Kind::Integer { min: 1, max: 5 }, true, true),
+    col("nps", Kind::Integer { min: 0, max: 10 }, false, false),
+    col("order_id", Kind::Text, false, false),
+    col("ticket_id", Kind::Text, false, false),
+    col("channel", Kind::Label, false, false),
+    col("text", Kind::Text, false, false),
+    // The shop's public answer to the review.
+    col("replied_at", Kind::Timestamp(Moment::Event), false, false),
+];
+
+pub const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
+pub const SHIPMENT_STATUSES: [&str; 4] = ["in_transit", "delivered", "lost", "damaged"];
+
+/// Canonical priority for a (trimmed, any-case) value, or `None` if unknown.
+pub fn canonical_priority(value: &str) -> Option<&'static str> {
+    match value.to_ascii_lowercase().as_str() {
+        "urgent" | "red" | "p1" => Some("urgent"),
+        "high" | "yellow" | "p2" => Some("high"),
+        "normal" | "green" | "p3" => Some("normal"),
+        "low" | "p4" => Some("low"),
+        _ => None,
+    }
+}
+
+pub fn canonical_status(value: &str) -> Option<&'static str> {
+    let lower = value.to_ascii_lowercase();
+    SHIPMENT_STATUSES.into_iter().find(|s| *s == lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priority_aliases() {
+        assert_eq!(canonical_priority("RED"), Some("urgent"));
+        assert_eq!(canonical_priority("yellow"), Some("high"));
+        assert_eq!(canonical_priority("Green"), Some("normal"));
+        assert_eq!(canonical_priority("p4"), Some("low"));
+        assert_eq!(canonical_priority("medium"), None);
+        assert_eq!(canonical_priority(""), None);
+    }
+
+    #[test]
+    fn every_dimension_is_a_text_column_of_its_source() {
+        for source in Source::ALL {
+            for dim in source.dimensions() {
+                let spec = source.columns().iter().find(|c| c.name == *dim).unwrap();
+                assert!(matches!(
+                    spec.kind,
+                    Kind::Text | Kind::Label | Kind::Priority
+                ));
+            }
+        }
+    }
+}

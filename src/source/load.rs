@@ -1,0 +1,228 @@
+//! Where the data comes from: `--data DIR`, per-source files or the store. Every
+//! command that reads data goes through [`load`], so all read the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use chrono_tz::Tz;
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::read::{read_source, InputStats};
+use super::rejects::{write_rejects, Reject};
+use super::store::{read_store, store_file};
+use super::Source;
+
+/// Where the CSV exports are: a directory of `<source>.csv` files and/or one file
+/// per source (which wins over the directory's).
+#[derive(Debug, Clone, Default)]
+pub struct CsvInputs {
+    pub data: Option<PathBuf>,
+    pub tickets: Option<PathBuf>,
+    pub shipments: Option<PathBuf>,
+    pub reviews: Option<PathBuf>,
+    /// Where rejected rows are written, as `<source>.rejects.csv`.
+    pub rejects: PathBuf,
+}
+
+impl CsvInputs {
+    fn explicit(&self, source: Source) -> Option<&PathBuf> {
+        match source {
+            Source::Tickets => self.tickets.as_ref(),
+            Source::Shipments => self.shipments.as_ref(),
+            Source::Reviews => self.reviews.as_ref(),
+        }
+    }
+}
+
+/// Which columns a reader keeps in memory. Every column is validated either way;
+/// keeping only what a command uses is what keeps peak memory below the input size.
+#[derive(Debug, Clone)]
+pub enum Keep {
+    /// Every canonical column (ingest writes them all to the store).
+    All,
+    /// These columns of each source (the engine says which its metrics read).
+    Only(BTreeMap<Source, BTreeSet<String>>),
+    /// None: validation only counts.
+    Nothing,
+}
+
+impl Keep {
+    pub fn keeps(&self, source: Source, column: &str) -> bool {
+        match self {
+            Keep::All => true,
+            Keep::Only(columns) => columns.get(&source).is_some_and(|c| c.contains(column)),
+            Keep::Nothing => false,
+        }
+    }
+}
+
+/// What was done with one source.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum InputEntry {
+    Read(InputStats),
+    Skipped { skipped: String },
+}
+
+/// One source's accepted rows, ready for the engine.
+pub struct Loaded {
+    pub frame: DataFrame,
+    pub stats: InputStats,
+    pub rejects: Vec<Reject>,
+}
+
+pub struct Dataset {
+    pub tz: Tz,
+    pub sources: BTreeMap<Source, Loaded>,
+    pub skipped: BTreeMap<Source, String>,
+}
+
+impl Dataset {
+    pub fn get(&self, source: Source) -> Option<&DataFrame> {
+        self.sources.get(&source).map(|l| &l.frame)
+    }
+
+    /// The `inputs` object of the JSON contract, one entry per source.
+    pub fn entries(&self) -> BTreeMap<&'static str, InputEntry> {
+        Source::ALL
+            .into_iter()
+            .filter_map(|s| {
+                let entry = match (self.sources.get(&s), self.skipped.get(&s)) {
+                    (Some(l), _) => InputEntry::Read(l.stats.clone()),
+                    (None, Some(why)) => InputEntry::Skipped {
+                        skipped: why.clone(),
+                    },
+                    (None, None) => return None,
+                };
+                Some((s.name(), entry))
+            })
+            .collect()
+    }
+}
+
+fn csv_paths(args: &CsvInputs) -> BTreeMap<Source, (PathBuf, bool)> {
+    let mut paths = BTreeMap::new();
+    for source in Source::ALL {
+        if let Some(p) = args.explicit(source) {
+            paths.insert(source, (p.clone(), true));
+        } else if let Some(dir) = &args.data {
+            paths.insert(source, (dir.join(format!("{}.csv", source.name())), false));
+        }
+    }
+    paths
+}
+
+/// Runs `read` for each job on its own thread (the sources are independent files),
+/// results in the jobs' order.
+fn in_parallel<J: Sync, T: Send>(
+    jobs: &[J],
+    read: impl Fn(&J) -> Result<T> + Sync,
+) -> Vec<Result<T>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.iter().map(|job| scope.spawn(|| read(job))).collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// Reads and validates the CSV inputs, writing each source's rejects file.
+pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep) -> Result<Dataset> {
+    if let Some(dir) = &args.data {
+        if !dir.is_dir() {
+            bail!("--data {}: no such directory", dir.display());
+        }
+    }
+    let paths = csv_paths(args);
+    if paths.is_empty() {
+        bail!(
+            "no input given: use --data DIR, --tickets/--shipments/--reviews FILE, or --store DIR"
+        );
+    }
+    let mut dataset = Dataset {
+        tz,
+        sources: BTreeMap::new(),
+        skipped: BTreeMap::new(),
+    };
+    let mut jobs = Vec::new();
+    for source in Source::ALL {
+        let Some((path, explicit)) = paths.get(&source) else {
+            dataset
+                .skipped
+                .insert(source, format!("no --{} given", source.name()));
+            continue;
+        };
+        if !explicit && !path.exists() {
+            dataset
+                .skipped
+                .insert(source, format!("{} not found", path.display()));
+            continue;
+        }
+        jobs.push((source, path.as_path()));
+    }
+    let results = in_parallel(&jobs, |&(source, path)| read_source(path, source, tz, keep));
+    for result in results {
+        let mut data = result?;
+        write_rejects(&args.rejects, &mut data)?;
+        dataset.sources.insert(
+            data.source,
+            Loaded {
+                frame: data.frame,
+                stats: data.stats,
+                rejects: data.rejects,
+            },
+        );
+    }
+    Ok(dataset)
+}
+
+/// Reads the sources present in a store directory.
+pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
+    if !dir.is_dir() {
+        bail!(
+            "store {}: no such directory (create it with `svcq ingest`)",
+            dir.display()
+        );
+    }
+    let mut dataset = Dataset {
+        tz,
+        sources: BTreeMap::new(),
+        skipped: BTreeMap::new(),
+    };
+    let frames = in_parallel(&Source::ALL, |&source| read_store(dir, source, keep));
+    for (source, frame) in Source::ALL.into_iter().zip(frames) {
+        match frame? {
+            Some(frame) => {
+                let rows = frame.height() as u64;
+                let stats = InputStats {
+                    path: store_file(dir, source).display().to_string(),
+                    read: rows,
+                    accepted: rows,
+                    rejected: 0,
+                    rejects_file: None,
+                    reasons: BTreeMap::new(),
+                };
+                dataset.sources.insert(
+                    source,
+                    Loaded {
+                        frame,
+                        stats,
+                        rejects: Vec::new(),
+                    },
+                );
+            }
+            None => {
+                dataset
+                    .skipped
+                    .insert(source, format!("{} not in the store", source.name()));
+            }
+        }
+    }
+    Ok(dataset)
+}

@@ -1,0 +1,14 @@
+//! The source layer: the data contract, timestamp parsing, the CSV reader with
+//! its rejects, and the Parquet store. It knows nothing of metrics: the engine
+//! tells it which columns to keep.
+
+mod contract;
+pub mod load;
+pub mod read;
+pub mod rejects;
+mod rules;
+mod seen_ids;
+pub mod store;
+pub mod timestamp;
+
+pub use contract::*;

@@ -1,0 +1,368 @@
+//! Reading one source's CSV export: header check, per-row validation, rejects.
+//! Every row read is either accepted into the frame or rejected with its line and
+//! reason; `read == accepted + rejected` always holds.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::load::Keep;
+use super::rejects::Reject;
+use super::rules::CrossRules;
+use super::seen_ids::SeenIds;
+use super::timestamp::{parse_timestamp, TimestampError};
+use super::{canonical_priority, canonical_status, ColumnSpec, Kind, Source};
+use crate::fsutil::progress_bar;
+
+/// What happened to one input: the reconciliation a user checks first.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputStats {
+    pub path: String,
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejects_file: Option<String>,
+    pub reasons: BTreeMap<String, u64>,
+}
+
+/// A validated source: the accepted rows as a frame in canonical columns.
+pub struct SourceData {
+    pub source: Source,
+    pub frame: DataFrame,
+    pub stats: InputStats,
+    pub header: Vec<String>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Accepted values go straight into polars' column builders: no per-field `String`.
+/// A column the command does not keep is validated and then dropped.
+enum Buffer {
+    Text(StringChunkedBuilder),
+    Int(PrimitiveChunkedBuilder<Int64Type>),
+    Dropped,
+}
+
+/// One parsed field, borrowing the record's text where it can.
+pub(super) enum Value<'r> {
+    Text(Option<Cow<'r, str>>),
+    Int(Option<i64>),
+}
+
+pub(super) struct RowError {
+    pub position: Option<usize>,
+    pub name: Option<&'static str>,
+    pub reason: String,
+    pub detail: String,
+}
+
+impl RowError {
+    fn field(position: usize, spec: &ColumnSpec, reason: &str, detail: String) -> Self {
+        RowError {
+            position: Some(position + 1),
+            name: Some(spec.name),
+            reason: format!("{} {reason}", spec.name),
+            detail,
+        }
+    }
+}
+
+/// Reads and validates `path` as `source`. Errors (exit 2) only for what makes the
+/// whole file unreadable: I/O, a missing required column, an ambiguous header.
+pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<SourceData> {
+    let display = path.display().to_string();
+    let file =
+        File::open(path).with_context(|| format!("cannot open {} file {display}", source))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(file);
+
+    let mut header_record = csv::ByteRecord::new();
+    if !reader
+        .read_byte_record(&mut header_record)
+        .with_context(|| format!("cannot read {display}"))?
+    {
+        bail!("{display}: the file is empty; a {source} export needs at least a header row");
+    }
+    let header: Vec<String> = header_record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let text = String::from_utf8_lossy(f);
+            let text = if i == 0 {
+                text.trim_start_matches('\u{feff}')
+            } else {
+                &text
+            };
+            text.trim().to_string()
+        })
+        .collect();
+    let positions = locate_columns(&display, source, &header)?;
+
+    let specs = source.columns();
+    let capacity = estimate_rows(path, size);
+    let mut buffers: Vec<Buffer> = specs
+        .iter()
+        .map(|s| match s.kind {
+            _ if !keep.keeps(source, s.name) => Buffer::Dropped,
+            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => {
+                Buffer::Int(PrimitiveChunkedBuilder::new(s.name.into(), capacity))
+            }
+            _ => Buffer::Text(StringChunkedBuilder::new(s.name.into(), capacity)),
+        })
+        .collect();
+    let mut accepted = 0u64;
+    let mut seen_ids = SeenIds::with_capacity(capacity);
+    let rules = CrossRules::new(source, specs);
+    let mut rejects = Vec::new();
+    let mut read = 0u64;
+    let bar = progress_bar(size, source.name());
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .with_context(|| format!("cannot read {display}"))?
+    {
+        read += 1;
+        if read.is_multiple_of(65_536) {
+            bar.set_position(record.position().map_or(0, |p| p.byte()));
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let outcome = if record.len() != header.len() {
+            Err(RowError {
+                position: None,
+                name: None,
+                reason: "wrong number of fields".into(),
+                detail: format!(
+                    "row has {} fields, the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            })
+        } else {
+            parse_row(specs, &positions, &rules, &record, tz)
+        };
+        let outcome = outcome.and_then(|values| {
+            let Value::Text(Some(id)) = &values[0] else {
+                unreachable!("the id column is required text")
+            };
+            if !seen_ids.insert(id) {
+                let spec = &specs[0];
+                let position = positions[0].unwrap_or(0);
+                return Err(RowError {
+                    position: Some(position + 1),
+                    name: Some(spec.name),
+                    reason: format!("duplicate {}", spec.name),
+                    detail: format!(
+                        "{} {id:?} already seen earlier in the file (the first row wins)",
+                        spec.name
+                    ),
+                });
+            }
+            Ok(values)
+        });
+        match outcome {
+            Ok(values) => {
+                accepted += 1;
+                for (buffer, value) in buffers.iter_mut().zip(values) {
+                    match (buffer, value) {
+                        (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
+                        (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
+                        (Buffer::Dropped, _) => {}
+                        _ => unreachable!("buffer and value kinds follow the same spec"),
+                    }
+                }
+            }
+            Err(e) => rejects.push(Reject {
+                line,
+                column: e.position.zip(e.name),
+                reason: e.reason,
+                detail: e.detail,
+                fields: record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            }),
+        }
+    }
+    bar.finish_and_clear();
+
+    let columns: Vec<Column> = buffers
+        .into_iter()
+        .filter_map(|buffer| match buffer {
+            Buffer::Text(b) => Some(b.finish().into_column()),
+            Buffer::Int(b) => Some(b.finish().into_column()),
+            Buffer::Dropped => None,
+        })
+        .collect();
+    let frame = DataFrame::new(accepted as usize, columns)?;
+    let mut reasons = BTreeMap::new();
+    for r in &rejects {
+        *reasons.entry(r.reason.clone()).or_insert(0) += 1;
+    }
+    let stats = InputStats {
+        path: display,
+        read,
+        accepted,
+        rejected: rejects.len() as u64,
+        rejects_file: None,
+        reasons,
+    };
+    debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
+    Ok(SourceData {
+        source,
+        frame,
+        stats,
+        header,
+        rejects,
+    })
+}
+
+/// Rows to reserve in the column builders: the file size over the average line
+/// length of its first 256 KiB, plus a margin. A builder that runs out doubles, so
+/// a good guess saves up to half the memory of every column.
+fn estimate_rows(path: &Path, size: u64) -> usize {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(256 * 1024);
+    let sampled = File::open(path)
+        .and_then(|f| f.take(256 * 1024).read_to_end(&mut head))
+        .unwrap_or(0);
+    let lines = head.iter().filter(|&&b| b == b'\n').count();
+    if sampled == 0 || lines == 0 {
+        return 1024;
+    }
+    let per_line = sampled as f64 / lines as f64;
+    // Capped: a wrong guess must not reserve more than the file could hold.
+    ((size as f64 / per_line * 1.02) as usize + 16).min(size as usize / 2 + 16)
+}
+
+/// Index of each canonical column in the header (`None` for absent optional ones).
+fn locate_columns(path: &str, source: Source, header: &[String]) -> Result<Vec<Option<usize>>> {
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, name) in header.iter().enumerate() {
+        if by_name.insert(name.to_lowercase(), i).is_some() {
+            bail!("{path}: column {name:?} appears more than once in the header");
+        }
+    }
+    let mut positions = Vec::new();
+    for spec in source.columns() {
+        let position = by_name.get(spec.name).copied();
+        if position.is_none() && spec.in_header {
+            bail!(
+                "{path}: missing required column `{}` for {source}; found columns: {}",
+                spec.name,
+                header.join(", ")
+            );
+        }
+        positions.push(position);
+    }
+    Ok(positions)
+}
+
+fn parse_row<'r>(
+    specs: &[ColumnSpec],
+    positions: &[Option<usize>],
+    rules: &CrossRules,
+    record: &'r csv::ByteRecord,
+    tz: Tz,
+) -> Result<Vec<Value<'r>>, RowError> {
+    let mut values = Vec::with_capacity(specs.len());
+    for (spec, position) in specs.iter().zip(positions) {
+        let Some(position) = *position else {
+            values.push(empty_value(spec.kind));
+            continue;
+        };
+        let raw = record.get(position).unwrap_or_default();
+        let text = std::str::from_utf8(raw).map_err(|_| {
+            RowError::field(
+                position,
+                spec,
+                "not valid UTF-8",
+                "the field is not valid UTF-8 text".into(),
+            )
+        })?;
+        values.push(
+            parse_field(spec, text.trim(), tz)
+                .map_err(|(reason, detail)| RowError::field(position, spec, reason, detail))?,
+        );
+    }
+    rules.check(specs, positions, &mut values)?;
+    Ok(values)
+}
+
+/// The value of an empty field (or of an absent optional column).
+fn empty_value(kind: Kind) -> Value<'static> {
+    match kind {
+        Kind::Count => Value::Int(Some(0)),
+        Kind::Timestamp(_) | Kind::Integer { .. } => Value::Int(None),
+        _ => Value::Text(None),
+    }
+}
+
+fn parse_field<'r>(
+    spec: &ColumnSpec,
+    text: &'r str,
+    tz: Tz,
+) -> Result<Value<'r>, (&'static str, String)> {
+    if text.is_empty() {
+        if spec.required {
+            return Err(("empty", format!("{} is required but empty", spec.name)));
+        }
+        return Ok(empty_value(spec.kind));
+    }
+    match spec.kind {
+        Kind::Text => Ok(Value::Text(Some(Cow::Borrowed(text)))),
+        Kind::Label if text.chars().any(char::is_uppercase) => {
+            Ok(Value::Text(Some(Cow::Owned(text.to_lowercase()))))
+        }
+        Kind::Label => Ok(Value::Text(Some(Cow::Borrowed(text)))),
+        Kind::Timestamp(_) => match parse_timestamp(text, tz) {
+            Ok(ms) => Ok(Value::Int(Some(ms))),
+            Err(e @ TimestampError::Malformed) => {
+                Err(("not a timestamp", format!("{text:?} is {e}")))
+            }
+            Err(e @ TimestampError::Nonexistent(_)) => {
+                Err(("nonexistent local time", format!("{text:?}: {e}")))
+            }
+        },
+        Kind::Priority => canonical_priority(text)
+            .map(|p| Value::Text(Some(Cow::Borrowed(p))))
+            .ok_or_else(|| {
+                (
+                    "not a known priority",
+                    format!(
+                        "{text:?} is not urgent, high, normal, low, red, yellow, green or p1..p4"
+                    ),
+                )
+            }),
+        Kind::ShipmentStatus => canonical_status(text)
+            .map(|s| Value::Text(Some(Cow::Borrowed(s))))
+            .ok_or_else(|| {
+                (
+                    "not a known status",
+                    format!("{text:?} is not in_transit, delivered, lost or damaged"),
+                )
+            }),
+        Kind::Count => match text.parse::<i64>() {
+            Ok(v) if v >= 0 => Ok(Value::Int(Some(v))),
+            _ => Err((
+                "not a non-negative integer",
+                format!("{text:?} is not a whole number ≥ 0"),
+            )),
+        },
+        Kind::Integer { min, max } => match text.parse::<i64>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(Value::Int(Some(v))),
+            _ => Err((
+                "not an integer",
+                format!("{text:?} is not a whole number from {min} to {max}"),
+            )),
+        },
+    }
+}
