@@ -102,10 +102,12 @@ typed AS (
     SELECT line, trim(review_id) AS review_id, ms(created_at) AS created,
         TRY_CAST(trim(rating) AS BIGINT) AS rating,
         CASE WHEN blank(nps) THEN NULL ELSE TRY_CAST(trim(nps) AS BIGINT) END AS nps,
-        trim(order_id) AS order_id, trim(ticket_id) AS ticket_id,
+        trim(order_id) AS order_id, trim(ticket_id) AS ticket_id, ms(replied_at) AS replied,
         NOT blank(review_id) AND NOT blank(created_at) AND NOT bad_ts(created_at)
             AND NOT blank(rating) AND int_in(rating, 1, 5)
-            AND (blank(nps) OR int_in(nps, 0, 10)) AS valid
+            AND (blank(nps) OR int_in(nps, 0, 10))
+            AND NOT bad_ts(replied_at)
+            AND coalesce(ms(replied_at) >= ms(created_at), true) AS valid
     FROM raw
 )
 -- Every row read, and whether it is accepted: valid, and the first valid row of its id.
@@ -163,8 +165,20 @@ SELECT count(*) AS n, avg(rating) AS rating_mean,
     count(*) FILTER (rating >= 4) AS csat, count(*) FILTER (rating <= 2) AS negative,
     count(nps) AS nps_n, count(*) FILTER (nps >= 9) AS promoters,
     count(*) FILTER (nps <= 6) AS detractors,
-    count(*) FILTER (rating <= 2 AND followed) AS followed_up
+    count(*) FILTER (rating <= 2 AND followed) AS followed_up,
+    count(replied) AS replied,
+    quantile_cont(replied - created, 0.5) AS reply_p50,
+    quantile_cont(replied - created, 0.9) AS reply_p90
 FROM c
+"""
+
+# Open at the snapshot: the period's end, capped at the as-of time.
+BACKLOG = """
+WITH o AS (
+    SELECT $snap - created AS age FROM tickets
+    WHERE ok AND created < $snap AND (resolved_at IS NULL OR resolved_at > $snap)
+)
+SELECT count(*) AS n, quantile_cont(age, 0.5) AS p50, quantile_cont(age, 0.9) AS p90 FROM o
 """
 
 HOUR = 3_600_000.0
@@ -191,7 +205,7 @@ def main():
             f"SELECT count(*), count(*) FILTER (ok) FROM {name}"
         ).fetchone()
         inputs[name] = {"read": read, "accepted": accepted}
-    params = {"start": start, "end": end, "as_of": as_of, **SLA}
+    params = {"start": start, "end": end, "as_of": as_of, "snap": min(end, as_of), **SLA}
 
     def row(sql, keys):
         names = [p for p in keys if f"${p}" in sql]
@@ -202,6 +216,7 @@ def main():
     t = row(TICKET_METRICS, params)
     s = row(SHIPMENT_METRICS, params)
     r = row(REVIEW_METRICS, params)
+    b = row(BACKLOG, params)
     m = {
         "tickets": (t["n"], t["n"]),
         "response_rate": (ratio(t["answered"], t["n"]), t["n"]),
@@ -216,6 +231,9 @@ def main():
         "reopen_rate": (ratio(t["reopened"], t["resolved"]), t["resolved"]),
         "sla_response_rate": (ratio(t["sla_met"], t["sla_judged"]), t["sla_judged"]),
         "unresolved": (t["n"] - t["resolved"], t["n"]),
+        "backlog": (b["n"], b["n"]),
+        "backlog_age_hours_p50": (hours(b["p50"], b["n"]), b["n"]),
+        "backlog_age_hours_p90": (hours(b["p90"], b["n"]), b["n"]),
         "shipments": (s["n"], s["n"]),
         "delivered": (s["delivered"], s["n"]),
         "on_time_rate": (ratio(s["on_time"], s["delivered"]), s["delivered"]),
@@ -235,6 +253,8 @@ def main():
             r["nps_n"],
         ),
         "followup_rate": (ratio(r["followed_up"], r["negative"]), r["negative"]),
+        "review_reply_hours_p50": (hours(r["reply_p50"], r["replied"]), r["replied"]),
+        "review_reply_hours_p90": (hours(r["reply_p90"], r["replied"]), r["replied"]),
     }
     json.dump({"inputs": inputs, "metrics": m}, sys.stdout)
 
