@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod catalogue;
+mod cells;
 mod followups;
 pub mod format;
 pub mod gate;
@@ -20,15 +21,15 @@ use anyhow::{bail, Result};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use aggregate::{span_ms, Context, Plan};
-use catalogue::{Cohort, MetricDef, Origin, Span, METRICS};
+use aggregate::Context;
+use catalogue::METRICS;
 use model::{Group, MetricRow, Report};
 use period::{Period, PeriodSpec};
 pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
 use targets::{SlaHours, Status, Targets};
 
 use crate::source::load::{Dataset, Keep};
-use crate::source::timestamp::{format_utc, parse_timestamp, MS_PER_HOUR};
+use crate::source::timestamp::{format_utc, parse_timestamp};
 use crate::source::{Kind, Moment, Source};
 
 /// The columns each source's metrics read (their declarations and the follow-up
@@ -85,14 +86,6 @@ fn latest_timestamp(dataset: &Dataset) -> Option<i64> {
     latest
 }
 
-/// One computed value before targets are attached.
-struct Cell {
-    metric: &'static MetricDef,
-    group: Option<Group>,
-    value: Option<f64>,
-    n: u64,
-}
-
 impl<'a> Engine<'a> {
     pub fn new(dataset: &'a Dataset, sla: SlaHours, as_of: Option<&str>) -> Result<Engine<'a>> {
         let tz = dataset.tz;
@@ -144,198 +137,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The records of `source` in the cohort of `period`, filtered on dimensions.
-    fn cohort(
-        &self,
-        source: Source,
-        cohort: Cohort,
-        period: &Period,
-        filters: &Group,
-    ) -> Option<LazyFrame> {
-        let frame = self.frame(source)?;
-        let mut predicate = match cohort {
-            Cohort::Anchored => {
-                let anchor = source.anchor_column();
-                col(anchor)
-                    .gt_eq(lit(period.from))
-                    .and(col(anchor).lt(lit(period.to)))
-            }
-            Cohort::OpenAtEnd { start, end } => {
-                let at = self.context(period).snapshot;
-                col(start)
-                    .lt(lit(at))
-                    .and(col(end).is_null().or(col(end).gt(lit(at))))
-            }
-        };
-        for (dim, value) in filters {
-            predicate = predicate.and(col(dim.as_str()).eq(lit(value.clone())));
-        }
-        Some(frame.clone().lazy().filter(predicate))
-    }
-
-    /// One row of aggregates per group: `None` is the whole cohort.
-    fn aggregate(
-        &self,
-        plan: &Plan,
-        cohort: LazyFrame,
-        period: &Period,
-        dimension: Option<&str>,
-    ) -> Result<BTreeMap<Option<String>, Vec<Option<f64>>>> {
-        let exprs = plan.exprs(&self.context(period));
-        let frame = match dimension {
-            Some(d) => cohort.group_by([col(d)]).agg(exprs).collect()?,
-            None => cohort.select(exprs).collect()?,
-        };
-        let columns = (0..plan.width())
-            .map(|i| {
-                frame
-                    .column(&format!("a{i}"))
-                    .and_then(|c| c.f64().cloned())
-            })
-            .collect::<PolarsResult<Vec<_>>>()?;
-        let mut rows = BTreeMap::new();
-        for row in 0..frame.height() {
-            let key = match dimension {
-                Some(d) => Some(
-                    frame
-                        .column(d)?
-                        .str()?
-                        .get(row)
-                        .unwrap_or("(none)")
-                        .to_string(),
-                ),
-                None => None,
-            };
-            rows.insert(key, columns.iter().map(|c| c.get(row)).collect());
-        }
-        Ok(rows)
-    }
-
-    /// Every metric of `source` over a period, one group per value of `dimension`.
-    fn source_cells(
-        &self,
-        source: Source,
-        period: &Period,
-        filters: &Group,
-        dimension: Option<&str>,
-    ) -> Result<Vec<Cell>> {
-        let cohorts: BTreeSet<Cohort> = METRICS
-            .iter()
-            .filter(|m| m.source() == Some(source))
-            .map(|m| m.cohort)
-            .collect();
-        let mut computed = Vec::new();
-        let mut keys: BTreeSet<Option<String>> = BTreeSet::new();
-        for cohort in cohorts {
-            let plan = Plan::new(source, cohort);
-            let Some(records) = self.cohort(source, cohort, period, filters) else {
-                return Ok(Vec::new());
-            };
-            let rows = self.aggregate(&plan, records, period, dimension)?;
-            keys.extend(rows.keys().cloned());
-            computed.push((plan, rows));
-        }
-        let present = |s: Source| self.has(s);
-        let mut cells = Vec::new();
-        for key in keys {
-            let group = match (dimension, &key) {
-                (Some(d), Some(k)) => {
-                    let mut g = filters.clone();
-                    g.insert(d.to_string(), k.clone());
-                    Some(g)
-                }
-                _ if filters.is_empty() => None,
-                _ => Some(filters.clone()),
-            };
-            // A group can be in one cohort and not another (a channel with open
-            // tickets but none created in the period): counts 0, statistics none.
-            for (plan, rows) in &computed {
-                let row = rows.get(&key).cloned().unwrap_or_else(|| plan.empty_row());
-                for v in plan.values(&row, present) {
-                    cells.push(Cell {
-                        metric: v.metric,
-                        group: group.clone(),
-                        value: v.value,
-                        n: v.n,
-                    });
-                }
-            }
-        }
-        Ok(cells)
-    }
-
-    /// All metric cells for a period: overall (or split) rows plus segment-target rows.
-    fn cells(
-        &self,
-        period: &Period,
-        split: Option<&Split>,
-        targets: &Targets,
-        notes: &mut Vec<String>,
-    ) -> Result<Vec<Cell>> {
-        let mut cells = Vec::new();
-        let present: Vec<Source> = Source::ALL.into_iter().filter(|s| self.has(*s)).collect();
-        match split {
-            None => {
-                for &s in &present {
-                    cells.extend(self.source_cells(s, period, &Group::new(), None)?);
-                }
-            }
-            Some(Split::Dimension(d)) => {
-                let mut left_out = Vec::new();
-                for &s in &present {
-                    if s.dimensions().contains(&d.as_str()) {
-                        cells.extend(self.source_cells(s, period, &Group::new(), Some(d))?);
-                    } else {
-                        left_out.push(s.name());
-                    }
-                }
-                if !left_out.is_empty() {
-                    notes.push(format!(
-                        "{} metrics cannot be split by {d} and are left out",
-                        left_out.join(" and ")
-                    ));
-                }
-            }
-            Some(Split::Time(unit)) => {
-                for bucket in period.buckets(*unit, self.tz) {
-                    for &s in &present {
-                        let label = Group::from([(unit.name().to_string(), bucket.label.clone())]);
-                        for mut cell in self.source_cells(s, &bucket, &Group::new(), None)? {
-                            cell.group = Some(label.clone());
-                            cells.push(cell);
-                        }
-                    }
-                }
-            }
-        }
-        // Segment targets are judged on their own cohort, computed once per segment.
-        let mut segments: BTreeSet<(Source, Group)> = BTreeSet::new();
-        for t in &targets.targets {
-            if let (Origin::Source(s), false) = (t.metric.origin, t.segment.is_empty()) {
-                if self.has(s) {
-                    segments.insert((s, t.segment.clone()));
-                }
-            }
-        }
-        for (source, segment) in segments {
-            let wanted: Vec<&str> = targets
-                .targets
-                .iter()
-                .filter(|t| t.segment == segment)
-                .map(|t| t.metric.id)
-                .collect();
-            for cell in self.source_cells(source, period, &segment, None)? {
-                let exists = cells
-                    .iter()
-                    .any(|c| c.metric.id == cell.metric.id && c.group == cell.group);
-                if wanted.contains(&cell.metric.id) && !exists {
-                    cells.push(cell);
-                }
-            }
-        }
-        Ok(cells)
-    }
-
     /// Answers a batch of queries; identical report queries are computed once.
     pub fn run(&self, targets: &Targets, queries: &[Query]) -> Result<Vec<Answer>> {
         let mut reports: Vec<(&ReportOptions, Report)> = Vec::new();
@@ -362,76 +163,6 @@ impl<'a> Engine<'a> {
             });
         }
         Ok(answers)
-    }
-
-    /// The duration samples behind a family's statistics, in hours, sorted; empty
-    /// when the source is absent or nothing in the period has the duration.
-    fn durations(&self, span: &Span, period: &Period) -> Result<Vec<f64>> {
-        let cohort = catalogue::family_cohort(span);
-        let Some(records) = self.cohort(span.source, cohort, period, &Group::new()) else {
-            return Ok(Vec::new());
-        };
-        let frame = records
-            .select([span_ms(span, &self.context(period)).alias("ms")])
-            .drop_nulls(None)
-            .collect()?;
-        let mut samples: Vec<f64> = frame
-            .column("ms")?
-            .f64()?
-            .iter()
-            .flatten()
-            .map(|ms| ms / MS_PER_HOUR)
-            .collect();
-        samples.sort_by(f64::total_cmp);
-        Ok(samples)
-    }
-
-    /// How many records of the period carry each value of a text field, most first.
-    fn counts_by(&self, source: Source, field: &str, period: &Period) -> Result<FieldCounts> {
-        if !source.categorical_fields().contains(&field) {
-            bail!(
-                "{source} has no field {field:?} to count; valid: {}",
-                source.categorical_fields().join(", ")
-            );
-        }
-        let Some(records) = self.cohort(source, Cohort::Anchored, period, &Group::new()) else {
-            bail!("the {source} source was not given");
-        };
-        let frame = records
-            .group_by([col(field)])
-            .agg([len().cast(DataType::UInt64).alias("count")])
-            .collect()?;
-        let mut counts: Vec<(String, u64)> = Vec::new();
-        let mut missing = 0;
-        for (value, count) in frame
-            .column(field)?
-            .str()?
-            .iter()
-            .zip(frame.column("count")?.u64()?.iter())
-        {
-            match (value, count.unwrap_or(0)) {
-                (Some(v), c) if !v.is_empty() => counts.push((v.to_string(), c)),
-                (_, c) => missing += c,
-            }
-        }
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let counted: u64 = counts.iter().map(|c| c.1).sum();
-        let mut running = 0;
-        let cumulative_share = counts
-            .iter()
-            .map(|(_, c)| {
-                running += c;
-                running as f64 / counted as f64
-            })
-            .collect();
-        Ok(FieldCounts {
-            source,
-            field: field.to_string(),
-            period: period.info(self.tz).label,
-            counts,
-            cumulative_share,
-            without_value: missing,
-        })
     }
 
     /// The whole report: every metric, targets judged, service index, comparison.

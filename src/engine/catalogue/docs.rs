@@ -1,0 +1,126 @@
+//! The definitions tables of docs/metrics.md, generated from the declarations.
+
+use std::fmt::Write as _;
+
+use super::{Cohort, Cond, Measure, MetricDef, Origin, Stat, METRICS, ORIGINS};
+use crate::source::Source;
+
+/// What the metric's value is, in words, generated from its declaration.
+pub fn formula(m: &MetricDef) -> String {
+    let base = match m.measure {
+        Measure::Count => m.filter.records(),
+        Measure::Rate { of } => {
+            let num = match m.filter {
+                Cond::All => of.records(),
+                f => format!("{} and {}", f.records(), of.describe()),
+            };
+            format!("{num} / {}", m.filter.records())
+        }
+        Measure::Duration { span, stat } => {
+            let stat = match stat {
+                Stat::Mean => "mean".to_string(),
+                Stat::Quantile(p) => format!("p{}", (p * 100.0).round()),
+            };
+            format!("{stat} of {} in hours", span.describe())
+        }
+        Measure::Mean { column } => format!("mean {column}"),
+        Measure::WithinWindow { span, .. } => format!(
+            "records whose {} ≤ the window / records judged (ended, or older than the window at the as-of time; the others are pending)",
+            span.describe()
+        ),
+        Measure::NetScore {
+            column,
+            promoter,
+            detractor,
+        } => format!(
+            "100 × (records where {column} ≥ {promoter} − records where {column} ≤ {detractor}) / records where {column} is set"
+        ),
+        Measure::ServiceIndex => "weighted mean attainment of the targeted metrics × 100".into(),
+    };
+    if m.note.is_empty() {
+        base
+    } else {
+        format!("{base}. {}", m.note)
+    }
+}
+
+/// What `n` counts, generated from the declaration.
+pub fn denominator(m: &MetricDef) -> String {
+    match m.measure {
+        Measure::Count => "records of the cohort".into(),
+        Measure::Rate { .. } => m.filter.records(),
+        Measure::Duration { span, .. } => match span.ended() {
+            Cond::All => "records of the cohort".into(),
+            ended => ended.records(),
+        },
+        Measure::Mean { column } | Measure::NetScore { column, .. } => {
+            Cond::Present(column).records()
+        }
+        Measure::WithinWindow { .. } => "records judged".into(),
+        Measure::ServiceIndex => "targets with data".into(),
+    }
+}
+
+fn cohort_words(source: Source, cohort: Cohort) -> String {
+    match cohort {
+        Cohort::Anchored => format!("{source} whose {} is in the period", source.anchor_column()),
+        Cohort::OpenAtEnd { start, end } => format!(
+            "{source} open at the snapshot time: {start} before it, {end} empty or after it"
+        ),
+    }
+}
+
+/// The generated tables of docs/metrics.md, one per source and the composite.
+pub fn markdown_tables() -> String {
+    let mut out = String::new();
+    for origin in ORIGINS {
+        let _ = writeln!(out, "### {}\n", origin.name());
+        out.push_str("| id | label | unit | cohort | value | n |\n|---|---|---|---|---|---|\n");
+        for m in METRICS.iter().filter(|m| m.origin == origin) {
+            let cohort = match origin {
+                Origin::Source(s) => cohort_words(s, m.cohort),
+                Origin::Composite => "the report's rows".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                m.id,
+                m.title,
+                serde_json::to_value(m.unit)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                cohort,
+                formula(m).replace('|', "\\|"),
+                denominator(m)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/metrics.md holds the generated tables; regenerate them with
+    /// `SVCQ_BLESS=1 cargo test --lib catalogue`.
+    #[test]
+    fn docs_tables_match_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md");
+        let docs = std::fs::read_to_string(path).unwrap();
+        let (start, end) = ("<!-- catalogue:start -->\n", "<!-- catalogue:end -->");
+        let a = docs.find(start).expect("start marker") + start.len();
+        let b = docs.find(end).expect("end marker");
+        let generated = markdown_tables();
+        if docs[a..b] != generated && std::env::var_os("SVCQ_BLESS").is_some() {
+            std::fs::write(path, format!("{}{generated}{}", &docs[..a], &docs[b..])).unwrap();
+            return;
+        }
+        assert!(
+            docs[a..b] == generated,
+            "docs/metrics.md is out of date; run SVCQ_BLESS=1 cargo test --lib catalogue"
+        );
+    }
+}
