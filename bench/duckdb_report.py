@@ -130,8 +130,44 @@ SELECT count(*) AS n,
     count(*) FILTER (resolved_at IS NOT NULL AND reopens = 0 AND replies <= 1) AS fcr,
     count(*) FILTER (resolved_at IS NOT NULL AND reopens > 0) AS reopened,
     count(*) FILTER (first_at IS NOT NULL AND frt <= sla) AS sla_met,
-    count(*) FILTER (first_at IS NOT NULL OR ($as_of - created) > sla) AS sla_judged
+    count(*) FILTER (first_at IS NOT NULL OR ($as_of - created) > sla) AS sla_judged,
+    count(*) FILTER (($as_of - created) > $resolution_window AND rt <= $resolution_window) AS res_within,
+    count(*) FILTER (($as_of - created) > $resolution_window) AS res_judged
 FROM c
+"""
+
+# Kaplan-Meier quantiles: durations of unfinished records are censored at their age
+# at the as-of time; the estimate multiplies (at risk - events) / at risk over the
+# event times in order. A quantile is the first time the estimate is <= 1 - p.
+KM = """
+WITH g AS (
+    SELECT dur, count(*) FILTER (ended) AS events, count(*) AS total FROM samples GROUP BY dur
+),
+r AS (
+    SELECT dur, events,
+        sum(total) OVER (ORDER BY dur DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS at_risk
+    FROM g
+),
+s AS (
+    SELECT dur, product((at_risk - events)::DOUBLE / at_risk)
+        OVER (ORDER BY dur ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS surv
+    FROM r WHERE events > 0
+)
+SELECT (SELECT count(*) FROM samples) AS n,
+    min(dur) FILTER (surv <= 0.5 + 1e-12) AS p50, min(dur) FILTER (surv <= 0.1 + 1e-12) AS p90
+FROM s
+"""
+
+RESOLUTION_SAMPLES = """
+CREATE OR REPLACE TEMP VIEW samples AS
+SELECT coalesce(resolved_at, $as_of) - created AS dur, resolved_at IS NOT NULL AS ended
+FROM tickets WHERE ok AND created >= $start AND created < $end
+"""
+
+REFUND_SAMPLES = """
+CREATE OR REPLACE TEMP VIEW samples AS
+SELECT coalesce(refunded, $as_of) - requested AS dur, refunded IS NOT NULL AS ended
+FROM shipments WHERE ok AND shipped >= $start AND shipped < $end AND requested IS NOT NULL
 """
 
 SHIPMENT_METRICS = """
@@ -145,20 +181,31 @@ SELECT count(*) AS n, count(delivered) AS delivered,
     count(*) FILTER (delivered IS NOT NULL AND requested IS NOT NULL) AS returned,
     count(refunded) AS refunded,
     quantile_cont(ft, 0.5) AS ft_p50, quantile_cont(ft, 0.9) AS ft_p90,
-    count(*) FILTER (status IN ('lost', 'damaged')) AS exceptions
+    count(*) FILTER (status IN ('lost', 'damaged')) AS exceptions,
+    count(*) FILTER (($as_of - delivered) > $return_window
+                     AND requested - delivered <= $return_window) AS ret_within,
+    count(*) FILTER (($as_of - delivered) > $return_window) AS ret_judged
 FROM c
 """
 
 REVIEW_METRICS = """
-WITH by_order AS (
-    SELECT order_id, max(created) AS latest FROM tickets
-    WHERE ok AND order_id IS NOT NULL AND order_id <> '' GROUP BY order_id
+WITH named AS (
+    SELECT r.review_id, greatest(t.created, r.created) AS at
+    FROM reviews r JOIN tickets t ON t.ok AND t.ticket_id = r.ticket_id
+    WHERE r.ok AND r.rating <= 2
+),
+on_order AS (
+    SELECT r.review_id, min(t.created) AS at
+    FROM reviews r JOIN tickets t
+        ON t.ok AND r.order_id <> '' AND t.order_id = r.order_id AND t.created >= r.created
+    WHERE r.ok AND r.rating <= 2
+    GROUP BY r.review_id
 ),
 c AS (
-    SELECT r.*,
-        (r.ticket_id IS NOT NULL AND r.ticket_id IN (SELECT ticket_id FROM tickets WHERE ok))
-        OR coalesce(o.latest >= r.created, false) AS followed
-    FROM reviews r LEFT JOIN by_order o ON r.order_id <> '' AND o.order_id = r.order_id
+    SELECT r.*, least(n.at, o.at) AS followed_at, least(n.at, o.at) IS NOT NULL AS followed
+    FROM reviews r
+    LEFT JOIN named n ON n.review_id = r.review_id
+    LEFT JOIN on_order o ON o.review_id = r.review_id
     WHERE r.ok AND r.created >= $start AND r.created < $end
 )
 SELECT count(*) AS n, avg(rating) AS rating_mean,
@@ -166,6 +213,9 @@ SELECT count(*) AS n, avg(rating) AS rating_mean,
     count(nps) AS nps_n, count(*) FILTER (nps >= 9) AS promoters,
     count(*) FILTER (nps <= 6) AS detractors,
     count(*) FILTER (rating <= 2 AND followed) AS followed_up,
+    count(*) FILTER (rating <= 2 AND ($as_of - created) > $followup_window
+                     AND followed_at - created <= $followup_window) AS fu_within,
+    count(*) FILTER (rating <= 2 AND ($as_of - created) > $followup_window) AS fu_judged,
     count(replied) AS replied,
     quantile_cont(replied - created, 0.5) AS reply_p50,
     quantile_cont(replied - created, 0.9) AS reply_p90
@@ -205,7 +255,11 @@ def main():
             f"SELECT count(*), count(*) FILTER (ok) FROM {name}"
         ).fetchone()
         inputs[name] = {"read": read, "accepted": accepted}
-    params = {"start": start, "end": end, "as_of": as_of, "snap": min(end, as_of), **SLA}
+    params = {
+        "start": start, "end": end, "as_of": as_of, "snap": min(end, as_of), **SLA,
+        "resolution_window": 72 * HOUR, "return_window": 7 * 24 * HOUR,
+        "followup_window": 48 * HOUR,
+    }
 
     def row(sql, keys):
         names = [p for p in keys if f"${p}" in sql]
@@ -217,6 +271,13 @@ def main():
     s = row(SHIPMENT_METRICS, params)
     r = row(REVIEW_METRICS, params)
     b = row(BACKLOG, params)
+
+    def km(samples_sql):
+        con.execute(samples_sql, {k: params[k] for k in ("start", "end", "as_of")})
+        return row(KM, params)
+
+    kr = km(RESOLUTION_SAMPLES)
+    kf = km(REFUND_SAMPLES)
     m = {
         "tickets": (t["n"], t["n"]),
         "response_rate": (ratio(t["answered"], t["n"]), t["n"]),
@@ -230,6 +291,9 @@ def main():
         "fcr_rate": (ratio(t["fcr"], t["resolved"]), t["resolved"]),
         "reopen_rate": (ratio(t["reopened"], t["resolved"]), t["resolved"]),
         "sla_response_rate": (ratio(t["sla_met"], t["sla_judged"]), t["sla_judged"]),
+        "resolved_within_window_rate": (ratio(t["res_within"], t["res_judged"]), t["res_judged"]),
+        "resolution_hours_km_p50": (hours(kr["p50"], kr["n"]), kr["n"]),
+        "resolution_hours_km_p90": (hours(kr["p90"], kr["n"]), kr["n"]),
         "unresolved": (t["n"] - t["resolved"], t["n"]),
         "backlog": (b["n"], b["n"]),
         "backlog_age_hours_p50": (hours(b["p50"], b["n"]), b["n"]),
@@ -243,6 +307,9 @@ def main():
         "return_rate": (ratio(s["returned"], s["delivered"]), s["delivered"]),
         "refund_hours_p50": (hours(s["ft_p50"], s["refunded"]), s["refunded"]),
         "refund_hours_p90": (hours(s["ft_p90"], s["refunded"]), s["refunded"]),
+        "return_within_window_rate": (ratio(s["ret_within"], s["ret_judged"]), s["ret_judged"]),
+        "refund_hours_km_p50": (hours(kf["p50"], kf["n"]), kf["n"]),
+        "refund_hours_km_p90": (hours(kf["p90"], kf["n"]), kf["n"]),
         "exception_rate": (ratio(s["exceptions"], s["n"]), s["n"]),
         "reviews": (r["n"], r["n"]),
         "rating_avg": (float(r["rating_mean"]) if r["n"] else None, r["n"]),
@@ -253,6 +320,7 @@ def main():
             r["nps_n"],
         ),
         "followup_rate": (ratio(r["followed_up"], r["negative"]), r["negative"]),
+        "followup_within_window_rate": (ratio(r["fu_within"], r["fu_judged"]), r["fu_judged"]),
         "review_reply_hours_p50": (hours(r["reply_p50"], r["replied"]), r["replied"]),
         "review_reply_hours_p90": (hours(r["reply_p90"], r["replied"]), r["replied"]),
     }

@@ -3,47 +3,10 @@
 
 use std::path::Path;
 
-use common::run_json;
+use common::{assert_row, fixture, row, run_json};
 use serde_json::Value;
 
 mod common;
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// The row of `id` for `group` (`None`: the whole cohort).
-fn row<'a>(report: &'a Value, id: &str, group: Option<(&str, &str)>) -> &'a Value {
-    report["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| {
-            m["id"] == id
-                && match group {
-                    None => m["group"].is_null(),
-                    Some((k, v)) => m["group"][k] == v,
-                }
-        })
-        .unwrap_or_else(|| panic!("no row {id} {group:?}"))
-}
-
-fn assert_row(report: &Value, id: &str, group: Option<(&str, &str)>, value: Option<f64>, n: u64) {
-    let r = row(report, id, group);
-    match value {
-        Some(v) => assert!(
-            (r["value"].as_f64().unwrap() - v).abs() < 1e-9,
-            "{id} {group:?}: {}",
-            r["value"]
-        ),
-        None => assert!(r["value"].is_null(), "{id} {group:?}: {}", r["value"]),
-    }
-    assert_eq!(r["n"], n, "{id} {group:?} n");
-}
 
 fn tickets_report(dir: &Path, extra: &[&str]) -> Value {
     let tickets = fixture("week/tickets.csv");

@@ -129,7 +129,7 @@ impl AnalysisArgs {
 
     /// The engine over `dataset`, with this command's as-of time.
     pub fn engine<'a>(&self, dataset: &'a Dataset, targets: &Targets) -> Result<Engine<'a>> {
-        Engine::new(dataset, targets.sla_hours, self.period.as_of.as_deref())
+        Engine::new(dataset, targets.windows, self.period.as_of.as_deref())
     }
 
     pub fn options(&self) -> ReportOptions {

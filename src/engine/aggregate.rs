@@ -5,14 +5,16 @@
 
 use polars::prelude::*;
 
-use super::catalogue::{Cmp, Cohort, Cond, End, Measure, MetricDef, Span, Stat, Window, METRICS};
-use super::targets::SlaHours;
+use super::catalogue::{
+    Cmp, Cohort, Cond, End, Measure, MetricDef, Pending, Settled, Span, Stat, Window, METRICS,
+};
+use super::targets::{SlaHours, Windows};
 use crate::source::timestamp::MS_PER_HOUR;
 use crate::source::Source;
 
 /// What the expressions need besides the records.
 pub struct Context<'a> {
-    pub sla: &'a SlaHours,
+    pub windows: &'a Windows,
     pub as_of: i64,
     /// The moment an open-at-end cohort is looked at.
     pub snapshot: i64,
@@ -26,10 +28,16 @@ enum Agg {
     /// A statistic of a span in milliseconds, over the records matching the filter.
     Span(&'static Span, Cond, Stat),
     MeanOf(&'static str),
-    /// Spans ended within the window.
-    Within(&'static Span, Window),
-    /// Records judged against the window: ended, or older than it at the as-of time.
-    Judged(&'static Span, Window),
+    /// Records judged whose span ended within the window.
+    Within(&'static Span, Window, Settled, Cond),
+    /// Records judged against the window (see [`Settled`]).
+    Judged(&'static Span, Window, Settled, Cond),
+    /// Records not final: not judged yet, or (for a plain rate) without the outcome
+    /// inside the window.
+    Pending(&'static Span, Window, Settled, Cond),
+    /// A quantile of the Kaplan–Meier estimate of the span; computed from the
+    /// samples after the polars pass (see `survival_quantile`).
+    Survival(&'static Span, Cond, f64),
 }
 
 /// How a metric's value comes from the aggregates (by index).
@@ -37,6 +45,7 @@ enum Agg {
 enum Formula {
     Count { value: usize, n: usize },
     Ratio { num: usize, den: usize },
+    Survival { value: usize, n: usize },
     Hours { value: usize, n: usize },
     Mean { value: usize, n: usize },
     Net { up: usize, down: usize, n: usize },
@@ -45,7 +54,8 @@ enum Formula {
 /// The aggregates of one source's metrics over one kind of cohort.
 pub struct Plan {
     aggs: Vec<Agg>,
-    metrics: Vec<(&'static MetricDef, Formula)>,
+    /// Each metric with its formula and the index of its pending count.
+    metrics: Vec<(&'static MetricDef, Formula, Option<usize>)>,
 }
 
 /// One computed value before targets are attached.
@@ -53,6 +63,8 @@ pub struct Value {
     pub metric: &'static MetricDef,
     pub value: Option<f64>,
     pub n: u64,
+    /// Records still inside the metric's window, for rates whose outcome takes time.
+    pub pending: Option<u64>,
 }
 
 impl Plan {
@@ -65,7 +77,16 @@ impl Plan {
         for m in METRICS {
             if m.source() == Some(source) && m.cohort == cohort {
                 let formula = plan.formula(m);
-                plan.metrics.push((m, formula));
+                let pending = m.pending_rule().map(
+                    |Pending {
+                         span,
+                         window,
+                         settled,
+                     }| {
+                        plan.agg(Agg::Pending(span, window, settled, m.filter))
+                    },
+                );
+                plan.metrics.push((m, formula, pending));
             }
         }
         plan
@@ -108,9 +129,17 @@ impl Plan {
                 value: self.agg(Agg::MeanOf(column)),
                 n: self.agg(Agg::Count(filter, Cond::Present(column))),
             },
-            Measure::WithinWindow { span, window } => Formula::Ratio {
-                num: self.agg(Agg::Within(span, window)),
-                den: self.agg(Agg::Judged(span, window)),
+            Measure::WithinWindow {
+                span,
+                window,
+                settled,
+            } => Formula::Ratio {
+                num: self.agg(Agg::Within(span, window, settled, filter)),
+                den: self.agg(Agg::Judged(span, window, settled, filter)),
+            },
+            Measure::Survival { span, p } => Formula::Survival {
+                value: self.agg(Agg::Survival(span, filter, p)),
+                n: self.agg(Agg::Count(filter, Cond::All)),
             },
             Measure::NetScore {
                 column,
@@ -125,13 +154,21 @@ impl Plan {
         }
     }
 
-    /// The aggregates as Float64 expressions named `a0`, `a1`, …
+    /// The aggregates polars computes, as Float64 expressions named `a<index>`.
     pub fn exprs(&self, ctx: &Context) -> Vec<Expr> {
         self.aggs
             .iter()
             .enumerate()
-            .map(|(i, agg)| agg_expr(agg, ctx).alias(format!("a{i}")))
+            .filter_map(|(i, agg)| agg_expr(agg, ctx).map(|e| e.alias(format!("a{i}"))))
             .collect()
+    }
+
+    /// The survival aggregates: `(index, span, filter, p)`, computed from samples.
+    pub fn survivals(&self) -> impl Iterator<Item = (usize, &'static Span, Cond, f64)> + '_ {
+        self.aggs.iter().enumerate().filter_map(|(i, a)| match *a {
+            Agg::Survival(span, filter, p) => Some((i, span, filter, p)),
+            _ => None,
+        })
     }
 
     pub fn width(&self) -> usize {
@@ -142,7 +179,13 @@ impl Plan {
     pub fn empty_row(&self) -> Vec<Option<f64>> {
         self.aggs
             .iter()
-            .map(|a| matches!(a, Agg::Count(..) | Agg::Within(..) | Agg::Judged(..)).then_some(0.0))
+            .map(|a| {
+                matches!(
+                    a,
+                    Agg::Count(..) | Agg::Within(..) | Agg::Judged(..) | Agg::Pending(..)
+                )
+                .then_some(0.0)
+            })
             .collect()
     }
 
@@ -157,10 +200,13 @@ impl Plan {
         };
         self.metrics
             .iter()
-            .map(|&(metric, formula)| {
+            .map(|&(metric, formula, pending)| {
                 let (value, n) = match formula {
                     Formula::Count { value, n } => (g(value), count(n)),
                     Formula::Ratio { num, den } => (ratio(g(num), g(den)), count(den)),
+                    Formula::Survival { value, n } => {
+                        (g(value).map(|ms| ms / MS_PER_HOUR), count(n))
+                    }
                     // Whole milliseconds, divided once (see `span_ms`).
                     Formula::Hours { value, n } => (
                         (count(n) > 0)
@@ -177,13 +223,20 @@ impl Plan {
                         count(n),
                     ),
                 };
+                let pending = pending.map(count);
                 match metric.requires() {
                     Some(s) if !present(s) => Value {
                         metric,
                         value: None,
                         n: 0,
+                        pending: pending.map(|_| 0),
                     },
-                    _ => Value { metric, value, n },
+                    _ => Value {
+                        metric,
+                        value,
+                        n,
+                        pending,
+                    },
                 }
             })
             .collect()
@@ -208,7 +261,7 @@ pub fn cond_expr(cond: &Cond) -> Expr {
             .reduce(Expr::or)
             .unwrap_or(lit(false)),
         Cond::NotAfter(a, b) => col(a).lt_eq(col(b)),
-        Cond::FollowedUp => col(super::followups::COLUMN),
+        Cond::FollowedUp => col(super::followups::COLUMN).is_not_null(),
         Cond::And(parts) => parts
             .iter()
             .map(cond_expr)
@@ -225,6 +278,7 @@ pub fn span_ms(span: &Span, ctx: &Context) -> Expr {
     let end = match span.end {
         End::Column(c) => col(c),
         End::Snapshot => lit(ctx.snapshot),
+        End::FollowUp => col(super::followups::COLUMN),
     };
     (end - col(span.start)).cast(DataType::Float64)
 }
@@ -238,23 +292,83 @@ fn count(condition: Expr) -> Expr {
 
 /// The window in milliseconds per record, compared with exact millisecond durations.
 fn window_ms(window: Window, ctx: &Context) -> Expr {
+    let ms = |hours: f64| lit(hours * MS_PER_HOUR);
+    let by_priority = |hours: &SlaHours| {
+        when(col("priority").eq(lit("urgent")))
+            .then(ms(hours.urgent))
+            .when(col("priority").eq(lit("high")))
+            .then(ms(hours.high))
+            .when(col("priority").eq(lit("normal")))
+            .then(ms(hours.normal))
+            .otherwise(ms(hours.low))
+    };
     match window {
-        Window::SlaResponse => {
-            let ms = |hours: f64| lit(hours * MS_PER_HOUR);
-            let sla = ctx.sla;
-            when(col("priority").eq(lit("urgent")))
-                .then(ms(sla.urgent))
-                .when(col("priority").eq(lit("high")))
-                .then(ms(sla.high))
-                .when(col("priority").eq(lit("normal")))
-                .then(ms(sla.normal))
-                .otherwise(ms(sla.low))
-        }
+        Window::SlaResponse => by_priority(&ctx.windows.sla),
+        Window::Resolution => by_priority(&ctx.windows.resolution),
+        Window::Return => ms(ctx.windows.return_days * 24.0),
+        Window::FollowUp => ms(ctx.windows.followup_hours),
     }
 }
 
-fn agg_expr(agg: &Agg, ctx: &Context) -> Expr {
-    match *agg {
+/// Whether a record counts for a window rate at the as-of time.
+fn judged(span: &Span, window: Window, settled: Settled, ctx: &Context) -> Expr {
+    let passed = age_ms(span, ctx).gt(window_ms(window, ctx));
+    match settled {
+        Settled::EndedOrPassed => cond_expr(&span.ended()).or(passed),
+        Settled::Passed => passed,
+    }
+}
+
+/// The age of a record's span start at the as-of time, in milliseconds.
+fn age_ms(span: &Span, ctx: &Context) -> Expr {
+    (lit(ctx.as_of) - col(span.start)).cast(DataType::Float64)
+}
+
+/// The columns behind a survival estimate: `ms` (the span if it ended, else the
+/// age at the as-of time: censored) and `ended`.
+pub fn survival_exprs(span: &Span, ctx: &Context) -> [Expr; 2] {
+    let ended = cond_expr(&span.ended()).fill_null(lit(false));
+    [
+        when(ended.clone())
+            .then(span_ms(span, ctx))
+            .otherwise(age_ms(span, ctx))
+            .alias("ms"),
+        ended.alias("ended"),
+    ]
+}
+
+/// The `p` quantile of the Kaplan–Meier estimate of `(duration, ended)` samples:
+/// the smallest duration at which the estimated share still running is ≤ 1 − p.
+/// At equal durations events come before censorings (a record censored at t was
+/// at risk at t). None when the estimate never falls that far. The comparison
+/// allows 1e-12 for the rounding of the running product.
+pub fn survival_quantile(samples: &mut [(f64, bool)], p: f64) -> Option<f64> {
+    samples.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut at_risk = samples.len() as f64;
+    let mut surviving = 1.0;
+    let mut i = 0;
+    while i < samples.len() {
+        let t = samples[i].0;
+        let same = samples[i..].iter().take_while(|s| s.0 == t).count();
+        let events = samples[i..i + same].iter().filter(|s| s.1).count() as f64;
+        if events > 0.0 {
+            surviving *= (at_risk - events) / at_risk;
+            if surviving <= 1.0 - p + 1e-12 {
+                return Some(t);
+            }
+        }
+        at_risk -= same as f64;
+        i += same;
+    }
+    None
+}
+
+fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
+    let both = |a: &Cond, e: Expr| match a {
+        Cond::All => e,
+        a => cond_expr(a).and(e),
+    };
+    Some(match *agg {
         Agg::Count(Cond::All, Cond::All) => len().cast(DataType::Float64),
         Agg::Count(a, Cond::All) => count(cond_expr(&a)),
         Agg::Count(a, b) => count(cond_expr(&a).and(cond_expr(&b))),
@@ -271,12 +385,68 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Expr {
             }
         }
         Agg::MeanOf(c) => col(c).cast(DataType::Float64).mean(),
-        Agg::Within(span, window) => {
-            count(cond_expr(&span.ended()).and(span_ms(span, ctx).lt_eq(window_ms(window, ctx))))
+        Agg::Within(span, window, settled, filter) => count(both(
+            &filter,
+            judged(span, window, settled, ctx)
+                .and(cond_expr(&span.ended()))
+                .and(span_ms(span, ctx).lt_eq(window_ms(window, ctx))),
+        )),
+        Agg::Judged(span, window, settled, filter) => {
+            count(both(&filter, judged(span, window, settled, ctx)))
         }
-        Agg::Judged(span, window) => {
-            let age = (lit(ctx.as_of) - col(span.start)).cast(DataType::Float64);
-            count(cond_expr(&span.ended()).or(age.gt(window_ms(window, ctx))))
+        Agg::Pending(span, window, settled, filter) => {
+            let open = age_ms(span, ctx).lt_eq(window_ms(window, ctx));
+            count(both(
+                &filter,
+                match settled {
+                    Settled::EndedOrPassed => cond_expr(&span.ended()).not().and(open),
+                    Settled::Passed => open,
+                },
+            ))
         }
+        Agg::Survival(..) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::survival_quantile;
+
+    /// Eight durations, three censored (+): 1, 2, 3+, 4, 5+, 6, 7+, 8. At risk and
+    /// the estimate at each event: t=1 8 → 7/8; t=2 7 → 3/4; t=4 5 → 3/5; t=6 3 →
+    /// 2/5 (≤ 1/2: the median is 6); t=8 1 → 0 (≤ 1/10: p90 is 8). The completed
+    /// durations alone (1, 2, 4, 6, 8) would say a median of 4.
+    #[test]
+    fn kaplan_meier_by_hand() {
+        let samples = [
+            (1.0, true),
+            (2.0, true),
+            (3.0, false),
+            (4.0, true),
+            (5.0, false),
+            (6.0, true),
+            (7.0, false),
+            (8.0, true),
+        ];
+        // Order does not matter.
+        let mut shuffled = samples;
+        shuffled.reverse();
+        assert_eq!(survival_quantile(&mut shuffled.clone(), 0.5), Some(6.0));
+        assert_eq!(survival_quantile(&mut shuffled.clone(), 0.9), Some(8.0));
+        // p = 0.25: 7/8 > 3/4 ≥ ... the estimate first reaches 0.75 at t=2.
+        assert_eq!(survival_quantile(&mut shuffled, 0.25), Some(2.0));
+        // When the longest is censored the estimate stays at 2/5: no p90.
+        let mut open_tail = samples;
+        open_tail[7].1 = false;
+        assert_eq!(survival_quantile(&mut open_tail.clone(), 0.5), Some(6.0));
+        assert_eq!(survival_quantile(&mut open_tail, 0.9), None);
+        // Nothing censored: the smallest t with the share ≤ 1 − p.
+        let mut done = [(1.0, true), (2.0, true), (3.0, true), (4.0, true)];
+        assert_eq!(survival_quantile(&mut done, 0.5), Some(2.0));
+        // A censoring tied with an event is still at risk at that time: 2 at risk at
+        // t=1 (one event, one censored) → 1/2.
+        let mut tie = [(1.0, false), (1.0, true)];
+        assert_eq!(survival_quantile(&mut tie, 0.5), Some(1.0));
+        assert_eq!(survival_quantile(&mut [], 0.5), None);
     }
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Result};
 use polars::prelude::*;
 
-use super::aggregate::{span_ms, Plan};
-use super::catalogue::{self, Cohort, MetricDef, Origin, Span, METRICS};
+use super::aggregate::{cond_expr, span_ms, survival_exprs, survival_quantile, Context, Plan};
+use super::catalogue::{self, Cohort, Cond, MetricDef, Origin, Span, METRICS};
 use super::model::Group;
 use super::period::Period;
 use super::query::{FieldCounts, Split};
@@ -22,6 +22,7 @@ pub(super) struct Cell {
     pub group: Option<Group>,
     pub value: Option<f64>,
     pub n: u64,
+    pub pending: Option<u64>,
 }
 
 impl Engine<'_> {
@@ -62,32 +63,43 @@ impl Engine<'_> {
         period: &Period,
         dimension: Option<&str>,
     ) -> Result<BTreeMap<Option<String>, Vec<Option<f64>>>> {
-        let exprs = plan.exprs(&self.context(period));
+        let ctx = self.context(period);
+        let exprs = plan.exprs(&ctx);
         let frame = match dimension {
-            Some(d) => cohort.group_by([col(d)]).agg(exprs).collect()?,
-            None => cohort.select(exprs).collect()?,
+            Some(d) => cohort.clone().group_by([col(d)]).agg(exprs).collect()?,
+            None => cohort.clone().select(exprs).collect()?,
         };
+        // Survival quantiles are not polars aggregates: they come from the samples.
         let columns = (0..plan.width())
-            .map(|i| {
-                frame
-                    .column(&format!("a{i}"))
-                    .and_then(|c| c.f64().cloned())
+            .map(|i| match frame.column(&format!("a{i}")) {
+                Ok(c) => c.f64().cloned().map(Some),
+                Err(_) => Ok(None),
             })
             .collect::<PolarsResult<Vec<_>>>()?;
         let mut rows = BTreeMap::new();
         for row in 0..frame.height() {
-            let key = match dimension {
-                Some(d) => Some(
-                    frame
-                        .column(d)?
-                        .str()?
-                        .get(row)
-                        .unwrap_or("(none)")
-                        .to_string(),
-                ),
-                None => None,
+            let key = group_key(&frame, dimension, row)?;
+            let values: Vec<Option<f64>> = columns
+                .iter()
+                .map(|c| c.as_ref().and_then(|c| c.get(row)))
+                .collect();
+            rows.insert(key, values);
+        }
+        let mut samples_of: Vec<((&Span, Cond), GroupSamples)> = Vec::new();
+        for (index, span, filter, p) in plan.survivals() {
+            let position = match samples_of.iter().position(|(k, _)| *k == (span, filter)) {
+                Some(i) => i,
+                None => {
+                    let samples = survival_samples(cohort.clone(), span, filter, &ctx, dimension)?;
+                    samples_of.push(((span, filter), samples));
+                    samples_of.len() - 1
+                }
             };
-            rows.insert(key, columns.iter().map(|c| c.get(row)).collect());
+            for (key, samples) in samples_of[position].1.iter_mut() {
+                if let Some(row) = rows.get_mut(key) {
+                    row[index] = survival_quantile(samples, p);
+                }
+            }
         }
         Ok(rows)
     }
@@ -138,6 +150,7 @@ impl Engine<'_> {
                         group: group.clone(),
                         value: v.value,
                         n: v.n,
+                        pending: v.pending,
                     });
                 }
             }
@@ -291,4 +304,57 @@ impl Engine<'_> {
             without_value: missing,
         })
     }
+}
+
+/// The group a row of an aggregated frame belongs to (`None`: not split).
+fn group_key(frame: &DataFrame, dimension: Option<&str>, row: usize) -> Result<Option<String>> {
+    Ok(match dimension {
+        Some(d) => Some(
+            frame
+                .column(d)?
+                .str()?
+                .get(row)
+                .unwrap_or("(none)")
+                .to_string(),
+        ),
+        None => None,
+    })
+}
+
+/// `(milliseconds, ended)` samples per group (`None`: not split).
+type GroupSamples = BTreeMap<Option<String>, Vec<(f64, bool)>>;
+
+/// `(milliseconds, ended)` per group of the cohort's records matching `filter`:
+/// the span where it ended, else the age at the as-of time (censored).
+fn survival_samples(
+    cohort: LazyFrame,
+    span: &Span,
+    filter: Cond,
+    ctx: &Context,
+    dimension: Option<&str>,
+) -> Result<GroupSamples> {
+    let mut select: Vec<Expr> = survival_exprs(span, ctx).into();
+    if let Some(d) = dimension {
+        select.push(col(d));
+    }
+    let frame = cohort
+        .filter(cond_expr(&filter).fill_null(lit(false)))
+        .select(select)
+        .collect()?;
+    let ms = frame.column("ms")?.f64()?;
+    let ended = frame.column("ended")?.bool()?;
+    let keys = dimension.map(|d| frame.column(d)).transpose()?;
+    let keys = keys.map(|k| k.str()).transpose()?;
+    let mut groups = GroupSamples::new();
+    for row in 0..frame.height() {
+        let Some(ms) = ms.get(row) else { continue };
+        let key = keys
+            .as_ref()
+            .map(|k| k.get(row).unwrap_or("(none)").to_string());
+        groups
+            .entry(key)
+            .or_default()
+            .push((ms, ended.get(row) == Some(true)));
+    }
+    Ok(groups)
 }

@@ -1,5 +1,6 @@
-//! Follow-ups: which negative reviews got a ticket. Derived here once, as the
-//! boolean column [`COLUMN`] of the reviews frame, for `Cond::FollowedUp`.
+//! Follow-ups: when each negative review got a ticket. Derived here once, as the
+//! timestamp column [`COLUMN`] of the reviews frame (null: no follow-up), for
+//! `Cond::FollowedUp` and `End::FollowUp`.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -8,7 +9,7 @@ use super::aggregate::cond_expr;
 use super::catalogue::NEGATIVE;
 use crate::source::Source;
 
-pub const COLUMN: &str = "followed_up";
+pub const COLUMN: &str = "followed_up_at";
 
 /// The columns the join reads, beyond what the catalogue's metrics declare.
 pub fn columns(source: Source) -> &'static [&'static str] {
@@ -19,10 +20,11 @@ pub fn columns(source: Source) -> &'static [&'static str] {
     }
 }
 
-/// Marks each negative review that got a follow-up: a ticket it names that exists,
-/// or a ticket on the same non-empty order created at or after the review. Only
-/// negative reviews count for followup_rate, so only their links are looked up: the
-/// maps hold those reviews' ids, not every ticket's.
+/// The follow-up time of each negative review: the earliest of a ticket it names
+/// (at the ticket's creation, or the review's own time when the ticket is older)
+/// and a ticket on the same non-empty order created at or after the review. Only
+/// negative reviews count, so only their links are looked up: the maps hold those
+/// reviews' ids and orders, not every ticket's.
 pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
     let named = reviews.column("ticket_id")?.str()?;
     let orders = reviews.column("order_id")?.str()?;
@@ -41,16 +43,16 @@ pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Resul
         .filter(|(_, n)| *n == Some(true))
         .map(|(i, _)| i)
         .collect();
-    // Ticket ids the negative reviews name → whether such a ticket exists; their
-    // orders → the latest ticket created on that order.
-    let mut named_exists: PlHashMap<&str, bool> = PlHashMap::new();
-    let mut latest_on_order: PlHashMap<&str, Option<i64>> = PlHashMap::new();
+    // Ticket ids the negative reviews name → that ticket's creation; their orders →
+    // the creation times of the tickets on that order, sorted.
+    let mut named_created: PlHashMap<&str, Option<i64>> = PlHashMap::new();
+    let mut on_order: PlHashMap<&str, Vec<i64>> = PlHashMap::new();
     for &i in &negative {
         if let Some(id) = named.get(i) {
-            named_exists.insert(id, false);
+            named_created.insert(id, None);
         }
         if let Some(order) = orders.get(i).filter(|o| !o.is_empty()) {
-            latest_on_order.insert(order, None);
+            on_order.insert(order, Vec::new());
         }
     }
     if let Some(t) = tickets {
@@ -62,25 +64,36 @@ pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Resul
             .zip(ticket_orders.iter())
             .zip(ticket_created.iter())
         {
-            if let Some(exists) = id.and_then(|id| named_exists.get_mut(id)) {
-                *exists = true;
+            let Some(at) = at else { continue };
+            if let Some(slot) = id.and_then(|id| named_created.get_mut(id)) {
+                *slot = Some(at);
             }
-            if let (Some(latest), Some(at)) = (order.and_then(|o| latest_on_order.get_mut(o)), at) {
-                *latest = Some(latest.map_or(at, |l| l.max(at)));
+            if let Some(times) = order.and_then(|o| on_order.get_mut(o)) {
+                times.push(at);
             }
         }
     }
-    let mut followed = vec![false; reviews.height()];
+    on_order.values_mut().for_each(|t| t.sort_unstable());
+    let mut followed: Vec<Option<i64>> = vec![None; reviews.height()];
     for i in negative {
+        let Some(review_at) = created.get(i) else {
+            continue;
+        };
         let by_ticket = named
             .get(i)
-            .is_some_and(|id| named_exists.get(id) == Some(&true));
+            .and_then(|id| named_created.get(id).copied().flatten())
+            .map(|ticket_at| ticket_at.max(review_at));
         let by_order = orders
             .get(i)
-            .and_then(|o| latest_on_order.get(o).copied().flatten())
-            .zip(created.get(i))
-            .is_some_and(|(latest, created)| latest >= created);
-        followed[i] = by_ticket || by_order;
+            .and_then(|o| on_order.get(o))
+            .and_then(|times| {
+                let first = times.partition_point(|&t| t < review_at);
+                times.get(first).copied()
+            });
+        followed[i] = match (by_ticket, by_order) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
     let mut out = reviews.clone();
     out.with_column(Column::new(COLUMN.into(), followed))?;

@@ -17,6 +17,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `n`, with the records still inside their window when there are any:
+/// `636 (+112 pending)`.
+pub fn format_n(n: u64, pending: Option<u64>) -> String {
+    match pending {
+        Some(p) if p > 0 => format!("{} (+{} pending)", thousands(n), thousands(p)),
+        _ => thousands(n),
+    }
+}
+
 /// Hours as a person reads them: `45 min` below one hour, `5.64 h` above.
 pub fn format_hours(h: f64) -> String {
     if h.abs() < 1.0 {

@@ -72,10 +72,15 @@ pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Ga
             );
         };
         let segment = target.describe_segment();
+        // Nothing judged yet but records pending: the period is still maturing,
+        // which is not a failure.
+        let maturing = row.value.is_none() && row.pending.is_some_and(|p| p > 0);
         let (status, breaks_gate) = match row.status {
             Status::Fail => (Status::Fail, true),
             Status::Warn => (Status::Warn, policy.fail_on == FailOn::Warn),
-            Status::NoData | Status::NoTarget => (Status::NoData, !policy.allow_no_data),
+            Status::NoData | Status::NoTarget => {
+                (Status::NoData, !policy.allow_no_data && !maturing)
+            }
             Status::Pass => (Status::Pass, false),
         };
         let min_n = target
@@ -86,11 +91,21 @@ pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Ga
             Status::NoData if row.value.is_some() => {
                 format!("too few samples: n = {}{min_n}", thousands(row.n))
             }
-            Status::NoData => "no data in the period".to_string(),
+            Status::NoData => match row.pending.filter(|p| *p > 0) {
+                Some(p) => format!(
+                    "no data yet: {} pending (the period is still maturing)",
+                    thousands(p)
+                ),
+                None => "no data in the period".to_string(),
+            },
             _ => format!(
-                "{} (n = {})",
+                "{} (n = {}{})",
                 format_value(row.unit, row.value),
-                thousands(row.n)
+                thousands(row.n),
+                match row.pending.filter(|p| *p > 0) {
+                    Some(p) => format!(", {} pending", thousands(p)),
+                    None => String::new(),
+                }
             ),
         };
         let message = format!(

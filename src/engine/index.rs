@@ -71,6 +71,7 @@ pub fn add_service_index(
             group: group.clone(),
             value,
             n: used,
+            pending: None,
             unit: Unit::Index,
             target: target.map(|t| t.view()),
             status: match target {

@@ -22,11 +22,11 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use aggregate::Context;
-use catalogue::METRICS;
+use catalogue::{Measure, METRICS};
 use model::{Group, MetricRow, Report};
 use period::{Period, PeriodSpec};
 pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
-use targets::{SlaHours, Status, Targets};
+use targets::{Status, Targets, Windows};
 
 use crate::source::load::{Dataset, Keep};
 use crate::source::timestamp::{format_utc, parse_timestamp};
@@ -49,13 +49,14 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
     Keep::Only(columns)
 }
 
-/// The engine's view of the data, with the derived columns it needs.
+/// The engine's view of the data: the frames as they stood at the as-of time, with
+/// the derived columns it needs (frames share their columns with the dataset).
 pub struct Engine<'a> {
     dataset: &'a Dataset,
-    reviews: Option<DataFrame>,
+    frames: BTreeMap<Source, DataFrame>,
     pub tz: Tz,
     pub as_of: i64,
-    sla: SlaHours,
+    windows: Windows,
 }
 
 /// Latest event the data has seen: the ticket data when there is any, else the
@@ -86,38 +87,79 @@ fn latest_timestamp(dataset: &Dataset) -> Option<i64> {
     latest
 }
 
+/// The frame as it stood at `as_of`: records whose anchor is later are dropped
+/// and later events are emptied (deadlines stay). Columns with nothing later are
+/// shared, not copied.
+fn censor(frame: &DataFrame, source: Source, as_of: i64) -> Result<DataFrame> {
+    let later = |name: &str| {
+        frame
+            .column(name)
+            .ok()
+            .and_then(|c| c.i64().ok().and_then(|c| c.max()))
+            .is_some_and(|max| max > as_of)
+    };
+    let anchor = source.anchor_column();
+    let mut lazy = frame.clone().lazy();
+    if later(anchor) {
+        lazy = lazy.filter(col(anchor).lt_eq(lit(as_of)));
+    }
+    let emptied: Vec<Expr> = source
+        .columns()
+        .iter()
+        .filter(|c| c.kind == Kind::Timestamp(Moment::Event) && c.name != anchor && later(c.name))
+        .map(|c| {
+            when(col(c.name).gt(lit(as_of)))
+                .then(lit(NULL).cast(DataType::Int64))
+                .otherwise(col(c.name))
+                .alias(c.name)
+        })
+        .collect();
+    Ok(lazy.with_columns(emptied).collect()?)
+}
+
 impl<'a> Engine<'a> {
-    pub fn new(dataset: &'a Dataset, sla: SlaHours, as_of: Option<&str>) -> Result<Engine<'a>> {
+    /// With `as_of` given, the data is censored at it: a report as of T over
+    /// today's export equals the report over the export as it stood at T. Without
+    /// it, the as-of time is the data's latest event and nothing is censored.
+    pub fn new(dataset: &'a Dataset, windows: Windows, as_of: Option<&str>) -> Result<Engine<'a>> {
         let tz = dataset.tz;
-        let as_of = match as_of {
-            Some(text) => {
-                parse_timestamp(text, tz).map_err(|e| anyhow::anyhow!("--as-of {text:?}: {e}"))?
-            }
-            None => match latest_timestamp(dataset) {
-                Some(t) => t,
-                None => bail!(
-                    "the inputs hold no accepted rows, so there is no as-of time; give --as-of"
-                ),
-            },
-        };
-        let reviews = match dataset.get(Source::Reviews) {
-            Some(r) => Some(followups::with_followups(r, dataset.get(Source::Tickets))?),
+        let given = match as_of {
+            Some(text) => Some(
+                parse_timestamp(text, tz).map_err(|e| anyhow::anyhow!("--as-of {text:?}: {e}"))?,
+            ),
             None => None,
         };
+        let as_of = match given.or_else(|| latest_timestamp(dataset)) {
+            Some(t) => t,
+            None => {
+                bail!("the inputs hold no accepted rows, so there is no as-of time; give --as-of")
+            }
+        };
+        let mut frames = BTreeMap::new();
+        for source in Source::ALL {
+            if let Some(frame) = dataset.get(source) {
+                let frame = match given {
+                    Some(t) => censor(frame, source, t)?,
+                    None => frame.clone(),
+                };
+                frames.insert(source, frame);
+            }
+        }
+        if let Some(reviews) = frames.get(&Source::Reviews) {
+            let reviews = followups::with_followups(reviews, frames.get(&Source::Tickets))?;
+            frames.insert(Source::Reviews, reviews);
+        }
         Ok(Engine {
             dataset,
-            reviews,
+            frames,
             tz,
             as_of,
-            sla,
+            windows,
         })
     }
 
     fn frame(&self, source: Source) -> Option<&DataFrame> {
-        match source {
-            Source::Reviews => self.reviews.as_ref(),
-            _ => self.dataset.get(source),
-        }
+        self.frames.get(&source)
     }
 
     pub fn has(&self, source: Source) -> bool {
@@ -131,7 +173,7 @@ impl<'a> Engine<'a> {
 
     fn context(&self, period: &Period) -> Context<'_> {
         Context {
-            sla: &self.sla,
+            windows: &self.windows,
             as_of: self.as_of,
             snapshot: period.to.min(self.as_of),
         }
@@ -182,6 +224,7 @@ impl<'a> Engine<'a> {
                 row.delta = row.value.zip(row.previous).map(|(v, p)| v - p);
             }
         }
+        maturing_notes(&rows, &mut notes);
         for m in METRICS {
             if let (Some(own), Some(needed)) = (m.source(), m.requires()) {
                 if self.has(own) && !self.has(needed) {
@@ -224,6 +267,7 @@ impl<'a> Engine<'a> {
                     group: c.group,
                     value: c.value,
                     n: c.n,
+                    pending: c.pending,
                     unit: c.metric.unit,
                     target: target.map(|t| t.view()),
                     status: match target {
@@ -240,5 +284,34 @@ impl<'a> Engine<'a> {
         rows.sort_by_key(|r| METRICS.iter().position(|m| m.id == r.id));
         index::add_service_index(&mut rows, split, targets, min_n, notes);
         Ok(rows)
+    }
+}
+
+/// A note for each rate of the whole period whose outcome has not had time to
+/// happen for some records, naming the window rate that judges only the others.
+fn maturing_notes(rows: &[MetricRow], notes: &mut Vec<String>) {
+    for row in rows.iter().filter(|r| r.group.is_none()) {
+        let (Some(pending), Some(def)) = (row.pending.filter(|p| *p > 0), catalogue::find(row.id))
+        else {
+            continue;
+        };
+        let (Some(rule), false) = (
+            def.pending_rule(),
+            matches!(def.measure, Measure::WithinWindow { .. }),
+        ) else {
+            continue;
+        };
+        let twin = METRICS.iter().find(|m| {
+            matches!(m.measure, Measure::WithinWindow { span, .. } if std::ptr::eq(span, rule.span))
+        });
+        notes.push(format!(
+            "{}: the period is still maturing — {pending} of its {} {} are inside their window ({}){}",
+            row.id,
+            row.n,
+            def.origin.name(),
+            rule.window.describe(),
+            twin.map(|t| format!("; {} judges only those whose window has passed", t.id))
+                .unwrap_or_default()
+        ));
     }
 }

@@ -21,6 +21,10 @@ pub struct MetricRow {
     pub value: Option<f64>,
     /// The denominator: how many records the value is computed over.
     pub n: u64,
+    /// Records still inside the metric's window (their outcome may yet happen), for
+    /// rates whose outcome takes time; not part of n.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<u64>,
     pub unit: Unit,
     pub target: Option<TargetView>,
     pub status: Status,

@@ -33,12 +33,93 @@ impl Default for SlaHours {
     }
 }
 
+impl SlaHours {
+    pub fn uniform(hours: f64) -> SlaHours {
+        SlaHours {
+            urgent: hours,
+            high: hours,
+            normal: hours,
+            low: hours,
+        }
+    }
+
+    fn check(&self, origin: &str, key: &str) -> Result<()> {
+        for (name, v) in [
+            ("urgent", self.urgent),
+            ("high", self.high),
+            ("normal", self.normal),
+            ("low", self.low),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                bail!("{origin}: {key}.{name} = {v} must be a positive number of hours");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hours per priority where each one left out keeps its default.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriorityHoursSpec {
+    urgent: Option<f64>,
+    high: Option<f64>,
+    normal: Option<f64>,
+    low: Option<f64>,
+}
+
+impl PriorityHoursSpec {
+    fn over(self, default: SlaHours) -> SlaHours {
+        SlaHours {
+            urgent: self.urgent.unwrap_or(default.urgent),
+            high: self.high.unwrap_or(default.high),
+            normal: self.normal.unwrap_or(default.normal),
+            low: self.low.unwrap_or(default.low),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowsSpec {
+    resolution_hours: Option<PriorityHoursSpec>,
+    return_days: Option<f64>,
+    followup_hours: Option<f64>,
+}
+
+/// How long each outcome may take before a record is judged without it
+/// (docs/metrics.md, "Windows").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Windows {
+    /// First response, per priority (`[sla_hours]`).
+    pub sla: SlaHours,
+    /// Resolution, per priority (`[windows.resolution_hours]`, default 72 h).
+    pub resolution: SlaHours,
+    /// A return request after delivery (`return_days`, default 7).
+    pub return_days: f64,
+    /// A follow-up of a negative review (`followup_hours`, default 48).
+    pub followup_hours: f64,
+}
+
+impl Default for Windows {
+    fn default() -> Self {
+        Windows {
+            sla: SlaHours::default(),
+            resolution: SlaHours::uniform(72.0),
+            return_days: 7.0,
+            followup_hours: 48.0,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSpec {
     timezone: Option<String>,
     #[serde(default)]
     sla_hours: SlaHours,
+    #[serde(default)]
+    windows: WindowsSpec,
     #[serde(default, rename = "target")]
     targets: Vec<TargetSpec>,
 }
@@ -168,7 +249,7 @@ pub fn segment_label(segment: &BTreeMap<String, String>) -> String {
 #[derive(Debug, Clone)]
 pub struct Targets {
     pub timezone: Option<String>,
-    pub sla_hours: SlaHours,
+    pub windows: Windows,
     pub targets: Vec<Target>,
     /// Where they came from: a file path, or "built-in defaults".
     pub origin: String,
@@ -197,15 +278,30 @@ impl Targets {
     pub fn parse(text: &str, origin: &str) -> Result<Targets> {
         let spec: FileSpec =
             toml::from_str(text).with_context(|| format!("{origin}: invalid targets file"))?;
-        let sla = spec.sla_hours;
-        for (name, v) in [
-            ("urgent", sla.urgent),
-            ("high", sla.high),
-            ("normal", sla.normal),
-            ("low", sla.low),
+        let defaults = Windows::default();
+        let windows = Windows {
+            sla: spec.sla_hours,
+            resolution: spec
+                .windows
+                .resolution_hours
+                .unwrap_or_default()
+                .over(defaults.resolution),
+            return_days: spec.windows.return_days.unwrap_or(defaults.return_days),
+            followup_hours: spec
+                .windows
+                .followup_hours
+                .unwrap_or(defaults.followup_hours),
+        };
+        windows.sla.check(origin, "sla_hours")?;
+        windows
+            .resolution
+            .check(origin, "windows.resolution_hours")?;
+        for (key, v) in [
+            ("windows.return_days", windows.return_days),
+            ("windows.followup_hours", windows.followup_hours),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                bail!("{origin}: sla_hours.{name} = {v} must be a positive number of hours");
+                bail!("{origin}: {key} = {v} must be a positive number");
             }
         }
         if let Some(tz) = &spec.timezone {
@@ -220,7 +316,7 @@ impl Targets {
             .collect::<Result<Vec<_>>>()?;
         Ok(Targets {
             timezone: spec.timezone,
-            sla_hours: sla,
+            windows,
             targets,
             origin: origin.to_string(),
         })
@@ -343,7 +439,21 @@ mod tests {
             .find(|t| t.metric.id == "first_response_hours_mean")
             .unwrap();
         assert_eq!(frt.bound, Bound::Max(6.0));
-        assert_eq!(t.sla_hours, SlaHours::default());
+        assert_eq!(t.windows, Windows::default());
+    }
+
+    #[test]
+    fn windows_default_per_key() {
+        let t = Targets::parse(
+            "[windows]\nfollowup_hours = 24\n[windows.resolution_hours]\nurgent = 8\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(t.windows.followup_hours, 24.0);
+        assert_eq!(t.windows.return_days, 7.0);
+        assert_eq!(t.windows.resolution.urgent, 8.0);
+        assert_eq!(t.windows.resolution.low, 72.0);
+        assert_eq!(t.windows.sla, SlaHours::default());
     }
 
     #[test]
@@ -382,6 +492,9 @@ mod tests {
         assert!(err("[[targets]]\nmetric = \"tickets\"\n").contains("unknown field"));
         assert!(err("timezone = \"Mars/Olympus\"\n").contains("unknown time zone"));
         assert!(err("[sla_hours]\nurgent = 0\n").contains("positive"));
+        assert!(err("[windows]\nreturn_days = -1\n").contains("windows.return_days"));
+        assert!(err("[windows.resolution_hours]\nlow = 0\n").contains("resolution_hours.low"));
+        assert!(err("[windows]\nreturn_day = 7\n").contains("unknown field"));
     }
 
     #[test]

@@ -27,6 +27,7 @@ impl Exporter for CsvExporter {
             "status",
             "previous",
             "delta",
+            "pending",
         ])?;
         for m in &doc.report.metrics {
             let t = m.target.as_ref();
@@ -50,6 +51,7 @@ impl Exporter for CsvExporter {
                     .to_string(),
                 number(m.previous),
                 number(m.delta),
+                m.pending.map(|p| p.to_string()).unwrap_or_default(),
             ])?;
         }
         Ok(String::from_utf8(

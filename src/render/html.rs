@@ -13,7 +13,7 @@ use super::chart::breakdown::{self, Breakdown};
 use super::chart::distribution::{self, Distribution};
 use super::chart::trend::{self, Trend};
 use super::chart::{pareto, scorecard, Canvas};
-use super::{format_delta, format_target, format_value, status_word, thousands};
+use super::{format_delta, format_n, format_target, format_value, status_word, thousands};
 use crate::engine::catalogue::{self, FIRST_RESPONSE};
 use crate::engine::model::Report;
 use crate::engine::period::{self, Period, PeriodSpec};
@@ -257,7 +257,7 @@ fn page(report: &Report, figures: &[Written]) -> String {
             escape(def.title),
             row.id,
             escape(&format_value(row.unit, row.value)),
-            thousands(row.n),
+            format_n(row.n, row.pending),
             escape(&format_target(row.target.as_ref(), row.unit)),
             status_class(row.status),
             status_word(row.status),

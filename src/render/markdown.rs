@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::{
-    format_delta, format_target, format_value, status_word, thousands, Document, Exporter,
+    format_delta, format_n, format_target, format_value, status_word, thousands, Document, Exporter,
 };
 use crate::engine::targets::Status;
 
@@ -66,7 +66,7 @@ impl Exporter for MarkdownExporter {
                 m.id,
                 escape(&m.group_label()),
                 format_value(m.unit, m.value),
-                thousands(m.n),
+                format_n(m.n, m.pending),
                 escape(&format_target(m.target.as_ref(), m.unit)),
                 status_word(m.status),
             ));

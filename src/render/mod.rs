@@ -16,7 +16,7 @@ pub mod html;
 use anyhow::Result;
 
 pub use crate::engine::format::{
-    format_delta, format_hours, format_target, format_value, status_word, thousands,
+    format_delta, format_hours, format_n, format_target, format_value, status_word, thousands,
 };
 use crate::engine::gate::Gate;
 use crate::engine::model::Report;

@@ -61,6 +61,7 @@ impl Exporter for TableExporter {
         }
         let split = r.by.is_some() || r.metrics.iter().any(|m| m.group.is_some());
         let compare = r.previous_period.is_some();
+        let pending = r.metrics.iter().any(|m| m.pending.unwrap_or(0) > 0);
         for origin in catalogue::ORIGINS {
             let rows: Vec<_> = r
                 .metrics
@@ -76,7 +77,11 @@ impl Exporter for TableExporter {
             if split {
                 header.push(r.by.as_deref().unwrap_or("segment"));
             }
-            header.extend(["value", "n", "target", "status"]);
+            header.extend(["value", "n"]);
+            if pending {
+                header.push("pending");
+            }
+            header.extend(["target", "status"]);
             if compare {
                 header.extend(["previous", "change"]);
             }
@@ -95,6 +100,11 @@ impl Exporter for TableExporter {
                     Cell::new(format_value(m.unit, m.value)).set_alignment(CellAlignment::Right),
                 );
                 cells.push(Cell::new(thousands(m.n)).set_alignment(CellAlignment::Right));
+                if pending {
+                    let p = m.pending.filter(|p| *p > 0).map(thousands);
+                    cells
+                        .push(Cell::new(p.unwrap_or_default()).set_alignment(CellAlignment::Right));
+                }
                 cells.push(Cell::new(format_target(m.target.as_ref(), m.unit)));
                 cells.push(status_cell(m.status, self.color));
                 if compare {

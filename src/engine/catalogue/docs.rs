@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Cohort, Cond, Measure, MetricDef, Origin, Stat, METRICS, ORIGINS};
+use super::{Cohort, Cond, Measure, MetricDef, Origin, Settled, Stat, METRICS, ORIGINS};
 use crate::source::Source;
 
 /// What the metric's value is, in words, generated from its declaration.
@@ -24,9 +24,25 @@ pub fn formula(m: &MetricDef) -> String {
             format!("{stat} of {} in hours", span.describe())
         }
         Measure::Mean { column } => format!("mean {column}"),
-        Measure::WithinWindow { span, .. } => format!(
-            "records whose {} ≤ the window / records judged (ended, or older than the window at the as-of time; the others are pending)",
-            span.describe()
+        Measure::WithinWindow {
+            span,
+            window,
+            settled,
+        } => format!(
+            "{} judged whose {} ≤ the window / those judged. Judged: {}; the others are pending. Window: {}",
+            m.filter.records(),
+            span.describe(),
+            match settled {
+                Settled::EndedOrPassed => "ended, or older than the window at the as-of time",
+                Settled::Passed => "older than the window at the as-of time",
+            },
+            window.describe()
+        ),
+        Measure::Survival { span, p } => format!(
+            "p{} of the Kaplan–Meier estimate of {} in hours over {}, unfinished ones censored at their age at the as-of time; null when the estimate does not fall that far",
+            (p * 100.0).round(),
+            span.describe(),
+            m.filter.records()
         ),
         Measure::NetScore {
             column,
@@ -57,7 +73,26 @@ pub fn denominator(m: &MetricDef) -> String {
             Cond::Present(column).records()
         }
         Measure::WithinWindow { .. } => "records judged".into(),
+        Measure::Survival { .. } => m.filter.records(),
         Measure::ServiceIndex => "targets with data".into(),
+    }
+}
+
+/// The pending rule in words: which records are counted as `pending`.
+fn pending_words(m: &MetricDef) -> String {
+    match m.pending_rule() {
+        Some(p) if p.settled == Settled::Passed => format!(
+            "{} younger than {}",
+            m.filter.records(),
+            p.window.describe()
+        ),
+        Some(p) => format!(
+            "{} where {} is empty and younger than {}",
+            m.filter.records(),
+            p.span.describe().split(" − ").next().unwrap_or_default(),
+            p.window.describe()
+        ),
+        None => "—".into(),
     }
 }
 
@@ -75,7 +110,9 @@ pub fn markdown_tables() -> String {
     let mut out = String::new();
     for origin in ORIGINS {
         let _ = writeln!(out, "### {}\n", origin.name());
-        out.push_str("| id | label | unit | cohort | value | n |\n|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| id | label | unit | cohort | value | n | pending |\n|---|---|---|---|---|---|---|\n",
+        );
         for m in METRICS.iter().filter(|m| m.origin == origin) {
             let cohort = match origin {
                 Origin::Source(s) => cohort_words(s, m.cohort),
@@ -83,7 +120,7 @@ pub fn markdown_tables() -> String {
             };
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
                 m.id,
                 m.title,
                 serde_json::to_value(m.unit)
@@ -92,7 +129,8 @@ pub fn markdown_tables() -> String {
                     .unwrap_or_default(),
                 cohort,
                 formula(m).replace('|', "\\|"),
-                denominator(m)
+                denominator(m),
+                pending_words(m)
             );
         }
         out.push('\n');

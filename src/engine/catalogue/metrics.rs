@@ -2,7 +2,9 @@
 //! reason: rustfmt gives each declaration several lines, and the tests at the end
 //! check every declaration against the data contract.
 
-use super::{Cmp, Cohort, Cond, End, Measure, MetricDef, Origin, Span, Stat, Unit, Window};
+use super::{
+    Cmp, Cohort, Cond, End, Measure, MetricDef, Origin, Pending, Settled, Span, Stat, Unit, Window,
+};
 use crate::source::Source;
 
 use Source::{Reviews as R, Shipments as S, Tickets as T};
@@ -51,7 +53,24 @@ pub static REVIEW_REPLY: Span = Span {
     title: "Review reply time",
 };
 
-/// Every duration family, for the distribution chart.
+/// The time to a return request after delivery (return windows).
+pub static RETURN_REQUEST: Span = Span {
+    family: "return_request_hours",
+    source: S,
+    start: "delivered_at",
+    end: End::Column("return_requested_at"),
+    title: "Time to a return request",
+};
+/// The time from a review to its first follow-up ticket.
+pub static FOLLOWUP: Span = Span {
+    family: "followup_hours",
+    source: R,
+    start: "created_at",
+    end: End::FollowUp,
+    title: "Time to follow-up",
+};
+
+/// Every duration family with duration metrics, for the distribution chart.
 pub static DURATIONS: &[&Span] = &[
     &FIRST_RESPONSE,
     &RESOLUTION,
@@ -84,6 +103,7 @@ const fn metric(
         filter,
         measure,
         note: "",
+        pending: None,
     }
 }
 
@@ -122,6 +142,53 @@ const fn with_note(mut m: MetricDef, note: &'static str) -> MetricDef {
     m
 }
 
+const fn pending(mut m: MetricDef, span: &'static Span, window: Window) -> MetricDef {
+    m.pending = Some(Pending {
+        span,
+        window,
+        settled: Settled::EndedOrPassed,
+    });
+    m
+}
+
+const fn within(
+    id: &'static str,
+    title: &'static str,
+    filter: Cond,
+    span: &'static Span,
+    window: Window,
+) -> MetricDef {
+    metric(
+        id,
+        span.source,
+        Rate,
+        title,
+        filter,
+        Measure::WithinWindow {
+            span,
+            window,
+            settled: Settled::Passed,
+        },
+    )
+}
+
+const fn survival(
+    id: &'static str,
+    title: &'static str,
+    filter: Cond,
+    span: &'static Span,
+    p: f64,
+) -> MetricDef {
+    metric(
+        id,
+        span.source,
+        Hours,
+        title,
+        filter,
+        Measure::Survival { span, p },
+    )
+}
+
 const fn open(mut m: MetricDef) -> MetricDef {
     m.cohort = OPEN_TICKETS;
     m
@@ -158,12 +225,23 @@ pub static METRICS: &[MetricDef] = &[
         &FIRST_RESPONSE,
         P90,
     ),
-    rate(
-        "resolution_rate",
-        T,
-        "Resolved",
+    pending(
+        rate(
+            "resolution_rate",
+            T,
+            "Resolved",
+            Cond::All,
+            Cond::Present("resolved_at"),
+        ),
+        &RESOLUTION,
+        Window::Resolution,
+    ),
+    within(
+        "resolved_within_window_rate",
+        "Resolved within the window",
         Cond::All,
-        Cond::Present("resolved_at"),
+        &RESOLUTION,
+        Window::Resolution,
     ),
     hours(
         "resolution_hours_mean",
@@ -182,6 +260,20 @@ pub static METRICS: &[MetricDef] = &[
         "Resolution time, p90",
         &RESOLUTION,
         P90,
+    ),
+    survival(
+        "resolution_hours_km_p50",
+        "Resolution time, median (Kaplan–Meier)",
+        Cond::All,
+        &RESOLUTION,
+        0.5,
+    ),
+    survival(
+        "resolution_hours_km_p90",
+        "Resolution time, p90 (Kaplan–Meier)",
+        Cond::All,
+        &RESOLUTION,
+        0.9,
     ),
     rate(
         "fcr_rate",
@@ -210,6 +302,7 @@ pub static METRICS: &[MetricDef] = &[
             Measure::WithinWindow {
                 span: &FIRST_RESPONSE,
                 window: Window::SlaResponse,
+                settled: Settled::EndedOrPassed,
             },
         ),
         "The window is the `[sla_hours]` of the ticket's priority; a reply at exactly the SLA is within it.",
@@ -258,15 +351,43 @@ pub static METRICS: &[MetricDef] = &[
         P50,
     ),
     hours("delivery_hours_p90", "Delivery time, p90", &DELIVERY, P90),
-    rate(
-        "return_rate",
-        S,
-        "Returned",
-        Cond::Present("delivered_at"),
-        Cond::Present("return_requested_at"),
+    pending(
+        rate(
+            "return_rate",
+            S,
+            "Returned",
+            Cond::Present("delivered_at"),
+            Cond::Present("return_requested_at"),
+        ),
+        &RETURN_REQUEST,
+        Window::Return,
+    ),
+    with_note(
+        within(
+            "return_within_window_rate",
+            "Returned within the return window",
+            Cond::Present("delivered_at"),
+            &RETURN_REQUEST,
+            Window::Return,
+        ),
+        "Deliveries still inside the window may yet be returned, so they are pending, not counted as kept.",
     ),
     hours("refund_hours_p50", "Refund time, median", &REFUND, P50),
     hours("refund_hours_p90", "Refund time, p90", &REFUND, P90),
+    survival(
+        "refund_hours_km_p50",
+        "Refund time, median (Kaplan–Meier)",
+        Cond::Present("return_requested_at"),
+        &REFUND,
+        0.5,
+    ),
+    survival(
+        "refund_hours_km_p90",
+        "Refund time, p90 (Kaplan–Meier)",
+        Cond::Present("return_requested_at"),
+        &REFUND,
+        0.9,
+    ),
     rate(
         "exception_rate",
         S,
@@ -314,6 +435,16 @@ pub static METRICS: &[MetricDef] = &[
         "A follow-up is a ticket (any period) whose ticket_id the review names, or a ticket on the same non-empty order_id created at or after the review. No data without the tickets source.",
     ),
     with_note(
+        within(
+            "followup_within_window_rate",
+            "Negative reviews followed up in time",
+            NEGATIVE,
+            &FOLLOWUP,
+            Window::FollowUp,
+        ),
+        "The follow-up's time is the earliest such ticket's created_at, or the review's own time when the named ticket is older.",
+    ),
+    with_note(
         hours(
             "review_reply_hours_p50",
             "Review reply time, median",
@@ -337,6 +468,7 @@ pub static METRICS: &[MetricDef] = &[
         filter: Cond::All,
         measure: Measure::ServiceIndex,
         note: "",
+        pending: None,
     },
 ];
 
@@ -423,7 +555,10 @@ mod tests {
             if let Cohort::OpenAtEnd { start, end } = m.cohort {
                 assert!(is_timestamp(source, start) && is_timestamp(source, end));
             }
-            if let Measure::Duration { span, .. } | Measure::WithinWindow { span, .. } = m.measure {
+            if let Measure::Duration { span, .. }
+            | Measure::WithinWindow { span, .. }
+            | Measure::Survival { span, .. } = m.measure
+            {
                 assert_eq!(span.source, source, "{}", m.id);
                 let is_duration = matches!(m.measure, Measure::Duration { .. });
                 assert!(

@@ -138,12 +138,14 @@ impl Cond {
     }
 }
 
-/// Where a duration ends: a timestamp column, or the moment the cohort is looked
-/// at (the end of the period, capped at the as-of time).
+/// Where a duration ends: a timestamp column, the moment the cohort is looked at
+/// (the end of the period, capped at the as-of time), or the first follow-up ticket
+/// of a review (derived by joining the tickets source; see `followups`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum End {
     Column(&'static str),
     Snapshot,
+    FollowUp,
 }
 
 /// A duration family: `end − start` in hours, behind `<family>_mean/_p50/_p90`.
@@ -162,6 +164,7 @@ impl Span {
         match self.end {
             End::Column(c) => Cond::Present(c),
             End::Snapshot => Cond::All,
+            End::FollowUp => Cond::FollowedUp,
         }
     }
 
@@ -169,6 +172,7 @@ impl Span {
         match self.end {
             End::Column(c) => format!("{c} − {}", self.start),
             End::Snapshot => format!("the snapshot time − {}", self.start),
+            End::FollowUp => format!("the first follow-up − {}", self.start),
         }
     }
 }
@@ -180,11 +184,39 @@ pub enum Stat {
     Quantile(f64),
 }
 
-/// How long an outcome may take before a record is judged without it.
+/// How long an outcome may take before a record is judged without it (the
+/// targets file's `[sla_hours]` and `[windows]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
-    /// `[sla_hours]` of the record's priority.
+    /// `[sla_hours]` of the ticket's priority.
     SlaResponse,
+    /// `[windows.resolution_hours]` of the ticket's priority (default 72 h).
+    Resolution,
+    /// `[windows] return_days` after delivery (default 7 days).
+    Return,
+    /// `[windows] followup_hours` after a review (default 48 h).
+    FollowUp,
+}
+
+impl Window {
+    /// The columns the window itself reads.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Window::SlaResponse | Window::Resolution => &["priority"],
+            Window::Return | Window::FollowUp => &[],
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Window::SlaResponse => "the `[sla_hours]` of the ticket's priority",
+            Window::Resolution => {
+                "`[windows.resolution_hours]` of the ticket's priority (default 72 h)"
+            }
+            Window::Return => "`[windows] return_days` (default 7 days)",
+            Window::FollowUp => "`[windows] followup_hours` (default 48 h)",
+        }
+    }
 }
 
 /// Which records of a source a metric counts in a period.
@@ -211,9 +243,13 @@ pub enum Measure {
     Duration { span: &'static Span, stat: Stat },
     /// The mean of an integer column over the records that have it (n).
     Mean { column: &'static str },
-    /// Spans that ended within the window, over the records judged (n): ended, or
-    /// older than the window at the as-of time. Records still inside it are pending.
-    WithinWindow { span: &'static Span, window: Window },
+    /// Spans that ended within the window, over the records judged (n); which
+    /// records are judged is `settled`. The others are pending.
+    WithinWindow {
+        span: &'static Span,
+        window: Window,
+        settled: Settled,
+    },
     /// 100 × (records with column ≥ promoter − records with column ≤ detractor) over
     /// the records with the column (n).
     NetScore {
@@ -221,8 +257,35 @@ pub enum Measure {
         promoter: i64,
         detractor: i64,
     },
+    /// A quantile of the span's Kaplan–Meier estimate in hours: records whose span
+    /// has not ended count as censored at their age at the as-of time. None when
+    /// the estimate does not fall to that quantile. n: the records.
+    Survival { span: &'static Span, p: f64 },
     /// The weighted mean attainment of the targeted metrics (see `index`).
     ServiceIndex,
+}
+
+/// When a record's outcome counts for a window rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Once the outcome happened, or once the window has passed (the help-desk SLA
+    /// convention; early outcomes count at once).
+    EndedOrPassed,
+    /// Only once the window has passed, whatever happened: the unbiased choice when
+    /// early outcomes would be over-represented (returns requested in the first days
+    /// of a 7-day window are known, the deliveries kept are not yet).
+    Passed,
+}
+
+/// Records whose contribution is not final at the as-of time, shown as `pending`
+/// beside n: for a window rate, the records not judged yet; for a plain rate
+/// (resolution_rate, return_rate), the records without the outcome whose window
+/// is still open — they may yet change the rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pending {
+    pub span: &'static Span,
+    pub window: Window,
+    pub settled: Settled,
 }
 
 #[derive(Debug)]
@@ -237,6 +300,8 @@ pub struct MetricDef {
     pub measure: Measure,
     /// What the docs add to the generated formula, when it needs words.
     pub note: &'static str,
+    /// For a rate whose outcome takes time: which records are still pending.
+    pub pending: Option<Pending>,
 }
 
 impl MetricDef {
@@ -250,19 +315,26 @@ impl MetricDef {
             out.extend([start, end]);
         }
         self.filter.columns(&mut out);
-        match self.measure {
-            Measure::Count | Measure::ServiceIndex => {}
-            Measure::Rate { of } => of.columns(&mut out),
-            Measure::Duration { span, .. } | Measure::WithinWindow { span, .. } => {
-                out.push(span.start);
-                if let End::Column(c) = span.end {
-                    out.push(c);
-                }
-                if matches!(self.measure, Measure::WithinWindow { .. }) {
-                    out.push("priority");
-                }
+        let mut span_columns = |span: &Span| {
+            out.push(span.start);
+            if let End::Column(c) = span.end {
+                out.push(c);
             }
+        };
+        match self.measure {
+            Measure::Count | Measure::ServiceIndex | Measure::Rate { .. } => {}
+            Measure::Duration { span, .. } | Measure::Survival { span, .. } => span_columns(span),
+            Measure::WithinWindow { span, .. } => span_columns(span),
+            Measure::Mean { .. } | Measure::NetScore { .. } => {}
+        }
+        if let Some(p) = self.pending_rule() {
+            span_columns(p.span);
+            out.extend(p.window.columns());
+        }
+        match self.measure {
+            Measure::Rate { of } => of.columns(&mut out),
             Measure::Mean { column } | Measure::NetScore { column, .. } => out.push(column),
+            _ => {}
         }
         out.sort_unstable();
         out.dedup();
@@ -273,9 +345,27 @@ impl MetricDef {
     pub fn requires(&self) -> Option<Source> {
         let of = match self.measure {
             Measure::Rate { of } => of.requires(),
+            Measure::WithinWindow { span, .. } => span.ended().requires(),
             _ => None,
         };
         self.filter.requires().or(of)
+    }
+
+    /// Which records are pending: a window rate's own window, or the one declared
+    /// for a plain rate whose outcome takes time (resolution_rate, return_rate).
+    pub fn pending_rule(&self) -> Option<Pending> {
+        match self.measure {
+            Measure::WithinWindow {
+                span,
+                window,
+                settled,
+            } => Some(Pending {
+                span,
+                window,
+                settled,
+            }),
+            _ => self.pending,
+        }
     }
 
     pub fn source(&self) -> Option<Source> {

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::engine::catalogue;
 use crate::engine::model::{MetricRow, Report};
-use crate::render::{format_delta, format_target, format_value, status_word, thousands};
+use crate::render::{format_delta, format_n, format_target, format_value, status_word};
 
 /// The overall rows that have a target, in catalogue order, and the service index.
 pub fn tiles(report: &Report) -> Vec<&MetricRow> {
@@ -105,7 +105,7 @@ fn tile(cell: &super::Area, theme: &Theme, row: &MetricRow) -> Result<()> {
     };
     let muted = |scale: f64| font(scale).color(&MUTED);
     cell.draw_text(
-        &format!("{target} · n={}", thousands(row.n)),
+        &format!("{target} · n={}", format_n(row.n, row.pending)),
         &muted(0.75),
         (left, top + (unit * 4.7) as i32),
     )
