@@ -140,7 +140,8 @@ FROM c
 # at the as-of time; the estimate multiplies (at risk - events) / at risk over the
 # event times in order. A quantile is the first time the estimate is <= 1 - p.
 KM = """
-WITH g AS (
+WITH samples AS ({samples}),
+g AS (
     SELECT dur, count(*) FILTER (ended) AS events, count(*) AS total FROM samples GROUP BY dur
 ),
 r AS (
@@ -159,13 +160,11 @@ FROM s
 """
 
 RESOLUTION_SAMPLES = """
-CREATE OR REPLACE TEMP VIEW samples AS
 SELECT coalesce(resolved_at, $as_of) - created AS dur, resolved_at IS NOT NULL AS ended
 FROM tickets WHERE ok AND created >= $start AND created < $end
 """
 
 REFUND_SAMPLES = """
-CREATE OR REPLACE TEMP VIEW samples AS
 SELECT coalesce(refunded, $as_of) - requested AS dur, refunded IS NOT NULL AS ended
 FROM shipments WHERE ok AND shipped >= $start AND shipped < $end AND requested IS NOT NULL
 """
@@ -273,8 +272,7 @@ def main():
     b = row(BACKLOG, params)
 
     def km(samples_sql):
-        con.execute(samples_sql, {k: params[k] for k in ("start", "end", "as_of")})
-        return row(KM, params)
+        return row(KM.replace("{samples}", samples_sql), params)
 
     kr = km(RESOLUTION_SAMPLES)
     kf = km(REFUND_SAMPLES)
