@@ -65,8 +65,10 @@ pub struct PeriodArgs {
     /// The last N complete weeks, days or months before the as-of time: 4w, 14d, 3m.
     #[arg(long, value_name = "N{w|d|m}")]
     pub last: Option<String>,
-    /// The "now" of the report: SLA clocks of unanswered tickets run until here, and
-    /// --last/default periods end here. Default: the latest timestamp in the ticket data.
+    /// The "now" of the report: the data is taken as it stood then (later records and
+    /// events are left out, so last month's report can be reproduced), windows and
+    /// SLA clocks run until here, and --last/default periods end here. Default: the
+    /// latest timestamp in the ticket data, with nothing left out.
     #[arg(long, value_name = "WHEN")]
     pub as_of: Option<String>,
 }

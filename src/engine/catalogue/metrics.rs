@@ -238,7 +238,7 @@ pub static METRICS: &[MetricDef] = &[
     ),
     within(
         "resolved_within_window_rate",
-        "Resolved within the window",
+        "Resolved in window",
         Cond::All,
         &RESOLUTION,
         Window::Resolution,
@@ -365,7 +365,7 @@ pub static METRICS: &[MetricDef] = &[
     with_note(
         within(
             "return_within_window_rate",
-            "Returned within the return window",
+            "Returned in window",
             Cond::Present("delivered_at"),
             &RETURN_REQUEST,
             Window::Return,
@@ -437,7 +437,7 @@ pub static METRICS: &[MetricDef] = &[
     with_note(
         within(
             "followup_within_window_rate",
-            "Negative reviews followed up in time",
+            "Followed up in window",
             NEGATIVE,
             &FOLLOWUP,
             Window::FollowUp,

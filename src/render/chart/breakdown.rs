@@ -12,12 +12,13 @@ use super::{
 use crate::engine::catalogue::MetricDef;
 use crate::engine::model::Report;
 use crate::engine::targets::{Status, TargetView};
-use crate::render::{format_target, format_value, thousands};
+use crate::render::{format_n, format_target, format_value};
 
 pub struct Bar {
     pub segment: String,
     pub value: Option<f64>,
     pub n: u64,
+    pub pending: Option<u64>,
     pub status: Status,
 }
 
@@ -53,6 +54,7 @@ impl Breakdown {
                     .unwrap_or_default(),
                 value: r.value,
                 n: r.n,
+                pending: r.pending,
                 status: r.status,
             })
             .collect();
@@ -153,7 +155,11 @@ fn draw_on(root: &super::Area, theme: &Theme, b: &Breakdown, canvas: &Canvas) ->
         chart
             .draw_series(std::iter::once(rect))
             .map_err(plot_error)?;
-        let label = format!("{}  n={}", format_value(unit, bar.value), thousands(bar.n));
+        let label = format!(
+            "{}  n={}",
+            format_value(unit, bar.value),
+            format_n(bar.n, bar.pending)
+        );
         chart
             .draw_series(std::iter::once(Text::new(
                 format!(" {label}"),
