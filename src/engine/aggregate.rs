@@ -3,6 +3,8 @@
 //! over the same denominator, the three statistics of a duration family) compute
 //! it once.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
 
 use super::catalogue::{
@@ -18,6 +20,31 @@ pub struct Context<'a> {
     pub as_of: i64,
     /// The moment an open-at-end cohort is looked at.
     pub snapshot: i64,
+}
+
+/// What the inputs hold: the sources given and the optional columns each export
+/// lacks.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub sources: Vec<Source>,
+    pub absent: BTreeMap<Source, Vec<String>>,
+}
+
+impl Inputs {
+    /// The column of its source a metric reads that the export lacks, if any.
+    pub fn absent_column(&self, metric: &MetricDef) -> Option<&str> {
+        let absent = self.absent.get(&metric.source()?)?;
+        metric
+            .columns()
+            .into_iter()
+            .find_map(|c| absent.iter().find(|a| a.as_str() == c))
+            .map(String::as_str)
+    }
+
+    pub fn can_compute(&self, metric: &MetricDef) -> bool {
+        let needs = metric.requires().is_none_or(|s| self.sources.contains(&s));
+        needs && self.absent_column(metric).is_none()
+    }
 }
 
 /// One aggregate over a cohort.
@@ -189,9 +216,9 @@ impl Plan {
             .collect()
     }
 
-    /// Metric values from one row of aggregates. `present` says which sources were
-    /// given: a metric that needs a missing one has no data.
-    pub fn values(&self, row: &[Option<f64>], present: impl Fn(Source) -> bool) -> Vec<Value> {
+    /// Metric values from one row of aggregates. A metric that needs a source that
+    /// was not given, or a column its export does not have, has no data.
+    pub fn values(&self, row: &[Option<f64>], inputs: &Inputs) -> Vec<Value> {
         let g = |i: usize| row[i];
         let count = |i: usize| g(i).unwrap_or(0.0) as u64;
         let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
@@ -224,19 +251,20 @@ impl Plan {
                     ),
                 };
                 let pending = pending.map(count);
-                match metric.requires() {
-                    Some(s) if !present(s) => Value {
-                        metric,
-                        value: None,
-                        n: 0,
-                        pending: pending.map(|_| 0),
-                    },
-                    _ => Value {
+                if inputs.can_compute(metric) {
+                    Value {
                         metric,
                         value,
                         n,
                         pending,
-                    },
+                    }
+                } else {
+                    Value {
+                        metric,
+                        value: None,
+                        n: 0,
+                        pending: None,
+                    }
                 }
             })
             .collect()
@@ -324,43 +352,52 @@ fn age_ms(span: &Span, ctx: &Context) -> Expr {
     (lit(ctx.as_of) - col(span.start)).cast(DataType::Float64)
 }
 
-/// The columns behind a survival estimate: `ms` (the span if it ended, else the
-/// age at the as-of time: censored) and `ended`.
-pub fn survival_exprs(span: &Span, ctx: &Context) -> [Expr; 2] {
-    let ended = cond_expr(&span.ended()).fill_null(lit(false));
-    [
-        when(ended.clone())
-            .then(span_ms(span, ctx))
-            .otherwise(age_ms(span, ctx))
-            .alias("ms"),
-        ended.alias("ended"),
-    ]
+/// One integer per record behind a survival estimate: twice the span in
+/// milliseconds when it ended, twice the age at the as-of time plus one when it has
+/// not (censored). Sorted, these order by duration with outcomes before censorings
+/// at equal durations, and polars sorts them on every core.
+pub fn survival_key(span: &Span, ctx: &Context) -> Expr {
+    let start = col(span.start);
+    let end = match span.end {
+        End::Column(c) => col(c),
+        End::Snapshot => lit(ctx.snapshot),
+        End::FollowUp => col(super::followups::COLUMN),
+    };
+    when(cond_expr(&span.ended()).fill_null(lit(false)))
+        .then((end - start.clone()) * lit(2i64))
+        .otherwise((lit(ctx.as_of) - start) * lit(2i64) + lit(1i64))
+        .alias("key")
 }
 
-/// The `p` quantile of the Kaplan–Meier estimate of `(duration, ended)` samples:
-/// the smallest duration at which the estimated share still running is ≤ 1 − p.
-/// At equal durations events come before censorings (a record censored at t was
-/// at risk at t). None when the estimate never falls that far. The comparison
-/// allows 1e-12 for the rounding of the running product.
-pub fn survival_quantile(samples: &mut [(f64, bool)], p: f64) -> Option<f64> {
-    samples.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut at_risk = samples.len() as f64;
+/// The `ps` quantiles, in milliseconds, of the Kaplan–Meier estimate over sorted
+/// [`survival_key`]s: the smallest duration at which the estimated share still
+/// waiting is ≤ 1 − p. A record censored at t was at risk at t. None where the
+/// estimate never falls that far. The comparison allows 1e-12 for the rounding of
+/// the running product.
+pub fn survival_quantiles(sorted_keys: &[i64], ps: &[f64]) -> Vec<Option<f64>> {
+    let mut out = vec![None; ps.len()];
+    let mut at_risk = sorted_keys.len() as f64;
     let mut surviving = 1.0;
     let mut i = 0;
-    while i < samples.len() {
-        let t = samples[i].0;
-        let same = samples[i..].iter().take_while(|s| s.0 == t).count();
-        let events = samples[i..i + same].iter().filter(|s| s.1).count() as f64;
+    while i < sorted_keys.len() && out.iter().any(Option::is_none) {
+        let t = sorted_keys[i] >> 1;
+        let same = sorted_keys[i..].iter().take_while(|k| *k >> 1 == t).count();
+        let events = sorted_keys[i..i + same]
+            .iter()
+            .filter(|k| *k & 1 == 0)
+            .count() as f64;
         if events > 0.0 {
             surviving *= (at_risk - events) / at_risk;
-            if surviving <= 1.0 - p + 1e-12 {
-                return Some(t);
+            for (q, p) in out.iter_mut().zip(ps) {
+                if q.is_none() && surviving <= 1.0 - p + 1e-12 {
+                    *q = Some(t as f64);
+                }
             }
         }
         at_risk -= same as f64;
         i += same;
     }
-    None
+    out
 }
 
 fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
@@ -410,7 +447,17 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
 
 #[cfg(test)]
 mod tests {
-    use super::survival_quantile;
+    use super::survival_quantiles;
+
+    /// `(duration, ended)` samples as sorted survival keys.
+    fn keys(samples: &[(i64, bool)]) -> Vec<i64> {
+        let mut k: Vec<i64> = samples
+            .iter()
+            .map(|&(d, ended)| d * 2 + i64::from(!ended))
+            .collect();
+        k.sort_unstable();
+        k
+    }
 
     /// Eight durations, three censored (+): 1, 2, 3+, 4, 5+, 6, 7+, 8. At risk and
     /// the estimate at each event: t=1 8 → 7/8; t=2 7 → 3/4; t=4 5 → 3/5; t=6 3 →
@@ -418,35 +465,35 @@ mod tests {
     /// durations alone (1, 2, 4, 6, 8) would say a median of 4.
     #[test]
     fn kaplan_meier_by_hand() {
-        let samples = [
-            (1.0, true),
-            (2.0, true),
-            (3.0, false),
-            (4.0, true),
-            (5.0, false),
-            (6.0, true),
-            (7.0, false),
-            (8.0, true),
+        let mut samples = vec![
+            (8, true),
+            (7, false),
+            (6, true),
+            (5, false),
+            (4, true),
+            (3, false),
+            (2, true),
+            (1, true),
         ];
-        // Order does not matter.
-        let mut shuffled = samples;
-        shuffled.reverse();
-        assert_eq!(survival_quantile(&mut shuffled.clone(), 0.5), Some(6.0));
-        assert_eq!(survival_quantile(&mut shuffled.clone(), 0.9), Some(8.0));
-        // p = 0.25: 7/8 > 3/4 ≥ ... the estimate first reaches 0.75 at t=2.
-        assert_eq!(survival_quantile(&mut shuffled, 0.25), Some(2.0));
+        assert_eq!(
+            survival_quantiles(&keys(&samples), &[0.5, 0.9, 0.25]),
+            [Some(6.0), Some(8.0), Some(2.0)]
+        );
         // When the longest is censored the estimate stays at 2/5: no p90.
-        let mut open_tail = samples;
-        open_tail[7].1 = false;
-        assert_eq!(survival_quantile(&mut open_tail.clone(), 0.5), Some(6.0));
-        assert_eq!(survival_quantile(&mut open_tail, 0.9), None);
+        samples[0].1 = false;
+        assert_eq!(
+            survival_quantiles(&keys(&samples), &[0.5, 0.9]),
+            [Some(6.0), None]
+        );
         // Nothing censored: the smallest t with the share ≤ 1 − p.
-        let mut done = [(1.0, true), (2.0, true), (3.0, true), (4.0, true)];
-        assert_eq!(survival_quantile(&mut done, 0.5), Some(2.0));
+        let done = keys(&[(1, true), (2, true), (3, true), (4, true)]);
+        assert_eq!(survival_quantiles(&done, &[0.5]), [Some(2.0)]);
         // A censoring tied with an event is still at risk at that time: 2 at risk at
         // t=1 (one event, one censored) → 1/2.
-        let mut tie = [(1.0, false), (1.0, true)];
-        assert_eq!(survival_quantile(&mut tie, 0.5), Some(1.0));
-        assert_eq!(survival_quantile(&mut [], 0.5), None);
+        assert_eq!(
+            survival_quantiles(&keys(&[(1, false), (1, true)]), &[0.5]),
+            [Some(1.0)]
+        );
+        assert_eq!(survival_quantiles(&[], &[0.5]), [None]);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Result};
 use polars::prelude::*;
 
-use super::aggregate::{cond_expr, span_ms, survival_exprs, survival_quantile, Context, Plan};
+use super::aggregate::{cond_expr, span_ms, survival_key, survival_quantiles, Context, Plan};
 use super::catalogue::{self, Cohort, Cond, MetricDef, Origin, Span, METRICS};
 use super::model::Group;
 use super::period::Period;
@@ -85,19 +85,26 @@ impl Engine<'_> {
                 .collect();
             rows.insert(key, values);
         }
-        let mut samples_of: Vec<((&Span, Cond), GroupSamples)> = Vec::new();
-        for (index, span, filter, p) in plan.survivals() {
-            let position = match samples_of.iter().position(|(k, _)| *k == (span, filter)) {
-                Some(i) => i,
-                None => {
-                    let samples = survival_samples(cohort.clone(), span, filter, &ctx, dimension)?;
-                    samples_of.push(((span, filter), samples));
-                    samples_of.len() - 1
-                }
-            };
-            for (key, samples) in samples_of[position].1.iter_mut() {
-                if let Some(row) = rows.get_mut(key) {
-                    row[index] = survival_quantile(samples, p);
+        // One sorted sample per (span, filter), every quantile asked of it at once.
+        let mut done: Vec<(&Span, Cond)> = Vec::new();
+        let survivals: Vec<_> = plan.survivals().collect();
+        for &(_, span, filter, _) in &survivals {
+            if done.contains(&(span, filter)) {
+                continue;
+            }
+            done.push((span, filter));
+            let wanted: Vec<(usize, f64)> = survivals
+                .iter()
+                .filter(|s| std::ptr::eq(s.1, span) && s.2 == filter)
+                .map(|s| (s.0, s.3))
+                .collect();
+            let ps: Vec<f64> = wanted.iter().map(|w| w.1).collect();
+            for (key, keys) in sorted_survival_keys(cohort.clone(), span, filter, &ctx, dimension)?
+            {
+                if let Some(row) = rows.get_mut(&key) {
+                    for ((index, _), q) in wanted.iter().zip(survival_quantiles(&keys, &ps)) {
+                        row[*index] = q;
+                    }
                 }
             }
         }
@@ -128,7 +135,6 @@ impl Engine<'_> {
             keys.extend(rows.keys().cloned());
             computed.push((plan, rows));
         }
-        let present = |s: Source| self.has(s);
         let mut cells = Vec::new();
         for key in keys {
             let group = match (dimension, &key) {
@@ -144,7 +150,7 @@ impl Engine<'_> {
             // tickets but none created in the period): counts 0, statistics none.
             for (plan, rows) in &computed {
                 let row = rows.get(&key).cloned().unwrap_or_else(|| plan.empty_row());
-                for v in plan.values(&row, present) {
+                for v in plan.values(&row, &self.inputs) {
                     cells.push(Cell {
                         metric: v.metric,
                         group: group.clone(),
@@ -321,40 +327,40 @@ fn group_key(frame: &DataFrame, dimension: Option<&str>, row: usize) -> Result<O
     })
 }
 
-/// `(milliseconds, ended)` samples per group (`None`: not split).
-type GroupSamples = BTreeMap<Option<String>, Vec<(f64, bool)>>;
-
-/// `(milliseconds, ended)` per group of the cohort's records matching `filter`:
-/// the span where it ended, else the age at the as-of time (censored).
-fn survival_samples(
+/// The sorted [`survival_key`]s of the cohort's records matching `filter`, per
+/// group (`None`: not split).
+fn sorted_survival_keys(
     cohort: LazyFrame,
     span: &Span,
     filter: Cond,
     ctx: &Context,
     dimension: Option<&str>,
-) -> Result<GroupSamples> {
-    let mut select: Vec<Expr> = survival_exprs(span, ctx).into();
-    if let Some(d) = dimension {
-        select.push(col(d));
-    }
-    let frame = cohort
-        .filter(cond_expr(&filter).fill_null(lit(false)))
-        .select(select)
-        .collect()?;
-    let ms = frame.column("ms")?.f64()?;
-    let ended = frame.column("ended")?.bool()?;
-    let keys = dimension.map(|d| frame.column(d)).transpose()?;
-    let keys = keys.map(|k| k.str()).transpose()?;
-    let mut groups = GroupSamples::new();
-    for row in 0..frame.height() {
-        let Some(ms) = ms.get(row) else { continue };
-        let key = keys
-            .as_ref()
-            .map(|k| k.get(row).unwrap_or("(none)").to_string());
-        groups
-            .entry(key)
-            .or_default()
-            .push((ms, ended.get(row) == Some(true)));
-    }
-    Ok(groups)
+) -> Result<Vec<(Option<String>, Vec<i64>)>> {
+    let records = cohort.filter(
+        cond_expr(&filter)
+            .fill_null(lit(false))
+            .and(col(span.start).is_not_null()),
+    );
+    let sorted = survival_key(span, ctx).sort(SortOptions::default());
+    let keys = |c: &Column| -> Result<Vec<i64>> { Ok(c.i64()?.into_no_null_iter().collect()) };
+    Ok(match dimension {
+        None => {
+            let frame = records.select([sorted]).collect()?;
+            vec![(None, keys(frame.column("key")?)?)]
+        }
+        Some(d) => {
+            let frame = records.group_by([col(d)]).agg([sorted]).collect()?;
+            let lists = frame.column("key")?.list()?;
+            let mut out = Vec::new();
+            for row in 0..frame.height() {
+                let key = group_key(&frame, dimension, row)?;
+                let keys = match lists.get_as_series(row) {
+                    Some(s) => s.i64()?.into_no_null_iter().collect(),
+                    None => Vec::new(),
+                };
+                out.push((key, keys));
+            }
+            out
+        }
+    })
 }

@@ -48,28 +48,53 @@ pub struct Summary {
 pub struct Gate {
     pub outcomes: Vec<Outcome>,
     pub summary: Summary,
+    /// Targets left out, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Judges every target of `targets` on the rows of `report` (computed without a split).
 pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Gate> {
     let mut outcomes = Vec::new();
+    let mut notes = Vec::new();
+    let mut skipped_builtin: Vec<&str> = Vec::new();
     for target in &targets.targets {
-        if let Some(source) = target.metric.origin.source() {
-            if let Some(InputEntry::Skipped { skipped }) = report.inputs.get(source.name()) {
-                bail!(
-                    "target {} needs the {source} source, which is missing ({skipped}); give it, or remove the \
-                     target from {}",
-                    target.metric.id,
-                    targets.origin
-                );
-            }
-        }
         let group: Option<Group> = (!target.segment.is_empty()).then(|| target.segment.clone());
-        let Some(row) = report.find(target.metric.id, group.as_ref()) else {
-            bail!(
+        let missing = target
+            .metric
+            .origin
+            .source()
+            .filter(|s| !matches!(report.inputs.get(s.name()), Some(InputEntry::Read(_))));
+        let absent_row;
+        let row = match (report.find(target.metric.id, group.as_ref()), missing) {
+            (Some(row), _) => row,
+            // The built-in goals cover every source; an export of some of them is
+            // judged on those only.
+            (None, Some(_)) if targets.builtin => {
+                skipped_builtin.push(target.metric.id);
+                continue;
+            }
+            // A target the user wrote on a source not given: no data.
+            (None, Some(_)) => {
+                absent_row = MetricRow {
+                    id: target.metric.id,
+                    source: target.metric.origin.name(),
+                    group,
+                    value: None,
+                    n: 0,
+                    pending: None,
+                    unit: target.metric.unit,
+                    target: Some(target.view()),
+                    status: Status::NoData,
+                    previous: None,
+                    delta: None,
+                };
+                &absent_row
+            }
+            (None, None) => bail!(
                 "internal: the report has no row for target {}",
                 target.metric.id
-            );
+            ),
         };
         let segment = target.describe_segment();
         // Nothing judged yet but records pending: the period is still maturing,
@@ -91,6 +116,10 @@ pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Ga
             Status::NoData if row.value.is_some() => {
                 format!("too few samples: n = {}{min_n}", thousands(row.n))
             }
+            Status::NoData if missing.is_some() => format!(
+                "no data: the {} source was not given",
+                missing.map(|s| s.name()).unwrap_or_default()
+            ),
             Status::NoData => match row.pending.filter(|p| *p > 0) {
                 Some(p) => format!(
                     "no data yet: {} pending (the period is still maturing)",
@@ -126,6 +155,12 @@ pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Ga
             message,
         });
     }
+    if !skipped_builtin.is_empty() {
+        notes.push(format!(
+            "built-in targets on sources not given are left out: {}",
+            skipped_builtin.join(", ")
+        ));
+    }
     let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
     let summary = Summary {
         targets: outcomes.len(),
@@ -139,5 +174,9 @@ pub fn evaluate(report: &Report, targets: &Targets, policy: Policy) -> Result<Ga
             crate::exit::OK
         },
     };
-    Ok(Gate { outcomes, summary })
+    Ok(Gate {
+        outcomes,
+        summary,
+        notes,
+    })
 }

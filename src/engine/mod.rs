@@ -21,7 +21,7 @@ use anyhow::{bail, Result};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use aggregate::Context;
+use aggregate::{Context, Inputs};
 use catalogue::{Measure, METRICS};
 use model::{Group, MetricRow, Report};
 use period::{Period, PeriodSpec};
@@ -54,6 +54,7 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
 pub struct Engine<'a> {
     dataset: &'a Dataset,
     frames: BTreeMap<Source, DataFrame>,
+    inputs: Inputs,
     pub tz: Tz,
     pub as_of: i64,
     windows: Windows,
@@ -145,6 +146,14 @@ impl<'a> Engine<'a> {
                 frames.insert(source, frame);
             }
         }
+        let inputs = Inputs {
+            sources: frames.keys().copied().collect(),
+            absent: dataset
+                .sources
+                .iter()
+                .map(|(s, l)| (*s, l.stats.absent_columns.clone()))
+                .collect(),
+        };
         if let Some(reviews) = frames.get(&Source::Reviews) {
             let reviews = followups::with_followups(reviews, frames.get(&Source::Tickets))?;
             frames.insert(Source::Reviews, reviews);
@@ -152,6 +161,7 @@ impl<'a> Engine<'a> {
         Ok(Engine {
             dataset,
             frames,
+            inputs,
             tz,
             as_of,
             windows,
@@ -225,16 +235,7 @@ impl<'a> Engine<'a> {
             }
         }
         maturing_notes(&rows, &mut notes);
-        for m in METRICS {
-            if let (Some(own), Some(needed)) = (m.source(), m.requires()) {
-                if self.has(own) && !self.has(needed) {
-                    notes.push(format!(
-                        "{} needs the {needed} source and has no data without it",
-                        m.id
-                    ));
-                }
-            }
-        }
+        self.missing_input_notes(&mut notes);
         Ok(Report {
             period: period.info(self.tz),
             previous_period: previous_period.map(|p| p.info(self.tz)),
@@ -245,6 +246,31 @@ impl<'a> Engine<'a> {
             metrics: rows,
             notes,
         })
+    }
+
+    /// Why metrics of a given source have no data: another source or a column of
+    /// the export is missing.
+    fn missing_input_notes(&self, notes: &mut Vec<String>) {
+        let mut by_column: BTreeMap<(Source, &str), Vec<&str>> = BTreeMap::new();
+        for m in METRICS {
+            let Some(own) = m.source().filter(|s| self.has(*s)) else {
+                continue;
+            };
+            if let Some(needed) = m.requires().filter(|s| !self.has(*s)) {
+                notes.push(format!(
+                    "{} needs the {needed} source and has no data without it",
+                    m.id
+                ));
+            } else if let Some(column) = self.inputs.absent_column(m) {
+                by_column.entry((own, column)).or_default().push(m.id);
+            }
+        }
+        for ((source, column), ids) in by_column {
+            notes.push(format!(
+                "the {source} export has no column {column}: {} have no data",
+                ids.join(", ")
+            ));
+        }
     }
 
     fn judged_rows(

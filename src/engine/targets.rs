@@ -253,6 +253,9 @@ pub struct Targets {
     pub targets: Vec<Target>,
     /// Where they came from: a file path, or "built-in defaults".
     pub origin: String,
+    /// The built-in goals (no targets file): targets on a source that was not given
+    /// are left out rather than judged.
+    pub builtin: bool,
 }
 
 /// The published industry goals, used when there is no targets file.
@@ -271,7 +274,10 @@ impl Targets {
                     .with_context(|| format!("cannot read targets file {}", p.display()))?;
                 Targets::parse(&text, &p.display().to_string())
             }
-            None => Targets::parse(DEFAULT_TOML, "built-in defaults"),
+            None => Ok(Targets {
+                builtin: true,
+                ..Targets::parse(DEFAULT_TOML, "built-in defaults")?
+            }),
         }
     }
 
@@ -319,6 +325,7 @@ impl Targets {
             windows,
             targets,
             origin: origin.to_string(),
+            builtin: false,
         })
     }
 

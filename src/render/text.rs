@@ -29,6 +29,9 @@ impl Exporter for TextExporter {
             };
             out.push_str(&format!("{word} {}\n", o.message));
         }
+        for note in &gate.notes {
+            out.push_str(&format!("note: {note}\n"));
+        }
         let s = &gate.summary;
         out.push_str(&format!(
             "{} targets: {} pass, {} warn, {} fail, {} no data → exit {}\n",

@@ -207,6 +207,7 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
                     rejected: 0,
                     rejects_file: None,
                     reasons: BTreeMap::new(),
+                    absent_columns: Vec::new(),
                 };
                 dataset.sources.insert(
                     source,

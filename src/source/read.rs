@@ -16,8 +16,8 @@ use super::load::Keep;
 use super::rejects::Reject;
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
-use super::timestamp::{parse_timestamp, TimestampError};
-use super::{canonical_priority, canonical_status, ColumnSpec, Kind, Source};
+use super::timestamp::{parse_deadline, parse_timestamp, TimestampError};
+use super::{canonical_priority, canonical_status, ColumnSpec, Kind, Moment, Source};
 use crate::fsutil::progress_bar;
 
 /// What happened to one input: the reconciliation a user checks first.
@@ -30,6 +30,10 @@ pub struct InputStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejects_file: Option<String>,
     pub reasons: BTreeMap<String, u64>,
+    /// Optional contract columns the export does not have: the metrics that read
+    /// them have no data (never a false zero).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent_columns: Vec<String>,
 }
 
 /// A validated source: the accepted rows as a frame in canonical columns.
@@ -207,6 +211,12 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
     for r in &rejects {
         *reasons.entry(r.reason.clone()).or_insert(0) += 1;
     }
+    let absent_columns = specs
+        .iter()
+        .zip(&positions)
+        .filter(|(_, p)| p.is_none())
+        .map(|(s, _)| s.name.to_string())
+        .collect();
     let stats = InputStats {
         path: display,
         read,
@@ -214,6 +224,7 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         rejected: rejects.len() as u64,
         rejects_file: None,
         reasons,
+        absent_columns,
     };
     debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
     Ok(SourceData {
@@ -323,7 +334,10 @@ fn parse_field<'r>(
             Ok(Value::Text(Some(Cow::Owned(text.to_lowercase()))))
         }
         Kind::Label => Ok(Value::Text(Some(Cow::Borrowed(text)))),
-        Kind::Timestamp(_) => match parse_timestamp(text, tz) {
+        Kind::Timestamp(moment) => match match moment {
+            Moment::Event => parse_timestamp(text, tz),
+            Moment::Deadline => parse_deadline(text, tz),
+        } {
             Ok(ms) => Ok(Value::Int(Some(ms))),
             Err(e @ TimestampError::Malformed) => {
                 Err(("not a timestamp", format!("{text:?} is {e}")))

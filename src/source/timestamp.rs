@@ -19,8 +19,27 @@ pub enum TimestampError {
 /// followed by `T` or a space and `HH:MM[:SS[.fff]]`, optionally followed by `Z` or an
 /// offset (`+08:00`, `+0800`, `+08`). Without an offset the wall time is in `tz`.
 pub fn parse_timestamp(text: &str, tz: Tz) -> Result<i64, TimestampError> {
+    parse(text, tz, false)
+}
+
+/// A deadline (a promised or due date): like [`parse_timestamp`], but a date without
+/// a time means the end of that day in `tz` (its last millisecond), so a parcel
+/// delivered at 15:00 on the promised day is on time.
+pub fn parse_deadline(text: &str, tz: Tz) -> Result<i64, TimestampError> {
+    parse(text, tz, true)
+}
+
+fn parse(text: &str, tz: Tz, date_means_end_of_day: bool) -> Result<i64, TimestampError> {
     let s = text.trim().as_bytes();
     let (date, rest) = parse_date(s).ok_or(TimestampError::Malformed)?;
+    if rest.is_empty() && date_means_end_of_day {
+        let next = date.succ_opt().ok_or(TimestampError::Malformed)?;
+        // The first existing instant of the next day (midnight may fall in a DST gap).
+        let start = (0..24)
+            .find_map(|h| local_to_utc_ms(next.and_hms_opt(h, 0, 0)?, tz).ok())
+            .ok_or(TimestampError::Malformed)?;
+        return Ok(start - 1);
+    }
     let (time, offset_ms) = if rest.is_empty() {
         (NaiveTime::MIN, None)
     } else {
@@ -152,6 +171,25 @@ pub fn parse_tz(name: &str) -> anyhow::Result<Tz> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_only_deadlines_are_the_end_of_the_day() {
+        let utc = |t: &str| parse_timestamp(t, Tz::UTC).unwrap();
+        assert_eq!(
+            parse_deadline("2017-08-01", Tz::UTC).unwrap(),
+            utc("2017-08-02") - 1
+        );
+        // A time given is kept as it is.
+        assert_eq!(
+            parse_deadline("2017-08-01 00:00", Tz::UTC).unwrap(),
+            utc("2017-08-01")
+        );
+        // In the deadline's zone: the end of 1 August in Shanghai is 15:59:59.999Z.
+        assert_eq!(
+            parse_deadline("2017-08-01", Tz::Asia__Shanghai).unwrap(),
+            utc("2017-08-01T16:00:00Z") - 1
+        );
+    }
 
     const BASE: i64 = 1_763_285_400_000; // 2025-11-16T09:30:00Z
 
