@@ -211,3 +211,36 @@ fn table_output_names_file_line_and_column() {
     );
     assert!(text.contains("… and 7 more in rejects"), "{text}");
 }
+
+// CRLF line endings (what Excel and Windows tools write), blank lines and a quoted
+// field spanning two lines. Physical lines: 1 header, 2 T1, 3 T2 (bad created_at),
+// 4 blank, 5–6 T3 (the quoted field breaks the line), 7 T4 (unknown priority),
+// 8–9 blank, 10 T5 (empty priority). Rejects name lines 3, 7 and 10.
+#[test]
+fn reject_lines_are_physical_lines_on_crlf_and_after_blank_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tickets.csv",
+        "ticket_id,created_at,channel,priority\r\n\
+         T1,2026-11-16T00:00:00Z,chat,normal\r\n\
+         T2,bad,chat,normal\r\n\
+         \r\n\
+         T3,2026-11-16T00:00:00Z,\"multi\r\nline\",normal\r\n\
+         T4,2026-11-16T00:00:00Z,chat,nope\r\n\
+         \r\n\
+         \r\n\
+         T5,2026-11-16T00:00:00Z,chat,\r\n",
+    );
+    let (code, json, stderr) = validate(dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["inputs"]["tickets"]["read"], 5);
+    assert_eq!(json["inputs"]["tickets"]["rejected"], 3);
+    let rejects = std::fs::read_to_string(dir.path().join("rejects/tickets.rejects.csv")).unwrap();
+    let lines: Vec<&str> = rejects
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(lines, ["3", "7", "10"], "{rejects}");
+}

@@ -38,7 +38,7 @@ impl From<FailOnArg> for FailOn {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit codes:\n  0  every target passed (warnings allowed unless --fail-on warn)\n  1  at least one target failed, or had no data (unless --allow-no-data)\n  2  svcq could not judge: unreadable input, bad targets file, unknown metric or dimension, a source a target needs is missing"
+    after_help = "Exit codes:\n  0  every target passed (warnings allowed unless --fail-on warn)\n  1  at least one target failed, or had no data (unless --allow-no-data); a target whose records are all still inside their window is pending, not a failure\n  2  svcq could not judge: unreadable input, bad targets file, unknown metric or dimension\n\nWith the built-in targets, targets on a source not given are left out (the output says which); targets you wrote on it count as no data."
 )]
 pub struct CheckArgs {
     #[command(flatten)]

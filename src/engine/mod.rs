@@ -100,19 +100,27 @@ fn censor(frame: &DataFrame, source: Source, as_of: i64) -> Result<DataFrame> {
             .is_some_and(|max| max > as_of)
     };
     let anchor = source.anchor_column();
+    let events: Vec<&str> = source
+        .columns()
+        .iter()
+        .filter(|c| c.kind == Kind::Timestamp(Moment::Event) && c.name != anchor)
+        .map(|c| c.name)
+        .filter(|c| later(c))
+        .collect();
+    if events.is_empty() && !later(anchor) {
+        return Ok(frame.clone());
+    }
     let mut lazy = frame.clone().lazy();
     if later(anchor) {
         lazy = lazy.filter(col(anchor).lt_eq(lit(as_of)));
     }
-    let emptied: Vec<Expr> = source
-        .columns()
-        .iter()
-        .filter(|c| c.kind == Kind::Timestamp(Moment::Event) && c.name != anchor && later(c.name))
+    let emptied: Vec<Expr> = events
+        .into_iter()
         .map(|c| {
-            when(col(c.name).gt(lit(as_of)))
+            when(col(c).gt(lit(as_of)))
                 .then(lit(NULL).cast(DataType::Int64))
-                .otherwise(col(c.name))
-                .alias(c.name)
+                .otherwise(col(c))
+                .alias(c)
         })
         .collect();
     Ok(lazy.with_columns(emptied).collect()?)

@@ -138,7 +138,9 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         if read.is_multiple_of(65_536) {
             bar.set_position(record.position().map_or(0, |p| p.byte()));
         }
-        let line = record.position().map_or(0, |p| p.line());
+        // Where the parser started this record; the physical line is worked out
+        // from it for rejected rows only (see `physical_lines`).
+        let start = record.position().map_or(0, |p| p.byte());
         let outcome = if record.len() != header.len() {
             Err(RowError {
                 position: None,
@@ -185,7 +187,7 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
                 }
             }
             Err(e) => rejects.push(Reject {
-                line,
+                line: start,
                 column: e.position.zip(e.name),
                 reason: e.reason,
                 detail: e.detail,
@@ -197,6 +199,14 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         }
     }
     bar.finish_and_clear();
+    if !rejects.is_empty() {
+        let starts: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+        let lines = physical_lines(path, &starts)
+            .with_context(|| format!("cannot read {display} again to locate rejected rows"))?;
+        for (reject, line) in rejects.iter_mut().zip(lines) {
+            reject.line = line;
+        }
+    }
 
     let columns: Vec<Column> = buffers
         .into_iter()
@@ -234,6 +244,50 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         header,
         rejects,
     })
+}
+
+/// The 1-based physical line on which each record starts, from the byte offsets
+/// where the parser began them (ascending). The csv crate's own line count is off
+/// on CRLF files (a record's position is taken before the `\n` of the previous
+/// line ending) and after blank lines, so the line endings and blank lines at an
+/// offset are skipped here and every `\n` before the record is counted, including
+/// those inside quoted fields.
+fn physical_lines(path: &Path, starts: &[u64]) -> std::io::Result<Vec<u64>> {
+    use std::io::{BufRead, BufReader};
+    let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let (mut offset, mut newlines) = (0u64, 0u64);
+    let mut lines = Vec::with_capacity(starts.len());
+    for &start in starts {
+        // Count the newlines up to the record's offset…
+        while offset < start {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min((start - offset) as usize);
+            newlines += buf[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            reader.consume(take);
+            offset += take as u64;
+        }
+        // …then skip the line endings and blank lines before its first byte.
+        loop {
+            let buf = reader.fill_buf()?;
+            let (len, skip) = (
+                buf.len(),
+                buf.iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count(),
+            );
+            newlines += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+            reader.consume(skip);
+            offset += skip as u64;
+            if skip < len || len == 0 {
+                break;
+            }
+        }
+        lines.push(newlines + 1);
+    }
+    Ok(lines)
 }
 
 /// Rows to reserve in the column builders: the file size over the average line
