@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use svcq::sample::{generate, SampleSpec};
 use svcq::source::load::Keep;
+use svcq::source::mapping::Mapping;
 use svcq::source::read::read_source;
 use svcq::source::timestamp::{format_utc, parse_timestamp};
 use svcq::source::{Kind, Moment, Source};
@@ -33,12 +34,13 @@ fn today(dir: &Path) {
     generate(dir, &spec).unwrap();
     for source in Source::ALL {
         let path = dir.join(format!("{}.csv", source.name()));
-        let rejected: Vec<u64> = read_source(&path, source, Tz::UTC, &Keep::Nothing)
-            .unwrap()
-            .rejects
-            .iter()
-            .map(|r| r.line)
-            .collect();
+        let rejected: Vec<u64> =
+            read_source(&path, source, Tz::UTC, &Keep::Nothing, &Mapping::default())
+                .unwrap()
+                .rejects
+                .iter()
+                .map(|r| r.line)
+                .collect();
         let text = std::fs::read_to_string(&path).unwrap();
         let kept: Vec<&str> = text
             .lines()

@@ -11,6 +11,7 @@ use common::run_json;
 use polars::prelude::*;
 use serde_json::Value;
 use svcq::source::load::Keep;
+use svcq::source::mapping::Mapping;
 use svcq::source::read::read_source;
 use svcq::source::Source;
 
@@ -30,7 +31,7 @@ fn data_dir() -> std::path::PathBuf {
 
 fn frame(source: Source) -> DataFrame {
     let path = data_dir().join(format!("{}.csv", source.name()));
-    read_source(&path, source, Tz::UTC, &Keep::All)
+    read_source(&path, source, Tz::UTC, &Keep::All, &Mapping::default())
         .unwrap()
         .frame
 }

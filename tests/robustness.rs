@@ -7,6 +7,7 @@ use std::io::Write;
 use chrono_tz::Tz;
 use proptest::prelude::*;
 use svcq::source::load::Keep;
+use svcq::source::mapping::Mapping;
 use svcq::source::read::read_source;
 use svcq::source::Source;
 
@@ -27,7 +28,13 @@ fn read_all_ways(bytes: &[u8]) {
     for (source, _) in HEADERS {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(bytes).unwrap();
-        if let Ok(data) = read_source(file.path(), source, Tz::America__New_York, &Keep::All) {
+        if let Ok(data) = read_source(
+            file.path(),
+            source,
+            Tz::America__New_York,
+            &Keep::All,
+            &Mapping::default(),
+        ) {
             let s = &data.stats;
             assert_eq!(s.read, s.accepted + s.rejected);
             assert_eq!(data.frame.height() as u64, s.accepted);

@@ -124,7 +124,7 @@ impl AnalysisArgs {
         let keep = columns_needed(fields.iter().copied().chain(segment_dims));
         let dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep)?,
-            None => load_csv(&self.data.csv.csv_inputs(), tz, &keep)?,
+            None => load_csv(&self.data.csv.csv_inputs(), tz, &keep, &targets.mappings)?,
         };
         Ok((dataset, targets))
     }

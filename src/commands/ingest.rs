@@ -29,7 +29,7 @@ pub struct IngestArgs {
 pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     let targets = Targets::load(None)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs.csv_inputs(), tz, &Keep::All)?;
+    let dataset = load_csv(&args.inputs.csv_inputs(), tz, &Keep::All, &targets.mappings)?;
     for (source, loaded) in &dataset.sources {
         let stats = upsert(&args.store, *source, &loaded.frame)?;
         println!(

@@ -39,7 +39,12 @@ pub struct ValidateArgs {
 pub fn exec(args: ValidateArgs) -> Result<ExitCode> {
     let targets = Targets::load(None)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs.csv_inputs(), tz, &Keep::Nothing)?;
+    let dataset = load_csv(
+        &args.inputs.csv_inputs(),
+        tz,
+        &Keep::Nothing,
+        &targets.mappings,
+    )?;
     let text = match args.format {
         ValidateFormat::Json => {
             serde_json::to_string_pretty(&serde_json::json!({ "inputs": dataset.entries() }))?

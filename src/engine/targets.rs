@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::catalogue::{self as metrics, MetricDef, Origin, Unit};
 use crate::source::canonical_priority;
+use crate::source::mapping::{self, Mappings};
 
 pub const DEFAULT_FILE: &str = "svcq.toml";
 
@@ -120,6 +121,8 @@ struct FileSpec {
     sla_hours: SlaHours,
     #[serde(default)]
     windows: WindowsSpec,
+    #[serde(default)]
+    sources: BTreeMap<String, mapping::MappingSpec>,
     #[serde(default, rename = "target")]
     targets: Vec<TargetSpec>,
 }
@@ -256,6 +259,8 @@ pub struct Targets {
     /// The built-in goals (no targets file): targets on a source that was not given
     /// are left out rather than judged.
     pub builtin: bool,
+    /// How each source's export maps onto the contract (`[sources.*]`).
+    pub mappings: Mappings,
 }
 
 /// The published industry goals, used when there is no targets file.
@@ -326,6 +331,7 @@ impl Targets {
             targets,
             origin: origin.to_string(),
             builtin: false,
+            mappings: mapping::parse(spec.sources).with_context(|| origin.to_string())?,
         })
     }
 

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
+use super::mapping::{Mapping, Mappings};
 use super::read::{read_source, InputStats};
 use super::rejects::{write_rejects, Reject};
 use super::store::{read_store, store_file};
@@ -133,7 +134,7 @@ fn in_parallel<J: Sync, T: Send>(
 }
 
 /// Reads and validates the CSV inputs, writing each source's rejects file.
-pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep) -> Result<Dataset> {
+pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> Result<Dataset> {
     if let Some(dir) = &args.data {
         if !dir.is_dir() {
             bail!("--data {}: no such directory", dir.display());
@@ -166,7 +167,11 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep) -> Result<Dataset> {
         }
         jobs.push((source, path.as_path()));
     }
-    let results = in_parallel(&jobs, |&(source, path)| read_source(path, source, tz, keep));
+    let no_mapping = Mapping::default();
+    let results = in_parallel(&jobs, |&(source, path)| {
+        let mapping = mappings.get(&source).unwrap_or(&no_mapping);
+        read_source(path, source, tz, keep, mapping)
+    });
     for result in results {
         let mut data = result?;
         write_rejects(&args.rejects, &mut data)?;
@@ -208,6 +213,7 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
                     rejects_file: None,
                     reasons: BTreeMap::new(),
                     absent_columns: Vec::new(),
+                    encoding: None,
                 };
                 dataset.sources.insert(
                     source,

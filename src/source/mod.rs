@@ -3,7 +3,9 @@
 //! tells it which columns to keep.
 
 mod contract;
+pub mod decode;
 pub mod load;
+pub mod mapping;
 pub mod read;
 pub mod rejects;
 mod rules;

@@ -3,7 +3,7 @@
 //! reason; `read == accepted + rejected` always holds.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::path::Path;
 
@@ -12,7 +12,9 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::decode;
 use super::load::Keep;
+use super::mapping::Mapping;
 use super::rejects::Reject;
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
@@ -34,6 +36,9 @@ pub struct InputStats {
     /// them have no data (never a false zero).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub absent_columns: Vec<String>,
+    /// The encoding it was decoded from, when not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
 }
 
 /// A validated source: the accepted rows as a frame in canonical columns.
@@ -77,17 +82,35 @@ impl RowError {
     }
 }
 
-/// Reads and validates `path` as `source`. Errors (exit 2) only for what makes the
-/// whole file unreadable: I/O, a missing required column, an ambiguous header.
-pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<SourceData> {
+/// Reads and validates `path` as `source`, through its `mapping` (the contract's
+/// own layout when the mapping is empty). Errors (exit 2) only for what makes the
+/// whole file unreadable: I/O, a missing required or mapped column, an ambiguous
+/// header, labels a value map leaves unmapped.
+pub fn read_source(
+    path: &Path,
+    source: Source,
+    tz: Tz,
+    keep: &Keep,
+    mapping: &Mapping,
+) -> Result<SourceData> {
     let display = path.display().to_string();
-    let file =
-        File::open(path).with_context(|| format!("cannot open {} file {display}", source))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = File::open(path)
+        .and_then(|f| f.metadata())
+        .with_context(|| format!("cannot open {} file {display}", source))?
+        .len();
+    let tz = mapping.timezone.unwrap_or(tz);
+    let decoding =
+        decode::detect(path, mapping.encoding).with_context(|| format!("cannot read {display}"))?;
+    let delimiter = match mapping.delimiter {
+        Some(d) => d,
+        None => decode::sniff_delimiter(path, decoding)
+            .with_context(|| format!("cannot read {display}"))?,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(file);
+        .delimiter(delimiter)
+        .from_reader(decode::open(path, decoding)?);
 
     let mut header_record = csv::ByteRecord::new();
     if !reader
@@ -109,7 +132,8 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
             text.trim().to_string()
         })
         .collect();
-    let positions = locate_columns(&display, source, &header)?;
+    let positions = locate_columns(&display, source, &header, mapping)?;
+    let mut unmapped: BTreeSet<(&'static str, String)> = BTreeSet::new();
 
     let specs = source.columns();
     let capacity = estimate_rows(path, size);
@@ -153,7 +177,15 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
                 ),
             })
         } else {
-            parse_row(specs, &positions, &rules, &record, tz)
+            parse_row(
+                specs,
+                &positions,
+                &rules,
+                &record,
+                tz,
+                mapping,
+                &mut unmapped,
+            )
         };
         let outcome = outcome.and_then(|values| {
             let Value::Text(Some(id)) = &values[0] else {
@@ -199,9 +231,20 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         }
     }
     bar.finish_and_clear();
+    if !unmapped.is_empty() {
+        let labels: Vec<String> = unmapped
+            .iter()
+            .map(|(field, label)| format!("{field} {label:?}"))
+            .collect();
+        bail!(
+            "{display}: the value map leaves labels unmapped: {}; add them to \
+             [sources.{source}.values.<field>]",
+            labels.join(", ")
+        );
+    }
     if !rejects.is_empty() {
         let starts: Vec<u64> = rejects.iter().map(|r| r.line).collect();
-        let lines = physical_lines(path, &starts)
+        let lines = decode::physical_lines(path, decoding, &starts)
             .with_context(|| format!("cannot read {display} again to locate rejected rows"))?;
         for (reject, line) in rejects.iter_mut().zip(lines) {
             reject.line = line;
@@ -235,6 +278,7 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         rejects_file: None,
         reasons,
         absent_columns,
+        encoding: decoding.label(),
     };
     debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
     Ok(SourceData {
@@ -244,50 +288,6 @@ pub fn read_source(path: &Path, source: Source, tz: Tz, keep: &Keep) -> Result<S
         header,
         rejects,
     })
-}
-
-/// The 1-based physical line on which each record starts, from the byte offsets
-/// where the parser began them (ascending). The csv crate's own line count is off
-/// on CRLF files (a record's position is taken before the `\n` of the previous
-/// line ending) and after blank lines, so the line endings and blank lines at an
-/// offset are skipped here and every `\n` before the record is counted, including
-/// those inside quoted fields.
-fn physical_lines(path: &Path, starts: &[u64]) -> std::io::Result<Vec<u64>> {
-    use std::io::{BufRead, BufReader};
-    let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
-    let (mut offset, mut newlines) = (0u64, 0u64);
-    let mut lines = Vec::with_capacity(starts.len());
-    for &start in starts {
-        // Count the newlines up to the record's offset…
-        while offset < start {
-            let buf = reader.fill_buf()?;
-            if buf.is_empty() {
-                break;
-            }
-            let take = buf.len().min((start - offset) as usize);
-            newlines += buf[..take].iter().filter(|&&b| b == b'\n').count() as u64;
-            reader.consume(take);
-            offset += take as u64;
-        }
-        // …then skip the line endings and blank lines before its first byte.
-        loop {
-            let buf = reader.fill_buf()?;
-            let (len, skip) = (
-                buf.len(),
-                buf.iter()
-                    .take_while(|&&b| b == b'\r' || b == b'\n')
-                    .count(),
-            );
-            newlines += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
-            reader.consume(skip);
-            offset += skip as u64;
-            if skip < len || len == 0 {
-                break;
-            }
-        }
-        lines.push(newlines + 1);
-    }
-    Ok(lines)
 }
 
 /// Rows to reserve in the column builders: the file size over the average line
@@ -309,7 +309,12 @@ fn estimate_rows(path: &Path, size: u64) -> usize {
 }
 
 /// Index of each canonical column in the header (`None` for absent optional ones).
-fn locate_columns(path: &str, source: Source, header: &[String]) -> Result<Vec<Option<usize>>> {
+fn locate_columns(
+    path: &str,
+    source: Source,
+    header: &[String],
+    mapping: &Mapping,
+) -> Result<Vec<Option<usize>>> {
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if by_name.insert(name.to_lowercase(), i).is_some() {
@@ -318,7 +323,15 @@ fn locate_columns(path: &str, source: Source, header: &[String]) -> Result<Vec<O
     }
     let mut positions = Vec::new();
     for spec in source.columns() {
-        let position = by_name.get(spec.name).copied();
+        let column = mapping.column(spec.name);
+        let position = by_name.get(&column.to_lowercase()).copied();
+        if position.is_none() && mapping.columns.contains_key(spec.name) {
+            bail!(
+                "{path}: column {column:?} (mapped to {}) is not in the header; found columns: {}",
+                spec.name,
+                header.join(", ")
+            );
+        }
         if position.is_none() && spec.in_header {
             bail!(
                 "{path}: missing required column `{}` for {source}; found columns: {}",
@@ -337,6 +350,8 @@ fn parse_row<'r>(
     rules: &CrossRules,
     record: &'r csv::ByteRecord,
     tz: Tz,
+    mapping: &'r Mapping,
+    unmapped: &mut BTreeSet<(&'static str, String)>,
 ) -> Result<Vec<Value<'r>>, RowError> {
     let mut values = Vec::with_capacity(specs.len());
     for (spec, position) in specs.iter().zip(positions) {
@@ -353,8 +368,26 @@ fn parse_row<'r>(
                 "the field is not valid UTF-8 text".into(),
             )
         })?;
+        let mut text = text.trim();
+        if mapping.is_null(text) {
+            text = "";
+        }
+        if !text.is_empty() {
+            match mapping.value(spec.name, text) {
+                Some(mapped) => text = mapped,
+                None => {
+                    unmapped.insert((spec.name, text.to_string()));
+                    return Err(RowError::field(
+                        position,
+                        spec,
+                        "label not in the value map",
+                        format!("{text:?} is not in the value map"),
+                    ));
+                }
+            }
+        }
         values.push(
-            parse_field(spec, text.trim(), tz)
+            parse_field(spec, text, tz, mapping)
                 .map_err(|(reason, detail)| RowError::field(position, spec, reason, detail))?,
         );
     }
@@ -375,6 +408,7 @@ fn parse_field<'r>(
     spec: &ColumnSpec,
     text: &'r str,
     tz: Tz,
+    mapping: &Mapping,
 ) -> Result<Value<'r>, (&'static str, String)> {
     if text.is_empty() {
         if spec.required {
@@ -388,10 +422,13 @@ fn parse_field<'r>(
             Ok(Value::Text(Some(Cow::Owned(text.to_lowercase()))))
         }
         Kind::Label => Ok(Value::Text(Some(Cow::Borrowed(text)))),
-        Kind::Timestamp(moment) => match match moment {
-            Moment::Event => parse_timestamp(text, tz),
-            Moment::Deadline => parse_deadline(text, tz),
-        } {
+        Kind::Timestamp(moment) => match mapping
+            .parse_timestamp(text, tz, moment)
+            .map(Ok)
+            .unwrap_or_else(|| match moment {
+                Moment::Event => parse_timestamp(text, tz),
+                Moment::Deadline => parse_deadline(text, tz),
+            }) {
             Ok(ms) => Ok(Value::Int(Some(ms))),
             Err(e @ TimestampError::Malformed) => {
                 Err(("not a timestamp", format!("{text:?} is {e}")))
