@@ -225,6 +225,41 @@ static REVIEWS: &[ColumnSpec] = &[
     col("replied_at", Kind::Timestamp(Moment::Event), false, false),
 ];
 
+/// The fields of every source as a Markdown table, for docs/metrics.md (a test
+/// keeps the file equal to it).
+pub fn markdown_fields() -> String {
+    let mut out = String::from(
+        "| source | field | read as | in the header | a row needs it |\n|---|---|---|---|---|\n",
+    );
+    for source in Source::ALL {
+        for c in source.columns() {
+            let kind = match c.kind {
+                Kind::Text => "text".to_string(),
+                Kind::Label => "label (trimmed, lower-cased)".into(),
+                Kind::Timestamp(Moment::Event) => "timestamp".into(),
+                Kind::Timestamp(Moment::Deadline) => {
+                    "deadline (a date alone: the end of that day)".into()
+                }
+                Kind::Priority => format!("priority: {}", PRIORITIES.join(", ")),
+                Kind::ShipmentStatus => format!(
+                    "status: {} (empty: from delivered_at)",
+                    SHIPMENT_STATUSES.join(", ")
+                ),
+                Kind::Count => "whole number ≥ 0 (empty: 0)".into(),
+                Kind::Integer { min, max } => format!("whole number {min}–{max}"),
+            };
+            let yes = |b: bool| if b { "yes" } else { "" };
+            out.push_str(&format!(
+                "| {source} | `{}` | {kind} | {} | {} |\n",
+                c.name,
+                yes(c.in_header),
+                yes(c.required)
+            ));
+        }
+    }
+    out
+}
+
 pub const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
 pub const SHIPMENT_STATUSES: [&str; 4] = ["in_transit", "delivered", "lost", "damaged"];
 
@@ -256,6 +291,26 @@ mod tests {
         assert_eq!(canonical_priority("p4"), Some("low"));
         assert_eq!(canonical_priority("medium"), None);
         assert_eq!(canonical_priority(""), None);
+    }
+
+    /// docs/metrics.md lists the fields; `SVCQ_BLESS=1 cargo test --lib contract`
+    /// rewrites the list.
+    #[test]
+    fn docs_fields_match_the_contract() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md");
+        let docs = std::fs::read_to_string(path).unwrap();
+        let (start, end) = ("<!-- contract:start -->\n", "<!-- contract:end -->");
+        let a = docs.find(start).expect("start marker") + start.len();
+        let b = docs.find(end).expect("end marker");
+        let generated = markdown_fields();
+        if docs[a..b] != generated && std::env::var_os("SVCQ_BLESS").is_some() {
+            std::fs::write(path, format!("{}{generated}{}", &docs[..a], &docs[b..])).unwrap();
+            return;
+        }
+        assert!(
+            docs[a..b] == generated,
+            "docs/metrics.md is out of date; run SVCQ_BLESS=1 cargo test --lib contract"
+        );
     }
 
     #[test]
