@@ -9,6 +9,8 @@
 //! exports in the contract's layout.
 
 pub mod commands;
+#[cfg(test)]
+mod docs_check;
 pub mod engine;
 pub mod exit;
 pub mod fsutil;

@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Result};
 use polars::prelude::*;
 
-use super::aggregate::{cond_expr, span_ms, survival_key, survival_quantiles, Context, Plan};
+use super::aggregate::{cond_expr, span_ms, Context, Plan};
 use super::catalogue::{self, Cohort, Cond, MetricDef, Origin, Span, METRICS};
 use super::model::Group;
 use super::period::Period;
 use super::query::{FieldCounts, Split};
+use super::survival::{survival_key, survival_quantiles};
 use super::targets::Targets;
 use super::Engine;
 use crate::source::timestamp::MS_PER_HOUR;

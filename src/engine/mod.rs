@@ -13,7 +13,9 @@ mod index;
 pub mod model;
 pub mod period;
 pub mod query;
+mod survival;
 pub mod targets;
+mod windows;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -293,24 +293,9 @@ mod tests {
         assert_eq!(canonical_priority(""), None);
     }
 
-    /// docs/metrics.md lists the fields; `SVCQ_BLESS=1 cargo test --lib contract`
-    /// rewrites the list.
     #[test]
-    fn docs_fields_match_the_contract() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md");
-        let docs = std::fs::read_to_string(path).unwrap();
-        let (start, end) = ("<!-- contract:start -->\n", "<!-- contract:end -->");
-        let a = docs.find(start).expect("start marker") + start.len();
-        let b = docs.find(end).expect("end marker");
-        let generated = markdown_fields();
-        if docs[a..b] != generated && std::env::var_os("SVCQ_BLESS").is_some() {
-            std::fs::write(path, format!("{}{generated}{}", &docs[..a], &docs[b..])).unwrap();
-            return;
-        }
-        assert!(
-            docs[a..b] == generated,
-            "docs/metrics.md is out of date; run SVCQ_BLESS=1 cargo test --lib contract"
-        );
+    fn docs_match_the_code() {
+        crate::docs_check::check_section("docs/metrics.md", "contract", &markdown_fields());
     }
 
     #[test]

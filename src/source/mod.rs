@@ -4,6 +4,7 @@
 
 mod contract;
 pub mod decode;
+mod fields;
 pub mod load;
 pub mod mapping;
 pub mod read;

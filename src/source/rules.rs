@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::read::{RowError, Value};
+use super::fields::{RowError, Value};
 use super::{ColumnSpec, RowRule, Source};
 use crate::source::timestamp::MS_PER_HOUR;
 

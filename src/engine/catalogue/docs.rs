@@ -142,23 +142,8 @@ pub fn markdown_tables() -> String {
 mod tests {
     use super::*;
 
-    /// docs/metrics.md holds the generated tables; regenerate them with
-    /// `SVCQ_BLESS=1 cargo test --lib catalogue`.
     #[test]
-    fn docs_tables_match_the_catalogue() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md");
-        let docs = std::fs::read_to_string(path).unwrap();
-        let (start, end) = ("<!-- catalogue:start -->\n", "<!-- catalogue:end -->");
-        let a = docs.find(start).expect("start marker") + start.len();
-        let b = docs.find(end).expect("end marker");
-        let generated = markdown_tables();
-        if docs[a..b] != generated && std::env::var_os("SVCQ_BLESS").is_some() {
-            std::fs::write(path, format!("{}{generated}{}", &docs[..a], &docs[b..])).unwrap();
-            return;
-        }
-        assert!(
-            docs[a..b] == generated,
-            "docs/metrics.md is out of date; run SVCQ_BLESS=1 cargo test --lib catalogue"
-        );
+    fn docs_match_the_code() {
+        crate::docs_check::check_section("docs/metrics.md", "catalogue", &markdown_tables());
     }
 }
