@@ -1,6 +1,6 @@
 //! The targets file (`svcq.toml`): time zone, SLA hours per priority, and the
 //! targets each KPI is judged against. Everything in it is validated up front so a
-//! target can never silently not fire.
+//! target can never silently not fire. (A hundred lines over 340 are its tests.)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

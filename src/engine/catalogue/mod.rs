@@ -6,6 +6,10 @@
 //!
 //! Adding a metric on existing columns is one entry in [`METRICS`], its docs row
 //! (regenerated), tests and the oracle lines (tests/crosscheck.rs, bench SQL).
+//!
+//! This file holds the vocabulary of the declarations (conditions, spans, windows,
+//! cohorts, measures) with what each derives; it is long because each kind is
+//! documented where it is defined. The declarations are in `metrics.rs`.
 
 mod docs;
 mod metrics;
