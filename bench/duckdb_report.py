@@ -77,14 +77,22 @@ typed AS (
     SELECT line, trim(order_id) AS order_id,
         ms(shipped_at) AS shipped, ms(promised_at) AS promised, ms(delivered_at) AS delivered,
         ms(return_requested_at) AS requested, ms(refunded_at) AS refunded,
-        lower(trim(status)) AS status,
-        NOT blank(order_id) AND NOT blank(shipped_at) AND NOT blank(promised_at)
+        ms(ordered_at) AS ordered,
+        replace(lower(trim(status)), 'canceled', 'cancelled') AS status,
+        NOT blank(order_id)
+            -- no ship time only when the status says why; shipped needs a promise
+            AND (NOT blank(shipped_at) OR replace(lower(trim(status)), 'canceled', 'cancelled')
+                 IN ('cancelled', 'unavailable', 'pending'))
+            AND (blank(shipped_at) OR NOT blank(promised_at))
             AND NOT bad_ts(shipped_at) AND NOT bad_ts(promised_at) AND NOT bad_ts(delivered_at)
             AND NOT bad_ts(return_requested_at) AND NOT bad_ts(refunded_at)
+            AND NOT bad_ts(ordered_at)
+            AND coalesce(ms(shipped_at) >= ms(ordered_at), true)
             AND coalesce(ms(delivered_at) >= ms(shipped_at), true)
             AND NOT (NOT blank(refunded_at) AND blank(return_requested_at))
             AND coalesce(ms(refunded_at) >= ms(return_requested_at), true)
-            AND (blank(status) OR lower(trim(status)) IN ('in_transit','delivered','lost','damaged')) AS valid
+            AND (blank(status) OR replace(lower(trim(status)), 'canceled', 'cancelled') IN
+                 ('in_transit','delivered','lost','damaged','cancelled','unavailable','pending')) AS valid
     FROM raw
 )
 -- Every row read, and whether it is accepted: valid, and the first valid row of its id.
@@ -221,6 +229,12 @@ SELECT count(*) AS n, avg(rating) AS rating_mean,
 FROM c
 """
 
+# Orders by when they were placed, shipped or not.
+CANCELS = """
+SELECT count(*) AS n, count(*) FILTER (status IN ('cancelled', 'unavailable')) AS cancelled
+FROM shipments WHERE ok AND ordered >= $start AND ordered < $end
+"""
+
 # Open at the snapshot: the period's end, capped at the as-of time.
 BACKLOG = """
 WITH o AS (
@@ -270,6 +284,7 @@ def main():
     s = row(SHIPMENT_METRICS, params)
     r = row(REVIEW_METRICS, params)
     b = row(BACKLOG, params)
+    o = row(CANCELS, params)
 
     def km(samples_sql):
         return row(KM.replace("{samples}", samples_sql), params)
@@ -309,6 +324,7 @@ def main():
         "refund_hours_km_p50": (hours(kf["p50"], kf["n"]), kf["n"]),
         "refund_hours_km_p90": (hours(kf["p90"], kf["n"]), kf["n"]),
         "exception_rate": (ratio(s["exceptions"], s["n"]), s["n"]),
+        "cancel_rate": (ratio(o["cancelled"], o["n"]), o["n"]),
         "reviews": (r["n"], r["n"]),
         "rating_avg": (float(r["rating_mean"]) if r["n"] else None, r["n"]),
         "csat_rate": (ratio(r["csat"], r["n"]), r["n"]),

@@ -94,7 +94,11 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
             "return_requested_at",
             "refunded_at",
             "return_reason",
+            "ordered_at",
         ])?;
+        // Order times and the orders that never shipped draw from their own stream,
+        // so adding them left every other value of the same seed unchanged.
+        let mut orders = Rng(spec.seed ^ 0x0000_0DE2_5EED_0001);
         let carriers = [
             ("SF Express", 0.3),
             ("ZTO", 0.25),
@@ -174,6 +178,24 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
                 } else {
                     String::new()
                 },
+                ts(shipped - orders.lognormal(18.0, 0.7) * HOUR),
+            ])?;
+        }
+        // About 2 % of orders never ship: cancelled, out of stock, or still waiting.
+        for k in 0..shipments / 50 {
+            let fate = orders.pick(&[("cancelled", 0.7), ("unavailable", 0.2), ("pending", 0.1)]);
+            w.write_record([
+                format!("ORD{:07}", shipments + k + 1),
+                orders.pick(&carriers).to_string(),
+                orders.pick(&regions).to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                fate.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                ts(when(&mut orders)),
             ])?;
         }
         w.flush()?;

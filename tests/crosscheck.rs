@@ -104,7 +104,8 @@ fn cohort(
     let keys = group_by.map(|g| texts(df, g));
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, at) in anchor.iter().enumerate() {
-        if !(FROM_MS..TO_MS).contains(&at.unwrap()) {
+        // Orders that never shipped have no ship time: in no shipped cohort.
+        if !at.is_some_and(|at| (FROM_MS..TO_MS).contains(&at)) {
             continue;
         }
         let key = keys
@@ -264,6 +265,7 @@ impl Oracle {
         let requested = ints(df, "return_requested_at");
         let refunded = ints(df, "refunded_at");
         let status = texts(df, "status");
+        let mut groups = Vec::new();
         for (g, rows) in cohort(df, &shipped, group_by) {
             let (mut dh, mut fh) = (Vec::new(), Vec::new());
             let (mut on_time, mut returned, mut exceptions) = (0, 0, 0);
@@ -318,10 +320,24 @@ impl Oracle {
                 ret_judged,
             );
             self.put_pending(&g, "return_within_window_rate", dh.len() - ret_judged);
+            groups.push(g.clone());
             self.put_pending(&g, "return_rate", kept_young);
             let requests = km_samples.len();
             self.put(&g, "refund_hours_km_p50", km(&km_samples, 0.5), requests);
             self.put(&g, "refund_hours_km_p90", km(&km_samples, 0.9), requests);
+        }
+        // Orders by when they were placed, shipped or not.
+        let ordered = ints(df, "ordered_at");
+        let mut placed = cohort(df, &ordered, group_by);
+        for g in groups {
+            placed.entry(g).or_default();
+        }
+        for (g, rows) in placed {
+            let cancelled = rows
+                .iter()
+                .filter(|&&i| matches!(status[i].as_deref(), Some("cancelled" | "unavailable")))
+                .count();
+            self.put(&g, "cancel_rate", rate(cancelled, rows.len()), rows.len());
         }
     }
 

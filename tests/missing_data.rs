@@ -56,11 +56,12 @@ fn absent_columns_give_no_data_and_date_only_promises_last_the_day() {
     );
     let notes = r["notes"].to_string();
     assert!(
-        notes.contains("the shipments export has no column return_requested_at: return_rate, return_within_window_rate"),
+        notes.contains("no data for return_rate, return_within_window_rate")
+            && notes.contains("the shipments export has no column return_requested_at"),
         "{notes}"
     );
     assert!(
-        notes.contains("the shipments export has no column status: exception_rate"),
+        notes.contains("no data for exception_rate: the shipments export has no column status"),
         "{notes}"
     );
 }
@@ -148,4 +149,35 @@ fn check_on_a_partial_export() {
     );
     // rating (5 + 2) / 2 = 3.5 ≥ 3 passes; the missing source is allowed.
     assert_eq!(run(&["--allow-no-data"]).status.code(), Some(0));
+}
+
+// Orders that never shipped load, with their reason. Placed in W47: O1 and O5
+// shipped, O2 "canceled" (Olist's spelling), O3 unavailable, O4 pending; O6 was
+// placed in W46; O7 has neither a ship time nor a status saying why and is
+// rejected. cancel_rate = 2/5 (O2, O3); the shipped cohort holds O1 and O5 only.
+#[test]
+fn orders_that_never_shipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shipments.csv"),
+        "order_id,carrier,ordered_at,shipped_at,promised_at,delivered_at,status\n\
+         O1,sf,2026-11-16T08:00:00Z,2026-11-16T12:00:00Z,2026-11-18,2026-11-17T10:00:00Z,\n\
+         O2,sf,2026-11-16T09:00:00Z,,,,canceled\n\
+         O3,sf,2026-11-17T09:00:00Z,,,,unavailable\n\
+         O4,sf,2026-11-22T09:00:00Z,,,,pending\n\
+         O5,sf,2026-11-18T09:00:00Z,2026-11-19T09:00:00Z,2026-11-21,,\n\
+         O6,sf,2026-11-10T09:00:00Z,,,,cancelled\n\
+         O7,sf,2026-11-18T09:00:00Z,,,,\n",
+    )
+    .unwrap();
+    let r = report(dir.path(), &["--data", "."]);
+    assert_eq!(r["inputs"]["shipments"]["rejected"], 1);
+    assert_eq!(
+        r["inputs"]["shipments"]["reasons"]["shipped_at empty without a status saying why"],
+        1
+    );
+    assert_row(&r, "cancel_rate", None, Some(0.4), 5);
+    assert_row(&r, "shipments", None, Some(2.0), 2);
+    assert_row(&r, "delivered", None, Some(1.0), 2);
+    assert_row(&r, "exception_rate", None, Some(0.0), 2);
 }

@@ -61,12 +61,15 @@ E10,2026-11-16,,,chat,,,
 G1,2026-11-17,,,chat,low,,
 ";
 
-// S1 good with a return and refund, S2 good in transit; then one broken rule per row
-// and a duplicate S1. 11 rows read, 2 accepted, 9 rejected.
+// S1 good with a return and refund, S2 good in transit, C1 an order cancelled before
+// shipping (no ship time, no promise: its status says why); then one broken rule
+// per row and a duplicate S1. 12 rows read, 3 accepted, 9 rejected. X1 has no ship
+// time and no status saying why; X2 shipped without a promised date.
 const SHIPMENTS: &str = "\
 order_id,carrier,shipped_at,promised_at,delivered_at,status,return_requested_at,refunded_at
 S1,SF,2026-11-16,2026-11-18,2026-11-17,,2026-11-19,2026-11-20
 S2,SF,2026-11-16,2026-11-18,,,,
+C1,SF,,,,Canceled,,
 ,SF,2026-11-16,2026-11-18,,,,
 X1,SF,,2026-11-18,,,,
 X2,SF,2026-11-16,,,,,
@@ -125,11 +128,11 @@ fn every_reject_rule_is_counted_and_reconciles() {
     assert_source(
         inputs,
         "shipments",
-        11,
+        12,
         &[
             ("order_id empty", 1),
-            ("shipped_at empty", 1),
-            ("promised_at empty", 1),
+            ("shipped_at empty without a status saying why", 1),
+            ("shipped_at without promised_at", 1),
             ("delivered_at not a timestamp", 1),
             ("delivered_at before shipped_at", 1),
             ("refunded_at without return_requested_at", 1),

@@ -42,9 +42,10 @@ pub fn exec(args: SampleArgs) -> Result<ExitCode> {
     };
     generate(&args.out, &spec)?;
     println!(
-        "wrote {} tickets, {} shipments, {} reviews to {}",
+        "wrote {} tickets, {} shipments (and {} orders that never shipped), {} reviews to {}",
         spec.tickets,
         spec.tickets * 8 / 5,
+        spec.tickets * 8 / 5 / 50,
         spec.tickets * 9 / 10,
         args.out.display()
     );

@@ -37,8 +37,11 @@ impl Engine<'_> {
     ) -> Option<LazyFrame> {
         let frame = self.frame(source)?;
         let mut predicate = match cohort {
-            Cohort::Anchored => {
-                let anchor = source.anchor_column();
+            Cohort::Anchored | Cohort::AnchoredOn(_) => {
+                let anchor = match cohort {
+                    Cohort::AnchoredOn(anchor) => anchor,
+                    _ => source.anchor_column(),
+                };
                 col(anchor)
                     .gt_eq(lit(period.from))
                     .and(col(anchor).lt(lit(period.to)))

@@ -114,7 +114,8 @@ fn censor(frame: &DataFrame, source: Source, as_of: i64) -> Result<DataFrame> {
     }
     let mut lazy = frame.clone().lazy();
     if later(anchor) {
-        lazy = lazy.filter(col(anchor).lt_eq(lit(as_of)));
+        // Orders that never shipped have no anchor; their other times still count.
+        lazy = lazy.filter(col(anchor).lt_eq(lit(as_of)).or(col(anchor).is_null()));
     }
     let emptied: Vec<Expr> = events
         .into_iter()
@@ -277,7 +278,7 @@ impl<'a> Engine<'a> {
         }
         for ((source, column), ids) in by_column {
             notes.push(format!(
-                "the {source} export has no column {column}: {} have no data",
+                "no data for {}: the {source} export has no column {column}",
                 ids.join(", ")
             ));
         }

@@ -39,6 +39,19 @@ impl Source {
                 },
             ],
             Source::Shipments => &[
+                RowRule::EmptyNeedsStatus {
+                    field: "shipped_at",
+                    allowed: &NOT_SHIPPED,
+                },
+                RowRule::Needs {
+                    field: "shipped_at",
+                    needs: "promised_at",
+                    why: "a shipped order needs its promised delivery date",
+                },
+                RowRule::NotBefore {
+                    later: "shipped_at",
+                    earlier: "ordered_at",
+                },
                 RowRule::NotBefore {
                     later: "delivered_at",
                     earlier: "shipped_at",
@@ -124,6 +137,11 @@ pub enum RowRule {
         needs: &'static str,
         why: &'static str,
     },
+    /// `field` may only be empty when the row's status is one of `allowed`.
+    EmptyNeedsStatus {
+        field: &'static str,
+        allowed: &'static [&'static str],
+    },
 }
 
 /// What a timestamp column records.
@@ -198,8 +216,15 @@ static SHIPMENTS: &[ColumnSpec] = &[
     col("order_id", Kind::Text, true, true),
     col("carrier", Kind::Text, true, false),
     col("region", Kind::Text, false, false),
-    col("shipped_at", Kind::Timestamp(Moment::Event), true, true),
-    col("promised_at", Kind::Timestamp(Moment::Deadline), true, true),
+    // An order that never shipped has no ship time, and a status saying why.
+    col("ordered_at", Kind::Timestamp(Moment::Event), false, false),
+    col("shipped_at", Kind::Timestamp(Moment::Event), true, false),
+    col(
+        "promised_at",
+        Kind::Timestamp(Moment::Deadline),
+        true,
+        false,
+    ),
     col("delivered_at", Kind::Timestamp(Moment::Event), false, false),
     col("status", Kind::ShipmentStatus, false, false),
     col(
@@ -261,7 +286,18 @@ pub fn markdown_fields() -> String {
 }
 
 pub const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
-pub const SHIPMENT_STATUSES: [&str; 4] = ["in_transit", "delivered", "lost", "damaged"];
+pub const SHIPMENT_STATUSES: [&str; 7] = [
+    "in_transit",
+    "delivered",
+    "lost",
+    "damaged",
+    "cancelled",
+    "unavailable",
+    "pending",
+];
+
+/// Statuses that say why an order has no ship time.
+pub const NOT_SHIPPED: [&str; 3] = ["cancelled", "unavailable", "pending"];
 
 /// Canonical priority for a (trimmed, any-case) value, or `None` if unknown.
 pub fn canonical_priority(value: &str) -> Option<&'static str> {
@@ -276,6 +312,12 @@ pub fn canonical_priority(value: &str) -> Option<&'static str> {
 
 pub fn canonical_status(value: &str) -> Option<&'static str> {
     let lower = value.to_ascii_lowercase();
+    // The American spelling, as Olist and Shopify write it.
+    let lower = if lower == "canceled" {
+        "cancelled".to_string()
+    } else {
+        lower
+    };
     SHIPMENT_STATUSES.into_iter().find(|s| *s == lower)
 }
 

@@ -18,6 +18,11 @@ enum Rule {
         needs: usize,
         why: &'static str,
     },
+    EmptyNeedsStatus {
+        field: usize,
+        status: usize,
+        allowed: &'static [&'static str],
+    },
 }
 
 /// The rules across fields of one row, checked in order (the first broken rule is
@@ -48,6 +53,11 @@ impl CrossRules {
                     field: index(field),
                     needs: index(needs),
                     why,
+                },
+                RowRule::EmptyNeedsStatus { field, allowed } => Rule::EmptyNeedsStatus {
+                    field: index(field),
+                    status: index("status"),
+                    allowed,
                 },
             })
             .collect();
@@ -85,6 +95,29 @@ impl CrossRules {
                                 ),
                             });
                         }
+                    }
+                }
+                Rule::EmptyNeedsStatus {
+                    field,
+                    status,
+                    allowed,
+                } => {
+                    let said = match &values[status] {
+                        Value::Text(Some(s)) => allowed.contains(&s.as_ref()),
+                        _ => false,
+                    };
+                    if ts(values, field).is_none() && !said {
+                        let (position, name) = at(field);
+                        let field = specs[field].name;
+                        return Err(RowError {
+                            position,
+                            name,
+                            reason: format!("{field} empty without a status saying why"),
+                            detail: format!(
+                                "{field} is empty and status is not {}",
+                                allowed.join(", ")
+                            ),
+                        });
                     }
                 }
                 Rule::Needs { field, needs, why } => {

@@ -99,6 +99,7 @@ fn pending_words(m: &MetricDef) -> String {
 fn cohort_words(source: Source, cohort: Cohort) -> String {
     match cohort {
         Cohort::Anchored => format!("{source} whose {} is in the period", source.anchor_column()),
+        Cohort::AnchoredOn(anchor) => format!("{source} whose {anchor} is in the period"),
         Cohort::OpenAtEnd { start, end } => format!(
             "{source} open at the snapshot time: {start} before it, {end} empty or after it"
         ),

@@ -189,6 +189,12 @@ const fn survival(
     )
 }
 
+/// Orders by when they were placed, shipped or not.
+const fn placed(mut m: MetricDef) -> MetricDef {
+    m.cohort = Cohort::AnchoredOn("ordered_at");
+    m
+}
+
 const fn open(mut m: MetricDef) -> MetricDef {
     m.cohort = OPEN_TICKETS;
     m
@@ -395,6 +401,16 @@ pub static METRICS: &[MetricDef] = &[
         Cond::All,
         Cond::TextIn("status", &["lost", "damaged"]),
     ),
+    with_note(
+        placed(rate(
+            "cancel_rate",
+            S,
+            "Cancelled or unavailable",
+            Cond::All,
+            Cond::TextIn("status", &["cancelled", "unavailable"]),
+        )),
+        "No data when the export has no ordered_at.",
+    ),
     count("reviews", R, "Reviews", Cond::All),
     metric(
         "rating_avg",
@@ -551,6 +567,9 @@ mod tests {
                     Cond::And(parts) => conds.extend(parts.iter().copied()),
                     _ => {}
                 }
+            }
+            if let Cohort::AnchoredOn(anchor) = m.cohort {
+                assert!(is_timestamp(source, anchor), "{}", m.id);
             }
             if let Cohort::OpenAtEnd { start, end } = m.cohort {
                 assert!(is_timestamp(source, start) && is_timestamp(source, end));

@@ -228,6 +228,9 @@ impl Window {
 pub enum Cohort {
     /// Records whose anchor timestamp (`Source::anchor_column`) is in the period.
     Anchored,
+    /// Records whose given timestamp is in the period (orders by when they were
+    /// placed, shipped or not).
+    AnchoredOn(&'static str),
     /// Records open at the snapshot time (the end of the period, capped at the
     /// as-of time), whatever their start: `start` before it, `end` empty or after it.
     OpenAtEnd {
@@ -314,6 +317,9 @@ impl MetricDef {
         let mut out = Vec::new();
         if let Origin::Source(source) = self.origin {
             out.push(source.anchor_column());
+        }
+        if let Cohort::AnchoredOn(anchor) = self.cohort {
+            out.push(anchor);
         }
         if let Cohort::OpenAtEnd { start, end } = self.cohort {
             out.extend([start, end]);
