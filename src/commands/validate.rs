@@ -108,7 +108,7 @@ fn render_table(dataset: &Dataset, show: usize) -> String {
                         details.push_str(&format!("  {:>7}  {reason}\n", thousands(*count)));
                     }
                     for r in rejects.iter().take(show) {
-                        details.push_str(&format!("  {}\n", r.describe(&s.path)));
+                        details.push_str(&format!("  {}\n", r.describe()));
                     }
                     if rejects.len() > show {
                         details.push_str(&format!(

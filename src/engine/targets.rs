@@ -234,7 +234,8 @@ impl Targets {
             targets,
             origin: origin.to_string(),
             builtin: false,
-            mappings: mapping::parse(spec.sources).with_context(|| origin.to_string())?,
+            mappings: mapping::parse(spec.sources, Path::new(origin).parent())
+                .with_context(|| origin.to_string())?,
         })
     }
 

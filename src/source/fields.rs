@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
 
+use super::formats::DurationUnit;
 use super::mapping::Mapping;
-use super::rules::CrossRules;
 use super::timestamp::{parse_deadline, parse_timestamp, TimestampError};
 use super::{canonical_priority, canonical_status, ColumnSpec, Kind, Moment};
 
@@ -15,6 +15,15 @@ use super::{canonical_priority, canonical_status, ColumnSpec, Kind, Moment};
 pub(super) enum Value<'r> {
     Text(Option<Cow<'r, str>>),
     Int(Option<i64>),
+}
+
+impl Value<'_> {
+    pub(super) fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Text(t) => Value::Text(t.map(|c| Cow::Owned(c.into_owned()))),
+            Value::Int(v) => Value::Int(v),
+        }
+    }
 }
 
 pub(super) struct RowError {
@@ -35,34 +44,80 @@ impl RowError {
     }
 }
 
+/// Where a contract field is found in a record.
+#[derive(Debug, Clone)]
+pub(super) enum Locator {
+    /// An optional column the export does not have: empty on every row.
+    Absent,
+    At(usize),
+    /// Text columns joined with a space.
+    Joined(Vec<usize>),
+    /// A duration column added to the timestamp field at `after` (contract index).
+    Duration {
+        at: usize,
+        unit: DurationUnit,
+        after: usize,
+    },
+    /// Set by folding an event log (`[sources.*.fold]`), not read from a column.
+    Folded,
+}
+
+impl Locator {
+    /// The column a reject points at.
+    pub(super) fn position(&self) -> Option<usize> {
+        match self {
+            Locator::At(p) | Locator::Duration { at: p, .. } => Some(*p),
+            Locator::Joined(ps) => ps.first().copied(),
+            Locator::Absent | Locator::Folded => None,
+        }
+    }
+}
+
+/// A field's trimmed text, empty for the mapping's null tokens.
+pub(super) fn field_text<'r>(
+    record: &'r csv::ByteRecord,
+    position: usize,
+    spec: &ColumnSpec,
+    mapping: &Mapping,
+) -> Result<&'r str, RowError> {
+    let raw = record.get(position).unwrap_or_default();
+    let text = std::str::from_utf8(raw).map_err(|_| {
+        RowError::field(
+            position,
+            spec,
+            "not valid UTF-8",
+            "the field is not valid UTF-8 text".into(),
+        )
+    })?;
+    let text = text.trim();
+    Ok(if mapping.is_null(text) { "" } else { text })
+}
+
+/// Reads every field of one record as its contract kind. The rules across fields
+/// are the caller's (an event log checks them on the folded record).
 pub(super) fn parse_row<'r>(
     specs: &[ColumnSpec],
-    positions: &[Option<usize>],
-    rules: &CrossRules,
+    locators: &[Locator],
     record: &'r csv::ByteRecord,
     tz: Tz,
     mapping: &'r Mapping,
     unmapped: &mut BTreeSet<(&'static str, String)>,
 ) -> Result<Vec<Value<'r>>, RowError> {
     let mut values = Vec::with_capacity(specs.len());
-    for (spec, position) in specs.iter().zip(positions) {
-        let Some(position) = *position else {
-            values.push(empty_value(spec.kind));
-            continue;
+    for (spec, locator) in specs.iter().zip(locators) {
+        let position = match locator {
+            Locator::At(p) => *p,
+            Locator::Joined(positions) => {
+                values.push(joined(spec, positions, record, mapping)?);
+                continue;
+            }
+            // Filled in below, once the field it is added to is read.
+            Locator::Absent | Locator::Folded | Locator::Duration { .. } => {
+                values.push(empty_value(spec.kind));
+                continue;
+            }
         };
-        let raw = record.get(position).unwrap_or_default();
-        let text = std::str::from_utf8(raw).map_err(|_| {
-            RowError::field(
-                position,
-                spec,
-                "not valid UTF-8",
-                "the field is not valid UTF-8 text".into(),
-            )
-        })?;
-        let mut text = text.trim();
-        if mapping.is_null(text) {
-            text = "";
-        }
+        let mut text = field_text(record, position, spec, mapping)?;
         if !text.is_empty() {
             match mapping.value(spec.name, text) {
                 Some(mapped) => text = mapped,
@@ -82,12 +137,63 @@ pub(super) fn parse_row<'r>(
                 .map_err(|(reason, detail)| RowError::field(position, spec, reason, detail))?,
         );
     }
-    rules.check(specs, positions, &mut values)?;
+    for (i, (spec, locator)) in specs.iter().zip(locators).enumerate() {
+        if let Locator::Duration { at, unit, after } = locator {
+            let text = field_text(record, *at, spec, mapping)?;
+            if text.is_empty() {
+                continue;
+            }
+            let ms = unit.read(text).ok_or_else(|| {
+                RowError::field(
+                    *at,
+                    spec,
+                    "not a duration",
+                    format!("{text:?} is not a duration ({unit:?}, ≥ 0)"),
+                )
+            })?;
+            if let Value::Int(Some(start)) = values[*after] {
+                values[i] = Value::Int(Some(start + ms));
+            }
+        }
+    }
     Ok(values)
 }
 
+/// Text columns joined with a space; empty ones are left out.
+fn joined<'r>(
+    spec: &ColumnSpec,
+    positions: &[usize],
+    record: &'r csv::ByteRecord,
+    mapping: &Mapping,
+) -> Result<Value<'r>, RowError> {
+    let mut parts = Vec::with_capacity(positions.len());
+    for &p in positions {
+        let text = field_text(record, p, spec, mapping)?;
+        if !text.is_empty() {
+            parts.push(text);
+        }
+    }
+    if parts.is_empty() {
+        if spec.required {
+            return Err(RowError::field(
+                positions[0],
+                spec,
+                "empty",
+                format!("{} is required but empty", spec.name),
+            ));
+        }
+        return Ok(Value::Text(None));
+    }
+    let text = parts.join(" ");
+    Ok(Value::Text(Some(Cow::Owned(if spec.kind == Kind::Label {
+        text.to_lowercase()
+    } else {
+        text
+    }))))
+}
+
 /// The value of an empty field (or of an absent optional column).
-fn empty_value(kind: Kind) -> Value<'static> {
+pub(super) fn empty_value(kind: Kind) -> Value<'static> {
     match kind {
         Kind::Count => Value::Int(Some(0)),
         Kind::Timestamp(_) | Kind::Integer { .. } => Value::Int(None),

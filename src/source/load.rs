@@ -10,7 +10,8 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::mapping::{Mapping, Mappings};
-use super::read::{read_source, InputStats};
+use super::read::{read_files, InputStats};
+use super::records::expand;
 use super::rejects::{write_rejects, Reject};
 use super::store::{read_store, store_file};
 use super::Source;
@@ -103,13 +104,26 @@ impl Dataset {
     }
 }
 
-fn csv_paths(args: &CsvInputs) -> BTreeMap<Source, (PathBuf, bool)> {
+/// Each source's export: `--tickets FILE` (a file or a quoted glob), else the
+/// mapping's `path`, else DIR/<source>.csv (or .xlsx when only that is there).
+/// The flag says whether it was named (a named file that is missing is an error;
+/// a file the directory lacks is a skipped source).
+fn csv_paths(args: &CsvInputs, mappings: &Mappings) -> BTreeMap<Source, (PathBuf, bool)> {
     let mut paths = BTreeMap::new();
     for source in Source::ALL {
         if let Some(p) = args.explicit(source) {
             paths.insert(source, (p.clone(), true));
+        } else if let Some(p) = mappings.get(&source).and_then(|m| m.path.as_ref()) {
+            paths.insert(source, (PathBuf::from(p), true));
         } else if let Some(dir) = &args.data {
-            paths.insert(source, (dir.join(format!("{}.csv", source.name())), false));
+            let csv = dir.join(format!("{}.csv", source.name()));
+            let xlsx = dir.join(format!("{}.xlsx", source.name()));
+            let path = if !csv.exists() && xlsx.exists() {
+                xlsx
+            } else {
+                csv
+            };
+            paths.insert(source, (path, false));
         }
     }
     paths
@@ -140,10 +154,11 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
             bail!("--data {}: no such directory", dir.display());
         }
     }
-    let paths = csv_paths(args);
+    let paths = csv_paths(args, mappings);
     if paths.is_empty() {
         bail!(
-            "no input given: use --data DIR, --tickets/--shipments/--reviews FILE, or --store DIR"
+            "no input given: use --data DIR, --tickets/--shipments/--reviews FILE, --store DIR, \
+             or `path` in [sources.<source>] of svcq.toml"
         );
     }
     let mut dataset = Dataset {
@@ -165,12 +180,12 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
                 .insert(source, format!("{} not found", path.display()));
             continue;
         }
-        jobs.push((source, path.as_path()));
+        jobs.push((source, expand(path)?));
     }
     let no_mapping = Mapping::default();
-    let results = in_parallel(&jobs, |&(source, path)| {
-        let mapping = mappings.get(&source).unwrap_or(&no_mapping);
-        read_source(path, source, tz, keep, mapping)
+    let results = in_parallel(&jobs, |(source, files)| {
+        let mapping = mappings.get(source).unwrap_or(&no_mapping);
+        read_files(files, *source, tz, keep, mapping)
     });
     for result in results {
         let mut data = result?;
@@ -214,6 +229,7 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
                     reasons: BTreeMap::new(),
                     absent_columns: Vec::new(),
                     encoding: None,
+                    folded_records: None,
                 };
                 dataset.sources.insert(
                     source,

@@ -1,9 +1,10 @@
 //! How a real export maps onto the contract: `[sources.<source>]` in svcq.toml.
-//! Column names, value labels, timestamp formats, empty-value tokens, time zone,
-//! encoding and delimiter — everything stated, nothing guessed per row.
+//! Which files, column names, value labels, timestamp formats, empty-value tokens,
+//! time zone, encoding and delimiter — everything stated, nothing guessed per row.
 //!
 //! ```toml
 //! [sources.tickets]
+//! path = "exports/tickets-*.csv"         # a file or a glob, read as one export
 //! encoding = "gbk"                       # utf-8 (default), utf-16, gbk, gb18030
 //! delimiter = ";"                        # sniffed among , ; tab | when not set
 //! timestamp_formats = ["%d-%m-%Y %H:%M"] # tried in order, then ISO 8601
@@ -11,25 +12,30 @@
 //! timezone = "Europe/Lisbon"
 //! [sources.tickets.columns]              # svcq field = "export column"
 //! ticket_id = "number"
+//! first_response_at = { duration = "First reply time in minutes", unit = "minutes" }
 //! [sources.tickets.values.priority]      # export label = svcq value
 //! "1 - Critical" = "urgent"
 //! ```
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use encoding_rs::Encoding;
 use serde::Deserialize;
 
-use super::timestamp::{local_to_utc_ms, parse_tz};
-use super::{Kind, Moment, Source};
+use super::fold::{FoldRules, FoldSpec};
+use super::formats::{DurationUnit, TimestampFormat};
+use super::timestamp::parse_tz;
+use super::{ColumnSpec, Kind, Moment, Source};
 
 /// One source's mapping as written in svcq.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MappingSpec {
+    path: Option<String>,
+    sheet: Option<String>,
     encoding: Option<String>,
     delimiter: Option<String>,
     #[serde(default)]
@@ -38,67 +44,101 @@ pub struct MappingSpec {
     null: Vec<String>,
     timezone: Option<String>,
     #[serde(default)]
-    columns: BTreeMap<String, String>,
+    columns: BTreeMap<String, toml::Value>,
     #[serde(default)]
     values: BTreeMap<String, BTreeMap<String, String>>,
+    fold: Option<FoldSpec>,
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldFrom {
+    /// One export column.
+    Column(String),
+    /// Text columns joined with a space, empty ones left out (a review's title and
+    /// body).
+    Joined(Vec<String>),
+    /// A duration column added to another timestamp field of the row (Zendesk's
+    /// "First reply time in minutes" after `created_at`).
+    Duration {
+        column: String,
+        unit: DurationUnit,
+        after: &'static str,
+    },
 }
 
 /// A validated mapping for one source.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
+    /// The export's file, or a glob of files read as one export (resolved against
+    /// the folder of svcq.toml).
+    pub path: Option<String>,
+    /// The worksheet of a workbook (default: the first).
+    pub sheet: Option<String>,
     /// None: UTF-8, or detected from a byte-order mark or bytes that are not UTF-8.
     pub encoding: Option<&'static Encoding>,
     pub delimiter: Option<u8>,
-    pub timestamp_formats: Vec<String>,
+    pub timestamp_formats: Vec<TimestampFormat>,
     pub null: Vec<String>,
     pub timezone: Option<Tz>,
-    /// svcq field → export column.
-    pub columns: BTreeMap<String, String>,
+    /// svcq field → where it comes from.
+    pub columns: BTreeMap<String, FieldFrom>,
     /// svcq field → (export label → svcq value).
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// An event log: rows sharing an id are one record's updates.
+    pub fold: Option<FoldRules>,
 }
 
 /// The mappings of every source named in svcq.toml.
 pub type Mappings = BTreeMap<Source, Mapping>;
 
 /// Validates `[sources.*]`: unknown sources, fields, encodings or time zones are
-/// errors that list the valid choices.
-pub fn parse(specs: BTreeMap<String, MappingSpec>) -> Result<Mappings> {
+/// errors that list the valid choices. Relative paths are taken from `base` (the
+/// folder of svcq.toml).
+pub fn parse(specs: BTreeMap<String, MappingSpec>, base: Option<&Path>) -> Result<Mappings> {
     let mut out = Mappings::new();
     for (name, spec) in specs {
         let Some(source) = Source::ALL.into_iter().find(|s| s.name() == name) else {
             bail!("[sources.{name}]: unknown source; valid: tickets, shipments, reviews");
         };
-        let mapping = validate(source, spec).with_context(|| format!("[sources.{name}]"))?;
+        let mut mapping = validate(source, spec).with_context(|| format!("[sources.{name}]"))?;
+        if let (Some(path), Some(base)) = (&mapping.path, base) {
+            if Path::new(path).is_relative() && !base.as_os_str().is_empty() {
+                mapping.path = Some(base.join(path).display().to_string());
+            }
+        }
         out.insert(source, mapping);
     }
     Ok(out)
 }
 
-fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
-    let fields: Vec<&str> = source.columns().iter().map(|c| c.name).collect();
-    let known = |key: &str, field: &str| -> Result<()> {
-        if !fields.contains(&field) {
-            bail!(
+/// The contract column of `source` named `field`, or an error listing the valid ones.
+pub(super) fn field_spec(source: Source, key: &str, field: &str) -> Result<&'static ColumnSpec> {
+    source
+        .columns()
+        .iter()
+        .find(|c| c.name == field)
+        .with_context(|| {
+            let fields: Vec<&str> = source.columns().iter().map(|c| c.name).collect();
+            format!(
                 "{key}: {field:?} is not a {source} field; valid: {}",
                 fields.join(", ")
-            );
-        }
-        Ok(())
-    };
-    for field in spec.columns.keys() {
-        known("columns", field)?;
+            )
+        })
+}
+
+fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
+    let mut columns = BTreeMap::new();
+    for (field, value) in &spec.columns {
+        let target = field_spec(source, "columns", field)?;
+        let from = field_from(source, target, value).with_context(|| format!("columns.{field}"))?;
+        columns.insert(field.clone(), from);
     }
     for (field, labels) in &spec.values {
-        known("values", field)?;
-        let kind = source
-            .columns()
-            .iter()
-            .find(|c| c.name == field)
-            .map(|c| c.kind);
+        let kind = field_spec(source, "values", field)?.kind;
         let allowed: &[&str] = match kind {
-            Some(Kind::Priority) => &super::PRIORITIES,
-            Some(Kind::ShipmentStatus) => &super::SHIPMENT_STATUSES,
+            Kind::Priority => &super::PRIORITIES,
+            Kind::ShipmentStatus => &super::SHIPMENT_STATUSES,
             _ => &[],
         };
         for (label, value) in labels {
@@ -123,34 +163,87 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
         Some(d) => bail!("delimiter {d:?} must be one ASCII character (or \"tab\")"),
     };
-    for format in &spec.timestamp_formats {
-        if chrono::format::StrftimeItems::new(format).any(|i| i == chrono::format::Item::Error) {
-            bail!("timestamp_formats: {format:?} is not a valid strftime format");
-        }
-    }
+    let timestamp_formats = spec
+        .timestamp_formats
+        .iter()
+        .map(|f| TimestampFormat::parse(f))
+        .collect::<Result<Vec<_>>>()
+        .context("timestamp_formats")?;
     let timezone = spec
         .timezone
         .as_deref()
         .map(parse_tz)
         .transpose()
         .context("timezone")?;
+    let fold = spec
+        .fold
+        .map(|f| f.validate(source, &columns))
+        .transpose()
+        .context("fold")?;
     Ok(Mapping {
+        path: spec.path,
+        sheet: spec.sheet,
         encoding,
         delimiter,
-        timestamp_formats: spec.timestamp_formats,
+        timestamp_formats,
         null: spec.null,
         timezone,
-        columns: spec.columns,
+        columns,
         values: spec.values,
+        fold,
     })
 }
 
-impl Mapping {
-    /// The export column a field is read from.
-    pub fn column<'a>(&'a self, field: &'a str) -> &'a str {
-        self.columns.get(field).map_or(field, String::as_str)
+/// `"column"`, `["title", "body"]` (text fields) or
+/// `{ duration = "column", unit = "minutes", after = "created_at" }` (timestamps).
+fn field_from(source: Source, target: &ColumnSpec, value: &toml::Value) -> Result<FieldFrom> {
+    const FORMS: &str = "a column name, a list of columns to join, or \
+                         { duration = \"column\", unit = \"minutes\" }";
+    match value {
+        toml::Value::String(column) => Ok(FieldFrom::Column(column.clone())),
+        toml::Value::Array(items) => {
+            if !matches!(target.kind, Kind::Text | Kind::Label) {
+                bail!("only text fields can join several columns");
+            }
+            let names = items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .filter(|n| !n.is_empty())
+                .with_context(|| format!("expected {FORMS}"))?;
+            Ok(FieldFrom::Joined(names))
+        }
+        toml::Value::Table(table) => {
+            if target.kind != Kind::Timestamp(Moment::Event) {
+                bail!("only event timestamps can be given as a duration");
+            }
+            for key in table.keys() {
+                if !["duration", "unit", "after"].contains(&key.as_str()) {
+                    bail!("unknown key {key:?}; valid: duration, unit, after");
+                }
+            }
+            let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
+            let column = text("duration").with_context(|| format!("expected {FORMS}"))?;
+            let unit =
+                DurationUnit::parse(text("unit").with_context(|| {
+                    format!("a duration needs its unit: {}", DurationUnit::NAMES)
+                })?)?;
+            let after_name = text("after").unwrap_or("created_at");
+            let after = field_spec(source, "after", after_name)?;
+            if !matches!(after.kind, Kind::Timestamp(_)) || after.name == target.name {
+                bail!("after: {after_name:?} must be another timestamp field");
+            }
+            Ok(FieldFrom::Duration {
+                column: column.to_string(),
+                unit,
+                after: after.name,
+            })
+        }
+        _ => bail!("expected {FORMS}"),
     }
+}
 
+impl Mapping {
     pub fn is_null(&self, text: &str) -> bool {
         self.null.iter().any(|n| n == text)
     }
@@ -173,21 +266,11 @@ impl Mapping {
     }
 
     /// A timestamp in one of the stated formats, in UTC milliseconds; None when no
-    /// format matches (the built-in ISO 8601 forms are tried next). A format
-    /// without a time of day gives midnight, or the end of the day for deadlines.
+    /// format matches (the built-in ISO 8601 forms are tried next).
     pub fn parse_timestamp(&self, text: &str, tz: Tz, moment: Moment) -> Option<i64> {
-        for format in &self.timestamp_formats {
-            if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-                return local_to_utc_ms(t, tz).ok();
-            }
-            if let Ok(d) = NaiveDate::parse_from_str(text, format) {
-                return match moment {
-                    Moment::Event => local_to_utc_ms(d.and_hms_opt(0, 0, 0)?, tz).ok(),
-                    Moment::Deadline => super::timestamp::parse_deadline(&d.to_string(), tz).ok(),
-                };
-            }
-        }
-        None
+        self.timestamp_formats
+            .iter()
+            .find_map(|f| f.read(text, tz, moment))
     }
 }
 
@@ -197,7 +280,7 @@ mod tests {
 
     fn mapping(toml_text: &str) -> Result<Mappings> {
         let specs: BTreeMap<String, MappingSpec> = toml::from_str(toml_text)?;
-        parse(specs)
+        parse(specs, None)
     }
 
     #[test]
@@ -213,6 +296,45 @@ mod tests {
         assert!(err("[tickets]\ndelimiter = \";;\"\n").contains("one ASCII character"));
         assert!(err("[tickets]\ntimestamp_formats = [\"%Q\"]\n").contains("strftime"));
         assert!(err("[tickets]\nnulls = []\n").contains("unknown field"));
+        assert!(err("[tickets.columns]\npriority = [\"a\", \"b\"]\n")
+            .contains("only text fields can join"));
+        assert!(
+            err("[tickets.columns]\nfirst_response_at = { duration = \"x\" }\n")
+                .contains("needs its unit")
+        );
+        assert!(err(
+            "[tickets.columns]\nfirst_response_at = { duration = \"x\", unit = \"weeks\" }\n"
+        )
+        .contains("valid: seconds, minutes"));
+        assert!(err(
+            "[tickets.columns]\nfirst_response_at = { duration = \"x\", unit = \"hours\", after = \"agent\" }\n"
+        )
+        .contains("another timestamp field"));
+        assert!(err("[tickets.columns]\nchannel = 3\n").contains("a column name"));
+    }
+
+    #[test]
+    fn joined_and_duration_fields() {
+        let m = mapping(
+            "[reviews.columns]\ntext = [\"review_comment_title\", \"review_comment_message\"]\n\
+             [tickets.columns]\nfirst_response_at = { duration = \"First reply time in minutes\", unit = \"minutes\" }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m[&Source::Reviews].columns["text"],
+            FieldFrom::Joined(vec![
+                "review_comment_title".into(),
+                "review_comment_message".into()
+            ])
+        );
+        assert_eq!(
+            m[&Source::Tickets].columns["first_response_at"],
+            FieldFrom::Duration {
+                column: "First reply time in minutes".into(),
+                unit: DurationUnit::Minutes,
+                after: "created_at"
+            }
+        );
     }
 
     #[test]

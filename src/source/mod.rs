@@ -5,9 +5,12 @@
 mod contract;
 pub mod decode;
 mod fields;
+mod fold;
+pub mod formats;
 pub mod load;
 pub mod mapping;
 pub mod read;
+pub mod records;
 pub mod rejects;
 mod rules;
 mod seen_ids;

@@ -4,17 +4,18 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::decode;
-use super::fields::{parse_row, RowError, Value};
+use super::fields::{parse_row, Locator, RowError, Value};
+use super::fold::Folder;
 use super::load::Keep;
-use super::mapping::Mapping;
+use super::mapping::{FieldFrom, Mapping};
+use super::records::Records;
 use super::rejects::Reject;
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
@@ -38,6 +39,9 @@ pub struct InputStats {
     /// The encoding it was decoded from, when not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
+    /// An event log: how many records its rows were folded into.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folded_records: Option<u64>,
 }
 
 /// A validated source: the accepted rows as a frame in canonical columns.
@@ -46,6 +50,8 @@ pub struct SourceData {
     pub frame: DataFrame,
     pub stats: InputStats,
     pub header: Vec<String>,
+    /// The files read, in order (a glob's matches).
+    pub files: Vec<String>,
     pub rejects: Vec<Reject>,
 }
 
@@ -58,9 +64,7 @@ enum Buffer {
 }
 
 /// Reads and validates `path` as `source`, through its `mapping` (the contract's
-/// own layout when the mapping is empty). Errors (exit 2) only for what makes the
-/// whole file unreadable: I/O, a missing required or mapped column, an ambiguous
-/// header, labels a value map leaves unmapped.
+/// own layout when the mapping is empty).
 pub fn read_source(
     path: &Path,
     source: Source,
@@ -68,33 +72,304 @@ pub fn read_source(
     keep: &Keep,
     mapping: &Mapping,
 ) -> Result<SourceData> {
-    let display = path.display().to_string();
-    let size = File::open(path)
-        .and_then(|f| f.metadata())
-        .with_context(|| format!("cannot open {} file {display}", source))?
-        .len();
-    let tz = mapping.timezone.unwrap_or(tz);
-    let decoding =
-        decode::detect(path, mapping.encoding).with_context(|| format!("cannot read {display}"))?;
-    let delimiter = match mapping.delimiter {
-        Some(d) => d,
-        None => decode::sniff_delimiter(path, decoding)
-            .with_context(|| format!("cannot read {display}"))?,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .delimiter(delimiter)
-        .from_reader(decode::open(path, decoding)?);
+    read_files(&[path.to_path_buf()], source, tz, keep, mapping)
+}
 
-    let mut header_record = csv::ByteRecord::new();
-    if !reader
-        .read_byte_record(&mut header_record)
-        .with_context(|| format!("cannot read {display}"))?
-    {
-        bail!("{display}: the file is empty; a {source} export needs at least a header row");
+/// A row that is rejected, before its line is known.
+struct Pending {
+    file: usize,
+    start: u64,
+    error: RowError,
+    record: csv::ByteRecord,
+}
+
+/// One update of an event log, parsed, kept until its record is folded.
+struct Update {
+    file: usize,
+    start: u64,
+    record: csv::ByteRecord,
+    order: Option<i64>,
+    firsts: Vec<Option<i64>>,
+    values: Vec<Value<'static>>,
+}
+
+/// Reads and validates the files of one export (one file, or a glob's matches
+/// sharing a header) as `source`. Errors (exit 2) only for what makes the export
+/// unreadable: I/O, a missing required or mapped column, headers that differ, an
+/// ambiguous header, labels a value map leaves unmapped.
+pub fn read_files(
+    files: &[PathBuf],
+    source: Source,
+    tz: Tz,
+    keep: &Keep,
+    mapping: &Mapping,
+) -> Result<SourceData> {
+    let displays: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut size = 0;
+    for (path, display) in files.iter().zip(&displays) {
+        size += File::open(path)
+            .and_then(|f| f.metadata())
+            .with_context(|| format!("cannot open {source} file {display}"))?
+            .len();
     }
-    let header: Vec<String> = header_record
+    let tz = mapping.timezone.unwrap_or(tz);
+    let specs = source.columns();
+    let capacity = files.iter().map(|p| estimate_rows(p, size)).sum::<usize>();
+    let mut buffers: Vec<Buffer> = specs
+        .iter()
+        .map(|s| match s.kind {
+            _ if !keep.keeps(source, s.name) => Buffer::Dropped,
+            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => {
+                Buffer::Int(PrimitiveChunkedBuilder::new(s.name.into(), capacity))
+            }
+            _ => Buffer::Text(StringChunkedBuilder::new(s.name.into(), capacity)),
+        })
+        .collect();
+    let mut push = |values: Vec<Value>| {
+        for (buffer, value) in buffers.iter_mut().zip(values) {
+            match (buffer, value) {
+                (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
+                (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
+                (Buffer::Dropped, _) => {}
+                _ => unreachable!("buffer and value kinds follow the same spec"),
+            }
+        }
+    };
+    let rules = CrossRules::new(source, specs);
+    let mut seen_ids = SeenIds::with_capacity(capacity);
+    let mut unmapped: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut header: Vec<String> = Vec::new();
+    let mut located: Option<(Vec<Locator>, Vec<Option<usize>>, Option<Folder>)> = None;
+    let mut groups: Vec<Vec<Update>> = Vec::new();
+    let mut group_of: PlHashMap<Box<str>, usize> = PlHashMap::new();
+    let mut line_maps = Vec::with_capacity(files.len());
+    let mut encoding = None;
+    let (mut read, mut accepted) = (0u64, 0u64);
+    let bar = progress_bar(size, source.name());
+    let mut done_bytes = 0;
+    let mut record = csv::ByteRecord::new();
+    for (file, (path, display)) in files.iter().zip(&displays).enumerate() {
+        let mut records = Records::open(path, mapping)?;
+        encoding = encoding.or(records.encoding());
+        let Some(_) = records
+            .next(&mut record)
+            .with_context(|| format!("cannot read {display}"))?
+        else {
+            bail!("{display}: the file is empty; a {source} export needs at least a header row");
+        };
+        let this_header = header_names(&record);
+        if file == 0 {
+            let (locators, folder) = locate_columns(display, source, &this_header, mapping)?;
+            let positions = locators.iter().map(Locator::position).collect();
+            located = Some((locators, positions, folder));
+            header = this_header;
+        } else if !same_header(&header, &this_header) {
+            bail!(
+                "{display}: its header differs from {}'s; the files of one export must share \
+                 their columns (found: {})",
+                displays[0],
+                this_header.join(", ")
+            );
+        }
+        let (locators, positions, folder) = located.as_ref().expect("located with the first file");
+        while let Some(start) = records
+            .next(&mut record)
+            .with_context(|| format!("cannot read {display}"))?
+        {
+            read += 1;
+            if read.is_multiple_of(65_536) {
+                bar.set_position(done_bytes + records.progress(&record));
+            }
+            let reject = |error: RowError, record: &csv::ByteRecord| Pending {
+                file,
+                start,
+                error,
+                record: record.clone(),
+            };
+            if record.len() != header.len() {
+                let error = RowError {
+                    position: None,
+                    name: None,
+                    reason: "wrong number of fields".into(),
+                    detail: format!(
+                        "row has {} fields, the header has {}",
+                        record.len(),
+                        header.len()
+                    ),
+                };
+                pending.push(reject(error, &record));
+                continue;
+            }
+            let parsed = parse_row(specs, locators, &record, tz, mapping, &mut unmapped);
+            if let Some(folder) = folder {
+                // An event log: rules across fields hold for the folded record.
+                let update = parsed.and_then(|values| {
+                    let (order, firsts) = folder.update_times(&record, specs, tz, mapping)?;
+                    Ok((
+                        order,
+                        firsts,
+                        values
+                            .into_iter()
+                            .map(Value::into_owned)
+                            .collect::<Vec<_>>(),
+                    ))
+                });
+                match update {
+                    Ok((order, firsts, values)) => {
+                        let Value::Text(Some(id)) = &values[0] else {
+                            unreachable!("the id column is required text")
+                        };
+                        let next = groups.len();
+                        let group = *group_of.entry(id.as_ref().into()).or_insert(next);
+                        if group == next {
+                            groups.push(Vec::new());
+                        }
+                        groups[group].push(Update {
+                            file,
+                            start,
+                            record: record.clone(),
+                            order,
+                            firsts,
+                            values,
+                        });
+                    }
+                    Err(error) => pending.push(reject(error, &record)),
+                }
+                continue;
+            }
+            let outcome = parsed.and_then(|mut values| {
+                rules.check(specs, positions, &mut values)?;
+                let Value::Text(Some(id)) = &values[0] else {
+                    unreachable!("the id column is required text")
+                };
+                if !seen_ids.insert(id) {
+                    let spec = &specs[0];
+                    return Err(RowError {
+                        position: positions[0].map(|p| p + 1),
+                        name: Some(spec.name),
+                        reason: format!("duplicate {}", spec.name),
+                        detail: format!(
+                            "{} {id:?} already seen earlier in the export (the first row wins)",
+                            spec.name
+                        ),
+                    });
+                }
+                Ok(values)
+            });
+            match outcome {
+                Ok(values) => {
+                    accepted += 1;
+                    push(values);
+                }
+                Err(error) => pending.push(reject(error, &record)),
+            }
+        }
+        done_bytes += File::open(path)
+            .and_then(|f| f.metadata())
+            .map_or(0, |m| m.len());
+        line_maps.push(records);
+    }
+    bar.finish_and_clear();
+    let (locators, positions, folder) = located.expect("at least one file");
+    let mut folded_records = None;
+    if let Some(folder) = &folder {
+        let mut records = 0;
+        for updates in groups {
+            let rows: Vec<_> = updates
+                .iter()
+                .map(|u| (u.file, u.start, u.record.clone()))
+                .collect();
+            let mut values = folder.fold(
+                updates
+                    .into_iter()
+                    .map(|u| (u.order, u.firsts, u.values))
+                    .collect(),
+            );
+            match rules.check(specs, &positions, &mut values) {
+                Ok(()) => {
+                    records += 1;
+                    accepted += rows.len() as u64;
+                    push(values);
+                }
+                Err(e) => {
+                    let n = rows.len();
+                    for (file, start, record) in rows {
+                        pending.push(Pending {
+                            file,
+                            start,
+                            record,
+                            error: RowError {
+                                position: e.position,
+                                name: e.name,
+                                reason: e.reason.clone(),
+                                detail: format!("{} (the record folded from {n} rows)", e.detail),
+                            },
+                        });
+                    }
+                }
+            }
+        }
+        folded_records = Some(records);
+    }
+    if !unmapped.is_empty() {
+        let labels: Vec<String> = unmapped
+            .iter()
+            .map(|(field, label)| format!("{field} {label:?}"))
+            .collect();
+        bail!(
+            "{}: the value map leaves labels unmapped: {}; add them to \
+             [sources.{source}.values.<field>]",
+            displays.join(", "),
+            labels.join(", ")
+        );
+    }
+    let rejects = locate_rejects(files, &displays, &line_maps, pending)?;
+
+    let columns: Vec<Column> = buffers
+        .into_iter()
+        .filter_map(|buffer| match buffer {
+            Buffer::Text(b) => Some(b.finish().into_column()),
+            Buffer::Int(b) => Some(b.finish().into_column()),
+            Buffer::Dropped => None,
+        })
+        .collect();
+    let frame = DataFrame::new(folded_records.unwrap_or(accepted) as usize, columns)?;
+    let mut reasons = BTreeMap::new();
+    for r in &rejects {
+        *reasons.entry(r.reason.clone()).or_insert(0) += 1;
+    }
+    let absent_columns = specs
+        .iter()
+        .zip(&locators)
+        .filter(|(_, l)| matches!(l, Locator::Absent))
+        .map(|(s, _)| s.name.to_string())
+        .collect();
+    let stats = InputStats {
+        path: displays.join(", "),
+        read,
+        accepted,
+        rejected: rejects.len() as u64,
+        rejects_file: None,
+        reasons,
+        absent_columns,
+        encoding,
+        folded_records,
+    };
+    debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
+    Ok(SourceData {
+        source,
+        frame,
+        stats,
+        header,
+        files: displays,
+        rejects,
+    })
+}
+
+/// The header's names, trimmed, without a byte-order mark.
+fn header_names(record: &csv::ByteRecord) -> Vec<String> {
+    record
         .iter()
         .enumerate()
         .map(|(i, f)| {
@@ -106,163 +381,65 @@ pub fn read_source(
             };
             text.trim().to_string()
         })
-        .collect();
-    let positions = locate_columns(&display, source, &header, mapping)?;
-    let mut unmapped: BTreeSet<(&'static str, String)> = BTreeSet::new();
+        .collect()
+}
 
-    let specs = source.columns();
-    let capacity = estimate_rows(path, size);
-    let mut buffers: Vec<Buffer> = specs
-        .iter()
-        .map(|s| match s.kind {
-            _ if !keep.keeps(source, s.name) => Buffer::Dropped,
-            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => {
-                Buffer::Int(PrimitiveChunkedBuilder::new(s.name.into(), capacity))
-            }
-            _ => Buffer::Text(StringChunkedBuilder::new(s.name.into(), capacity)),
-        })
-        .collect();
-    let mut accepted = 0u64;
-    let mut seen_ids = SeenIds::with_capacity(capacity);
-    let rules = CrossRules::new(source, specs);
-    let mut rejects = Vec::new();
-    let mut read = 0u64;
-    let bar = progress_bar(size, source.name());
-    let mut record = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut record)
-        .with_context(|| format!("cannot read {display}"))?
-    {
-        read += 1;
-        if read.is_multiple_of(65_536) {
-            bar.set_position(record.position().map_or(0, |p| p.byte()));
-        }
-        // Where the parser started this record; the physical line is worked out
-        // from it for rejected rows only (see `physical_lines`).
-        let start = record.position().map_or(0, |p| p.byte());
-        let outcome = if record.len() != header.len() {
-            Err(RowError {
-                position: None,
-                name: None,
-                reason: "wrong number of fields".into(),
-                detail: format!(
-                    "row has {} fields, the header has {}",
-                    record.len(),
-                    header.len()
-                ),
-            })
-        } else {
-            parse_row(
-                specs,
-                &positions,
-                &rules,
-                &record,
-                tz,
-                mapping,
-                &mut unmapped,
-            )
-        };
-        let outcome = outcome.and_then(|values| {
-            let Value::Text(Some(id)) = &values[0] else {
-                unreachable!("the id column is required text")
-            };
-            if !seen_ids.insert(id) {
-                let spec = &specs[0];
-                let position = positions[0].unwrap_or(0);
-                return Err(RowError {
-                    position: Some(position + 1),
-                    name: Some(spec.name),
-                    reason: format!("duplicate {}", spec.name),
-                    detail: format!(
-                        "{} {id:?} already seen earlier in the file (the first row wins)",
-                        spec.name
-                    ),
-                });
-            }
-            Ok(values)
-        });
-        match outcome {
-            Ok(values) => {
-                accepted += 1;
-                for (buffer, value) in buffers.iter_mut().zip(values) {
-                    match (buffer, value) {
-                        (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
-                        (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
-                        (Buffer::Dropped, _) => {}
-                        _ => unreachable!("buffer and value kinds follow the same spec"),
-                    }
-                }
-            }
-            Err(e) => rejects.push(Reject {
-                line: start,
-                column: e.position.zip(e.name),
-                reason: e.reason,
-                detail: e.detail,
-                fields: record
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect(),
-            }),
-        }
-    }
-    bar.finish_and_clear();
-    if !unmapped.is_empty() {
-        let labels: Vec<String> = unmapped
-            .iter()
-            .map(|(field, label)| format!("{field} {label:?}"))
+fn same_header(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// Turns each pending reject's start into its physical line, file by file.
+fn locate_rejects(
+    files: &[PathBuf],
+    displays: &[String],
+    line_maps: &[Records],
+    pending: Vec<Pending>,
+) -> Result<Vec<Reject>> {
+    let mut lines = vec![0u64; pending.len()];
+    for (file, (path, records)) in files.iter().zip(line_maps).enumerate() {
+        let mut order: Vec<usize> = (0..pending.len())
+            .filter(|&i| pending[i].file == file)
             .collect();
-        bail!(
-            "{display}: the value map leaves labels unmapped: {}; add them to \
-             [sources.{source}.values.<field>]",
-            labels.join(", ")
-        );
-    }
-    if !rejects.is_empty() {
-        let starts: Vec<u64> = rejects.iter().map(|r| r.line).collect();
-        let lines = decode::physical_lines(path, decoding, &starts)
-            .with_context(|| format!("cannot read {display} again to locate rejected rows"))?;
-        for (reject, line) in rejects.iter_mut().zip(lines) {
-            reject.line = line;
+        if order.is_empty() {
+            continue;
+        }
+        order.sort_by_key(|&i| pending[i].start);
+        let starts: Vec<u64> = order.iter().map(|&i| pending[i].start).collect();
+        let found = records.lines(path, &starts).with_context(|| {
+            format!(
+                "cannot read {} again to locate rejected rows",
+                displays[file]
+            )
+        })?;
+        for (i, line) in order.into_iter().zip(found) {
+            lines[i] = line;
         }
     }
-
-    let columns: Vec<Column> = buffers
+    let files: Vec<std::sync::Arc<str>> = displays.iter().map(|d| d.as_str().into()).collect();
+    let mut rejects: Vec<Reject> = pending
         .into_iter()
-        .filter_map(|buffer| match buffer {
-            Buffer::Text(b) => Some(b.finish().into_column()),
-            Buffer::Int(b) => Some(b.finish().into_column()),
-            Buffer::Dropped => None,
+        .zip(lines)
+        .map(|(p, line)| Reject {
+            file: files[p.file].clone(),
+            line,
+            column: p.error.position.zip(p.error.name),
+            reason: p.error.reason,
+            detail: p.error.detail,
+            fields: p
+                .record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect(),
         })
         .collect();
-    let frame = DataFrame::new(accepted as usize, columns)?;
-    let mut reasons = BTreeMap::new();
-    for r in &rejects {
-        *reasons.entry(r.reason.clone()).or_insert(0) += 1;
-    }
-    let absent_columns = specs
+    // In the export's order: by file, then line (folded records come last otherwise).
+    let rank: std::collections::HashMap<&str, usize> = displays
         .iter()
-        .zip(&positions)
-        .filter(|(_, p)| p.is_none())
-        .map(|(s, _)| s.name.to_string())
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i))
         .collect();
-    let stats = InputStats {
-        path: display,
-        read,
-        accepted,
-        rejected: rejects.len() as u64,
-        rejects_file: None,
-        reasons,
-        absent_columns,
-        encoding: decoding.label(),
-    };
-    debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
-    Ok(SourceData {
-        source,
-        frame,
-        stats,
-        header,
-        rejects,
-    })
+    rejects.sort_by_key(|r| (rank[r.file.as_ref()], r.line));
+    Ok(rejects)
 }
 
 /// Rows to reserve in the column builders: the file size over the average line
@@ -283,38 +460,77 @@ fn estimate_rows(path: &Path, size: u64) -> usize {
     ((size as f64 / per_line * 1.02) as usize + 16).min(size as usize / 2 + 16)
 }
 
-/// Index of each canonical column in the header (`None` for absent optional ones).
+/// Where each contract field is in the header, and the fold's columns for an
+/// event log. A mapped column not in the header is an error naming the columns
+/// found; so is a required one.
 fn locate_columns(
     path: &str,
     source: Source,
     header: &[String],
     mapping: &Mapping,
-) -> Result<Vec<Option<usize>>> {
+) -> Result<(Vec<Locator>, Option<Folder>)> {
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if by_name.insert(name.to_lowercase(), i).is_some() {
             bail!("{path}: column {name:?} appears more than once in the header");
         }
     }
-    let mut positions = Vec::new();
-    for spec in source.columns() {
-        let column = mapping.column(spec.name);
-        let position = by_name.get(&column.to_lowercase()).copied();
-        if position.is_none() && mapping.columns.contains_key(spec.name) {
-            bail!(
-                "{path}: column {column:?} (mapped to {}) is not in the header; found columns: {}",
-                spec.name,
-                header.join(", ")
-            );
-        }
-        if position.is_none() && spec.in_header {
-            bail!(
-                "{path}: missing required column `{}` for {source}; found columns: {}",
-                spec.name,
-                header.join(", ")
-            );
-        }
-        positions.push(position);
+    let find = |column: &str, why: &str| -> Result<usize> {
+        by_name
+            .get(&column.to_lowercase())
+            .copied()
+            .with_context(|| {
+                format!(
+                    "{path}: column {column:?} ({why}) is not in the header; found columns: {}",
+                    header.join(", ")
+                )
+            })
+    };
+    let specs = source.columns();
+    let index = |name: &str| {
+        specs
+            .iter()
+            .position(|s| s.name == name)
+            .expect("a contract field")
+    };
+    let folded: Vec<&str> = mapping
+        .fold
+        .iter()
+        .flat_map(|f| f.first.iter().map(|w| w.field))
+        .collect();
+    let mut locators = Vec::new();
+    for spec in specs {
+        let mapped = |column: &str| find(column, &format!("mapped to {}", spec.name));
+        let locator = match mapping.columns.get(spec.name) {
+            Some(FieldFrom::Column(column)) => Locator::At(mapped(column)?),
+            Some(FieldFrom::Joined(columns)) => {
+                Locator::Joined(columns.iter().map(|c| mapped(c)).collect::<Result<_>>()?)
+            }
+            Some(FieldFrom::Duration {
+                column,
+                unit,
+                after,
+            }) => Locator::Duration {
+                at: mapped(column)?,
+                unit: *unit,
+                after: index(after),
+            },
+            None if folded.contains(&spec.name) => Locator::Folded,
+            None => match by_name.get(spec.name) {
+                Some(&p) => Locator::At(p),
+                None if spec.in_header => bail!(
+                    "{path}: missing required column `{}` for {source}; found columns: {}",
+                    spec.name,
+                    header.join(", ")
+                ),
+                None => Locator::Absent,
+            },
+        };
+        locators.push(locator);
     }
-    Ok(positions)
+    let folder = match &mapping.fold {
+        Some(rules) => Some(Folder::new(rules, specs, |c| find(c, "named in the fold"))?),
+        None => None,
+    };
+    Ok((locators, folder))
 }

@@ -10,6 +10,8 @@ use crate::fsutil::atomic_write;
 /// One rejected row, with enough to find and fix it.
 #[derive(Debug, Clone)]
 pub struct Reject {
+    /// The file it is in (one of an export's files).
+    pub file: std::sync::Arc<str>,
     pub line: u64,
     /// 1-based field position and canonical column name, when one field is at fault.
     pub column: Option<(usize, &'static str)>,
@@ -22,7 +24,8 @@ pub struct Reject {
 
 impl Reject {
     /// `file:line:column: name: reason: detail`, the form editors and CI logs link.
-    pub fn describe(&self, path: &str) -> String {
+    pub fn describe(&self) -> String {
+        let path = &self.file;
         match self.column {
             Some((position, name)) => {
                 format!("{path}:{}:{position}: {name}: {}", self.line, self.detail)
@@ -38,19 +41,29 @@ pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
     let path = dir.join(format!("{}.rejects.csv", data.source.name()));
     atomic_write(&path, |out| {
         let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
-        let mut head = vec![
-            "svcq_line".to_string(),
+        // The file column only when an export spans several files.
+        let several = data.files.len() > 1;
+        let mut head = Vec::new();
+        if several {
+            head.push("svcq_file".to_string());
+        }
+        head.extend([
+            "svcq_line".into(),
             "svcq_column".into(),
             "svcq_reason".into(),
-        ];
+        ]);
         head.extend(data.header.iter().cloned());
         writer.write_record(&head)?;
         for r in &data.rejects {
-            let mut row = vec![
+            let mut row = Vec::new();
+            if several {
+                row.push(r.file.to_string());
+            }
+            row.extend([
                 r.line.to_string(),
                 r.column.map(|c| c.1).unwrap_or("").to_string(),
                 r.detail.clone(),
-            ];
+            ]);
             row.extend(r.fields.iter().cloned());
             writer.write_record(&row)?;
         }

@@ -1,0 +1,245 @@
+//! The stated forms a mapping may give for timestamps and durations: strftime
+//! patterns (with or without an offset), Unix seconds or milliseconds, Excel serial
+//! days; and durations in seconds, minutes, hours, days or `H:MM[:SS]`.
+
+use anyhow::{bail, Result};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+
+use super::timestamp::{local_to_utc_ms, parse_deadline, MS_PER_DAY};
+use super::Moment;
+
+/// One entry of `timestamp_formats`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimestampFormat {
+    /// A strftime pattern; `offset` when it reads the offset too (`%z`), so the
+    /// instant does not depend on the time zone.
+    Strftime { pattern: String, offset: bool },
+    /// Seconds since 1970-01-01T00:00:00Z (`unix`).
+    UnixSeconds,
+    /// Milliseconds since the epoch (`unix_ms`).
+    UnixMillis,
+    /// Days since 1899-12-30 with the time as a fraction (`excel`), in local time:
+    /// what a spreadsheet stores for a date cell.
+    ExcelSerial,
+}
+
+impl TimestampFormat {
+    pub fn parse(text: &str) -> Result<TimestampFormat> {
+        Ok(match text {
+            "unix" => TimestampFormat::UnixSeconds,
+            "unix_ms" => TimestampFormat::UnixMillis,
+            "excel" => TimestampFormat::ExcelSerial,
+            pattern => {
+                use chrono::format::{Fixed, Item, StrftimeItems};
+                let items: Vec<Item> = StrftimeItems::new(pattern).collect();
+                if items.contains(&Item::Error) {
+                    bail!("{pattern:?} is not a valid strftime format (or unix, unix_ms, excel)");
+                }
+                let offset = items.iter().any(|i| {
+                    matches!(
+                        i,
+                        Item::Fixed(
+                            Fixed::TimezoneOffset
+                                | Fixed::TimezoneOffsetColon
+                                | Fixed::TimezoneOffsetColonZ
+                                | Fixed::TimezoneOffsetZ
+                                | Fixed::TimezoneOffsetDoubleColon
+                                | Fixed::TimezoneOffsetTripleColon
+                        )
+                    )
+                });
+                TimestampFormat::Strftime {
+                    pattern: pattern.to_string(),
+                    offset,
+                }
+            }
+        })
+    }
+
+    /// The instant in UTC milliseconds, or None when the text is not in this form.
+    /// A form without a time of day gives midnight, or the end of the day for a
+    /// deadline.
+    pub fn read(&self, text: &str, tz: Tz, moment: Moment) -> Option<i64> {
+        match self {
+            TimestampFormat::Strftime {
+                pattern,
+                offset: true,
+            } => DateTime::parse_from_str(text, pattern)
+                .ok()
+                .map(|t| t.timestamp_millis()),
+            TimestampFormat::Strftime { pattern, .. } => {
+                if let Ok(t) = NaiveDateTime::parse_from_str(text, pattern) {
+                    return local_to_utc_ms(t, tz).ok();
+                }
+                let d = NaiveDate::parse_from_str(text, pattern).ok()?;
+                match moment {
+                    Moment::Event => local_to_utc_ms(d.and_hms_opt(0, 0, 0)?, tz).ok(),
+                    Moment::Deadline => parse_deadline(&d.to_string(), tz).ok(),
+                }
+            }
+            TimestampFormat::UnixSeconds => {
+                let s: f64 = number(text)?;
+                Some((s * 1000.0).round() as i64)
+            }
+            TimestampFormat::UnixMillis => text.parse::<i64>().ok(),
+            TimestampFormat::ExcelSerial => {
+                let days = number(text)?;
+                if days < 1.0 {
+                    return None;
+                }
+                let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+                let ms = (days * MS_PER_DAY as f64).round() as i64;
+                let local = epoch.checked_add_signed(chrono::TimeDelta::try_milliseconds(ms)?)?;
+                // A whole number is a date cell: a deadline lasts to the day's end.
+                if moment == Moment::Deadline && days.fract() == 0.0 {
+                    return parse_deadline(&local.date().to_string(), tz).ok();
+                }
+                local_to_utc_ms(local, tz).ok()
+            }
+        }
+    }
+}
+
+/// A finite number, or None.
+fn number(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// The unit of a duration column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+    /// `H:MM:SS` or `H:MM`, hours not limited to 24 (Freshdesk's "in hrs" columns).
+    Clock,
+}
+
+impl DurationUnit {
+    pub const NAMES: &'static str = "seconds, minutes, hours, days, hh:mm:ss";
+
+    pub fn parse(text: &str) -> Result<DurationUnit> {
+        Ok(match text {
+            "seconds" => DurationUnit::Seconds,
+            "minutes" => DurationUnit::Minutes,
+            "hours" => DurationUnit::Hours,
+            "days" => DurationUnit::Days,
+            "hh:mm:ss" | "hh:mm" => DurationUnit::Clock,
+            other => bail!("unit {other:?} is unknown; valid: {}", Self::NAMES),
+        })
+    }
+
+    /// The duration in milliseconds; None when the text is not one, or negative.
+    pub fn read(self, text: &str) -> Option<i64> {
+        let ms = match self {
+            DurationUnit::Clock => {
+                let mut parts = text.split(':');
+                let hours: i64 = parts.next()?.trim().parse().ok()?;
+                let minutes: i64 = parts.next()?.parse().ok()?;
+                let seconds: f64 = parts.next().map_or(Some(0.0), |s| s.parse().ok())?;
+                if parts.next().is_some()
+                    || !(0..60).contains(&minutes)
+                    || !(0.0..60.0).contains(&seconds)
+                    || hours < 0
+                {
+                    return None;
+                }
+                (hours * 3600 + minutes * 60) * 1000 + (seconds * 1000.0).round() as i64
+            }
+            unit => {
+                let per = match unit {
+                    DurationUnit::Seconds => 1_000.0,
+                    DurationUnit::Minutes => 60_000.0,
+                    DurationUnit::Hours => 3_600_000.0,
+                    _ => MS_PER_DAY as f64,
+                };
+                (number(text)? * per).round() as i64
+            }
+        };
+        (ms >= 0).then_some(ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::timestamp::parse_timestamp;
+
+    fn utc(s: &str) -> i64 {
+        parse_timestamp(s, Tz::UTC).unwrap()
+    }
+
+    fn read(format: &str, text: &str, tz: Tz, moment: Moment) -> Option<i64> {
+        TimestampFormat::parse(format)
+            .unwrap()
+            .read(text, tz, moment)
+    }
+
+    #[test]
+    fn stated_forms() {
+        let ev = Moment::Event;
+        // US/Excel month-first, unpadded, minutes only.
+        assert_eq!(
+            read("%m/%d/%Y %H:%M", "10/2/2017 10:56", Tz::UTC, ev),
+            Some(utc("2017-10-02T10:56:00Z"))
+        );
+        // Tmall's unpadded year-first.
+        assert_eq!(
+            read("%Y/%m/%d %H:%M", "2019/2/20 16:13", Tz::UTC, ev),
+            Some(utc("2019-02-20T16:13:00Z"))
+        );
+        // Twitter: the offset in the text wins over the zone.
+        let shanghai = Tz::Asia__Shanghai;
+        assert_eq!(
+            read(
+                "%a %b %d %H:%M:%S %z %Y",
+                "Tue Oct 31 22:10:47 +0000 2017",
+                shanghai,
+                ev
+            ),
+            Some(utc("2017-10-31T22:10:47Z"))
+        );
+        assert_eq!(
+            read("unix", "1509487847", shanghai, ev),
+            Some(utc("2017-10-31T22:10:47Z"))
+        );
+        assert_eq!(
+            read("unix_ms", "1509487847250", Tz::UTC, ev),
+            Some(utc("2017-10-31T22:10:47.250Z"))
+        );
+        // 43037.2615 days after 1899-12-30: 2017-10-29, 0.2615 × 24 h = 06:16:33.6.
+        assert_eq!(
+            read("excel", "43037.2615", Tz::UTC, ev),
+            Some(utc("2017-10-29T06:16:33.600Z"))
+        );
+        // Excel stores wall time: in Shanghai that is 8 h earlier in UTC.
+        assert_eq!(
+            read("excel", "43037.25", shanghai, ev),
+            Some(utc("2017-10-28T22:00:00Z"))
+        );
+        // A whole serial day as a deadline lasts to the end of that day.
+        assert_eq!(
+            read("excel", "43037", Tz::UTC, Moment::Deadline),
+            Some(utc("2017-10-30") - 1)
+        );
+        assert_eq!(read("excel", "abc", Tz::UTC, ev), None);
+        assert_eq!(read("unix", "12:00", Tz::UTC, ev), None);
+        assert!(TimestampFormat::parse("%Q").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(DurationUnit::Minutes.read("90"), Some(5_400_000));
+        assert_eq!(DurationUnit::Hours.read("1.5"), Some(5_400_000));
+        assert_eq!(DurationUnit::Seconds.read("0.25"), Some(250));
+        assert_eq!(DurationUnit::Days.read("2"), Some(2 * MS_PER_DAY));
+        assert_eq!(DurationUnit::Clock.read("26:15:30"), Some(94_530_000));
+        assert_eq!(DurationUnit::Clock.read("0:05"), Some(300_000));
+        assert_eq!(DurationUnit::Clock.read("1:60:00"), None);
+        assert_eq!(DurationUnit::Minutes.read("-5"), None);
+        assert_eq!(DurationUnit::Minutes.read("soon"), None);
+        assert!(DurationUnit::parse("weeks").is_err());
+    }
+}
