@@ -162,11 +162,13 @@ impl Folder {
         })
     }
 
-    /// A timestamp column of an update, read with the mapping's formats.
+    /// A timestamp column of an update (`key` names it in the fold), read with
+    /// the mapping's formats.
     fn time(
         &self,
         record: &csv::ByteRecord,
         position: usize,
+        key: &'static str,
         spec: &ColumnSpec,
         tz: Tz,
         mapping: &Mapping,
@@ -179,13 +181,11 @@ impl Folder {
             .parse_timestamp(text, tz, Moment::Event)
             .or_else(|| parse_timestamp(text, tz).ok())
             .map(Some)
-            .ok_or_else(|| {
-                RowError::field(
-                    position,
-                    spec,
-                    "update time not a timestamp",
-                    format!("{text:?} (an update time of the event log) is not a timestamp"),
-                )
+            .ok_or_else(|| RowError {
+                position: Some(position + 1),
+                name: Some(key),
+                reason: format!("{key} not a timestamp"),
+                detail: format!("{text:?} (an update time of the event log) is not a timestamp"),
             })
     }
 
@@ -200,13 +200,13 @@ impl Folder {
     ) -> Result<(Option<i64>, Vec<Option<i64>>), RowError> {
         // Errors point at the id column's spec: the update columns are not fields.
         let spec = &specs[0];
-        let order = self.time(record, self.order_by, spec, tz, mapping)?;
+        let order = self.time(record, self.order_by, "fold.order_by", spec, tz, mapping)?;
         let mut firsts = Vec::with_capacity(self.first.len());
         for (_, column, at, values, negate) in &self.first {
             let state = field_text(record, *column, spec, mapping)?;
             let listed = values.iter().any(|v| v.eq_ignore_ascii_case(state));
             firsts.push(if listed != *negate {
-                self.time(record, *at, spec, tz, mapping)?
+                self.time(record, *at, "fold.at", spec, tz, mapping)?
             } else {
                 None
             });
