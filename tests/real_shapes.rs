@@ -416,3 +416,54 @@ fn joined_text_columns() {
     );
     assert!(!data.stats.absent_columns.contains(&"text".to_string()));
 }
+
+// Reviews split by a dimension the export carries (Olist's product category) and,
+// when it does not, left out with a note rather than shown as one "(none)" group.
+// W47: cama_mesa_banho 5 and 4 → 4.5 (n 2); informatica 1 → 1.0 (n 1).
+#[test]
+fn reviews_split_by_category_and_not_by_a_missing_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "reviews.csv",
+        "review_id,review_score,review_creation_date,product_category_name\n\
+         a1,5,2026-11-17 00:00:00,cama_mesa_banho\n\
+         a2,1,2026-11-18 00:00:00,informatica\n\
+         a3,4,2026-11-19 00:00:00,cama_mesa_banho\n",
+    );
+    write(
+        dir.path(),
+        "svcq.toml",
+        "[sources.reviews.columns]\nrating = \"review_score\"\ncreated_at = \"review_creation_date\"\n\
+         category = \"product_category_name\"\n",
+    );
+    let r = report(
+        dir.path(),
+        &["--data", ".", "--by", "category", "--rejects", "out"],
+    );
+    assert_row(
+        &r,
+        "rating_avg",
+        Some(("category", "cama_mesa_banho")),
+        Some(4.5),
+        2,
+    );
+    assert_row(
+        &r,
+        "rating_avg",
+        Some(("category", "informatica")),
+        Some(1.0),
+        1,
+    );
+    let r = report(
+        dir.path(),
+        &["--data", ".", "--by", "product", "--rejects", "out"],
+    );
+    assert!(
+        r["metrics"].as_array().unwrap().is_empty(),
+        "{}",
+        r["metrics"]
+    );
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("the reviews data has no product"), "{notes}");
+}

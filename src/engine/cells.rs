@@ -187,10 +187,15 @@ impl Engine<'_> {
             Some(Split::Dimension(d)) => {
                 let mut left_out = Vec::new();
                 for &s in &present {
-                    if s.dimensions().contains(&d.as_str()) {
-                        cells.extend(self.source_cells(s, period, &Group::new(), Some(d))?);
-                    } else {
+                    if !s.dimensions().contains(&d.as_str()) {
                         left_out.push(s.name());
+                    } else if self.lacks(s, d) {
+                        // One "(none)" segment would pass for a split: no data instead.
+                        notes.push(format!(
+                            "{s} metrics are left out of the split: the {s} data has no {d}"
+                        ));
+                    } else {
+                        cells.extend(self.source_cells(s, period, &Group::new(), Some(d))?);
                     }
                 }
                 if !left_out.is_empty() {

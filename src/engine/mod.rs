@@ -187,6 +187,20 @@ impl<'a> Engine<'a> {
         self.frame(source).is_some()
     }
 
+    /// Whether `source` has no value at all in `column`: the export lacks it, or
+    /// (a store) every row has it empty.
+    pub fn lacks(&self, source: Source, column: &str) -> bool {
+        let absent = self
+            .inputs
+            .absent
+            .get(&source)
+            .is_some_and(|a| a.iter().any(|c| c == column));
+        absent
+            || self.frame(source).is_some_and(|f| {
+                f.height() > 0 && f.column(column).is_ok_and(|c| c.null_count() == c.len())
+            })
+    }
+
     /// The period that `spec` names, resolved against this data's as-of time and zone.
     pub fn period(&self, spec: &PeriodSpec) -> Result<Period> {
         period::resolve(spec, self.as_of, self.tz)

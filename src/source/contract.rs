@@ -102,17 +102,24 @@ impl Source {
     /// Text fields whose values can be counted: the dimensions plus descriptive fields.
     pub fn categorical_fields(self) -> &'static [&'static str] {
         match self {
-            Source::Tickets => &["category", "channel", "priority", "agent"],
-            Source::Shipments => &["return_reason", "carrier", "region", "status"],
-            Source::Reviews => &["channel"],
+            Source::Tickets => &["category", "channel", "priority", "agent", "team"],
+            Source::Shipments => &[
+                "return_reason",
+                "carrier",
+                "region",
+                "status",
+                "seller",
+                "category",
+            ],
+            Source::Reviews => &["channel", "product", "category", "seller", "region"],
         }
     }
 
     pub fn dimensions(self) -> &'static [&'static str] {
         match self {
-            Source::Tickets => &["channel", "priority", "category", "agent"],
-            Source::Shipments => &["carrier", "region"],
-            Source::Reviews => &["channel"],
+            Source::Tickets => &["channel", "priority", "category", "agent", "team"],
+            Source::Shipments => &["carrier", "region", "seller", "category"],
+            Source::Reviews => &["channel", "product", "category", "seller", "region"],
         }
     }
 }
@@ -210,6 +217,8 @@ static TICKETS: &[ColumnSpec] = &[
     col("order_id", Kind::Text, false, false),
     col("reopens", Kind::Count, false, false),
     col("agent_replies", Kind::Count, false, false),
+    // The agent's group (ServiceNow's assignment_group, Zendesk's Group).
+    col("team", Kind::Text, false, false),
 ];
 
 static SHIPMENTS: &[ColumnSpec] = &[
@@ -235,6 +244,8 @@ static SHIPMENTS: &[ColumnSpec] = &[
     ),
     col("refunded_at", Kind::Timestamp(Moment::Event), false, false),
     col("return_reason", Kind::Label, false, false),
+    col("seller", Kind::Text, false, false),
+    col("category", Kind::Label, false, false),
 ];
 
 static REVIEWS: &[ColumnSpec] = &[
@@ -248,6 +259,11 @@ static REVIEWS: &[ColumnSpec] = &[
     col("text", Kind::Text, false, false),
     // The shop's public answer to the review.
     col("replied_at", Kind::Timestamp(Moment::Event), false, false),
+    // What was reviewed and who sold it, for --by and where.
+    col("product", Kind::Text, false, false),
+    col("category", Kind::Label, false, false),
+    col("seller", Kind::Text, false, false),
+    col("region", Kind::Text, false, false),
 ];
 
 /// The fields of every source as a Markdown table, for docs/metrics.md (a test
