@@ -121,6 +121,8 @@ pub(super) fn parse_row<'r>(
         if !text.is_empty() {
             match mapping.value(spec.name, text) {
                 Some(mapped) => text = mapped,
+                // The contract's own labels and aliases need no entry in a value map.
+                None if builtin_label(spec.kind, text) => {}
                 None => {
                     unmapped.insert((spec.name, text.to_string()));
                     return Err(RowError::field(
@@ -157,6 +159,15 @@ pub(super) fn parse_row<'r>(
         }
     }
     Ok(values)
+}
+
+/// Whether the contract reads `text` as a value of `kind` without a value map.
+fn builtin_label(kind: Kind, text: &str) -> bool {
+    match kind {
+        Kind::Priority => canonical_priority(text).is_some(),
+        Kind::ShipmentStatus => canonical_status(text).is_some(),
+        _ => false,
+    }
 }
 
 /// Text columns joined with a space; empty ones are left out.
