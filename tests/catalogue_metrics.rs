@@ -117,6 +117,8 @@ fn review_reply_time_from_replied_at() {
             "--format",
             "json",
             "--compare",
+            "--rejects",
+            "rejects",
         ],
     );
     assert_eq!(r["inputs"]["reviews"]["read"], 6);

@@ -69,6 +69,8 @@ fn report_computes_every_ticket_metric_by_hand() {
             "--format",
             "json",
             "--compare",
+            "--rejects",
+            "rejects",
         ],
         dir.path(),
     );

@@ -29,23 +29,38 @@ pub struct InputArgs {
     /// Reviews export (overrides DIR/reviews.csv).
     #[arg(long, value_name = "FILE")]
     pub reviews: Option<PathBuf>,
-    /// Where rejected rows are written, as <source>.rejects.csv.
-    #[arg(long, value_name = "DIR", default_value = "rejects")]
-    pub rejects: PathBuf,
+    /// Write rejected rows to DIR/<source>.rejects.csv. validate and ingest write
+    /// them to ./rejects unless told otherwise; report, check and chart write
+    /// nothing but their output unless this is given.
+    #[arg(long, value_name = "DIR")]
+    pub rejects: Option<PathBuf>,
+    /// Read the exports of a known system through its built-in mapping (zendesk,
+    /// freshdesk, zammad, servicenow, servicenow-log, olist, douyin, judgeme,
+    /// trustpilot; docs/presets.md). With --data DIR, a preset's usual file names
+    /// are looked for in DIR. Repeat for several systems.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Vec<String>,
     /// Time zone for timestamps without an offset and for week/day boundaries
     /// (IANA name, e.g. Asia/Shanghai). Default: `timezone` in the targets file, else UTC.
     #[arg(long, value_name = "TZ")]
     pub tz: Option<String>,
 }
 
+/// Where validate and ingest write rejected rows unless --rejects says.
+pub const DEFAULT_REJECTS: &str = "rejects";
+
 impl InputArgs {
-    pub fn csv_inputs(&self) -> CsvInputs {
+    /// The inputs; rejects files go to --rejects, else to `default_rejects`.
+    pub fn csv_inputs(&self, default_rejects: Option<&str>) -> CsvInputs {
         CsvInputs {
             data: self.data.clone(),
             tickets: self.tickets.clone(),
             shipments: self.shipments.clone(),
             reviews: self.reviews.clone(),
-            rejects: self.rejects.clone(),
+            rejects: self
+                .rejects
+                .clone()
+                .or_else(|| default_rejects.map(PathBuf::from)),
         }
     }
 }
@@ -115,7 +130,7 @@ impl AnalysisArgs {
     /// Reads the targets and the data, keeping the columns the metrics use, the
     /// dimensions of segment targets, and `fields` (a split, a chart's field).
     pub fn load(&self, fields: &[&str]) -> Result<(Dataset, Targets)> {
-        let targets = Targets::load(self.targets.as_deref())?;
+        let targets = Targets::load(self.targets.as_deref(), &self.data.csv.preset)?;
         let tz = resolve_tz(self.data.csv.tz.as_deref(), &targets)?;
         let segment_dims = targets
             .targets
@@ -124,7 +139,12 @@ impl AnalysisArgs {
         let keep = columns_needed(fields.iter().copied().chain(segment_dims));
         let dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep)?,
-            None => load_csv(&self.data.csv.csv_inputs(), tz, &keep, &targets.mappings)?,
+            None => load_csv(
+                &self.data.csv.csv_inputs(None),
+                tz,
+                &keep,
+                &targets.mappings,
+            )?,
         };
         Ok((dataset, targets))
     }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::args::{resolve_tz, InputArgs};
+use super::args::{resolve_tz, InputArgs, DEFAULT_REJECTS};
 use crate::engine::targets::Targets;
 use crate::exit::OK as EXIT_OK;
 use crate::render::thousands;
@@ -27,9 +27,14 @@ pub struct IngestArgs {
 }
 
 pub fn exec(args: IngestArgs) -> Result<ExitCode> {
-    let targets = Targets::load(None)?;
+    let targets = Targets::load(None, &args.inputs.preset)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
-    let dataset = load_csv(&args.inputs.csv_inputs(), tz, &Keep::All, &targets.mappings)?;
+    let dataset = load_csv(
+        &args.inputs.csv_inputs(Some(DEFAULT_REJECTS)),
+        tz,
+        &Keep::All,
+        &targets.mappings,
+    )?;
     for (source, loaded) in &dataset.sources {
         let stats = upsert(&args.store, *source, &loaded.frame)?;
         println!(

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod check;
 pub mod ingest;
 pub mod init;
+pub mod inspect;
 pub mod report;
 pub mod sample;
 pub mod validate;
@@ -65,6 +66,9 @@ pub enum Command {
     Sample(commands::sample::SampleArgs),
     /// Write a commented default targets file (svcq.toml).
     Init(commands::init::InitArgs),
+    /// Say what an export is: encoding, delimiter, the preset that reads it, its
+    /// time formats, five rows as read, and the metrics it can and cannot feed.
+    Inspect(commands::inspect::InspectArgs),
 }
 
 pub fn run() -> Result<ExitCode> {
@@ -77,5 +81,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Chart(args) => commands::chart::exec(args),
         Command::Sample(args) => commands::sample::exec(args),
         Command::Init(args) => commands::init::exec(args),
+        Command::Inspect(args) => commands::inspect::exec(args),
     }
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
-use super::args::{emit, resolve_tz, InputArgs};
+use super::args::{emit, resolve_tz, InputArgs, DEFAULT_REJECTS};
 use crate::engine::targets::Targets;
 use crate::exit::{ERROR as EXIT_ERROR, OK as EXIT_OK};
 use crate::render::thousands;
@@ -37,10 +37,10 @@ pub struct ValidateArgs {
 }
 
 pub fn exec(args: ValidateArgs) -> Result<ExitCode> {
-    let targets = Targets::load(None)?;
+    let targets = Targets::load(None, &args.inputs.preset)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
     let dataset = load_csv(
-        &args.inputs.csv_inputs(),
+        &args.inputs.csv_inputs(Some(DEFAULT_REJECTS)),
         tz,
         &Keep::Nothing,
         &targets.mappings,

@@ -170,8 +170,9 @@ pub struct Targets {
 pub const DEFAULT_TOML: &str = include_str!("default_targets.toml");
 
 impl Targets {
-    /// `--targets FILE`, else ./svcq.toml when present, else the defaults.
-    pub fn load(explicit: Option<&Path>) -> Result<Targets> {
+    /// `--targets FILE`, else ./svcq.toml when present, else the defaults; the
+    /// sources of `presets` (`--preset`) start from those presets' mappings.
+    pub fn load(explicit: Option<&Path>, presets: &[String]) -> Result<Targets> {
         let path: Option<PathBuf> = match explicit {
             Some(p) => Some(p.to_path_buf()),
             None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
@@ -180,18 +181,23 @@ impl Targets {
             Some(p) => {
                 let text = std::fs::read_to_string(&p)
                     .with_context(|| format!("cannot read targets file {}", p.display()))?;
-                Targets::parse(&text, &p.display().to_string())
+                Targets::parse_with(&text, &p.display().to_string(), presets)
             }
             None => Ok(Targets {
                 builtin: true,
-                ..Targets::parse(DEFAULT_TOML, "built-in defaults")?
+                ..Targets::parse_with(DEFAULT_TOML, "built-in defaults", presets)?
             }),
         }
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Targets> {
-        let spec: FileSpec =
+        Targets::parse_with(text, origin, &[])
+    }
+
+    fn parse_with(text: &str, origin: &str, presets: &[String]) -> Result<Targets> {
+        let mut spec: FileSpec =
             toml::from_str(text).with_context(|| format!("{origin}: invalid targets file"))?;
+        crate::source::presets::apply(&mut spec.sources, presets).context("--preset")?;
         let defaults = Windows::default();
         let windows = Windows {
             sla: spec.sla_hours,

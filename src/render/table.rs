@@ -51,6 +51,7 @@ impl Exporter for TableExporter {
                     thousands(s.rejected),
                     match (&s.rejects_file, s.rejected) {
                         (Some(f), n) if n > 0 => format!(" (see {f})"),
+                        (None, n) if n > 0 => " (--rejects DIR writes them)".to_string(),
                         _ => String::new(),
                     }
                 )),

@@ -223,7 +223,8 @@ static TICKETS: &[ColumnSpec] = &[
 
 static SHIPMENTS: &[ColumnSpec] = &[
     col("order_id", Kind::Text, true, true),
-    col("carrier", Kind::Text, true, false),
+    // Order exports often have neither: carrier and promise metrics then have no data.
+    col("carrier", Kind::Text, false, false),
     col("region", Kind::Text, false, false),
     // An order that never shipped has no ship time, and a status saying why.
     col("ordered_at", Kind::Timestamp(Moment::Event), false, false),
@@ -231,7 +232,7 @@ static SHIPMENTS: &[ColumnSpec] = &[
     col(
         "promised_at",
         Kind::Timestamp(Moment::Deadline),
-        true,
+        false,
         false,
     ),
     col("delivered_at", Kind::Timestamp(Moment::Event), false, false),

@@ -54,10 +54,15 @@ pub fn detect(path: &Path, stated: Option<&'static Encoding>) -> Result<Decoding
     })
 }
 
-/// The file as a stream of UTF-8 bytes.
+/// The longest line read, so a file that is not an export (a binary dump, one
+/// endless line) is a clear error in bounded memory rather than a record that
+/// grows until the machine runs out.
+pub const MAX_LINE_BYTES: u64 = 64 << 20;
+
+/// The file as a stream of UTF-8 bytes, no line longer than [`MAX_LINE_BYTES`].
 pub fn open(path: &Path, decoding: Decoding) -> Result<Box<dyn Read + Send>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(match decoding {
+    let text: Box<dyn Read + Send> = match decoding {
         Decoding::Utf8 => Box::new(file),
         Decoding::Transcode(e) => Box::new(
             DecodeReaderBytesBuilder::new()
@@ -65,7 +70,60 @@ pub fn open(path: &Path, decoding: Decoding) -> Result<Box<dyn Read + Send>> {
                 .bom_override(true)
                 .build(file),
         ),
-    })
+    };
+    Ok(Box::new(LineLimit {
+        inner: text,
+        limit: MAX_LINE_BYTES,
+        since_newline: 0,
+        offset: 0,
+    }))
+}
+
+/// Fails the read once a line passes `limit` bytes. Only the ends of each buffer
+/// are scanned (lines are far shorter than a buffer), so it costs nothing
+/// measurable.
+struct LineLimit<R> {
+    inner: R,
+    limit: u64,
+    since_newline: u64,
+    offset: u64,
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let data = &buf[..n];
+        let too_long = match data.iter().position(|&b| b == b'\n') {
+            None => {
+                self.since_newline += n as u64;
+                self.since_newline > self.limit
+            }
+            Some(first) => {
+                let last = data.iter().rposition(|&b| b == b'\n').unwrap_or(first);
+                let inner_long = (n as u64) > self.limit
+                    && data
+                        .get(first + 1..last)
+                        .unwrap_or_default()
+                        .split(|&b| b == b'\n')
+                        .any(|l| l.len() as u64 > self.limit);
+                let long = self.since_newline + first as u64 > self.limit || inner_long;
+                self.since_newline = (n - last - 1) as u64;
+                long || self.since_newline > self.limit
+            }
+        };
+        self.offset += n as u64;
+        if too_long {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a line longer than {} MiB before byte {}: not a delimited text export",
+                    self.limit >> 20,
+                    self.offset
+                ),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// The delimiter of the header line among `,` `;` tab `|`: the one that occurs most
@@ -177,5 +235,39 @@ mod tests {
         assert_eq!(sniff_delimiter(f.path(), Decoding::Utf8).unwrap(), b';');
         let f = file(b"only\n");
         assert_eq!(sniff_delimiter(f.path(), Decoding::Utf8).unwrap(), b',');
+    }
+
+    #[test]
+    fn an_endless_line_is_an_error() {
+        let read = |text: &'static [u8], limit| {
+            let mut reader = LineLimit {
+                inner: text,
+                limit,
+                since_newline: 0,
+                offset: 0,
+            };
+            reader.read_to_end(&mut Vec::new())
+        };
+        // A long line inside the buffer, at its start, at its end.
+        assert!(read(b"a,b\nccccccccc\nd", 4).is_err());
+        assert!(read(b"ccccccccc\nd", 4).is_err());
+        assert!(read(b"a\nccccccccc", 4).is_err());
+        assert!(read(b"a,b\ncccc\ndddd\n", 4).is_ok());
+        // Across reads: a reader that hands out one byte at a time.
+        let mut slow = LineLimit {
+            inner: std::io::Read::chain(&b"abc"[..], &b"de\n"[..]),
+            limit: 4,
+            since_newline: 0,
+            offset: 0,
+        };
+        let mut byte = [0u8; 1];
+        let mut failed = false;
+        for _ in 0..6 {
+            if slow.read(&mut byte).is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed);
     }
 }

@@ -60,6 +60,8 @@ pub(super) enum Locator {
     },
     /// Set by folding an event log (`[sources.*.fold]`), not read from a column.
     Folded,
+    /// The record's number in the export (`{ row_number = true }`).
+    RowNumber,
 }
 
 impl Locator {
@@ -68,7 +70,7 @@ impl Locator {
         match self {
             Locator::At(p) | Locator::Duration { at: p, .. } => Some(*p),
             Locator::Joined(ps) => ps.first().copied(),
-            Locator::Absent | Locator::Folded => None,
+            Locator::Absent | Locator::Folded | Locator::RowNumber => None,
         }
     }
 }
@@ -99,6 +101,7 @@ pub(super) fn parse_row<'r>(
     specs: &[ColumnSpec],
     locators: &[Locator],
     record: &'r csv::ByteRecord,
+    row: u64,
     tz: Tz,
     mapping: &'r Mapping,
     unmapped: &mut BTreeSet<(&'static str, String)>,
@@ -107,6 +110,10 @@ pub(super) fn parse_row<'r>(
     for (spec, locator) in specs.iter().zip(locators) {
         let position = match locator {
             Locator::At(p) => *p,
+            Locator::RowNumber => {
+                values.push(Value::Text(Some(Cow::Owned(format!("row {row}")))));
+                continue;
+            }
             Locator::Joined(positions) => {
                 values.push(joined(spec, positions, record, mapping)?);
                 continue;
@@ -118,7 +125,8 @@ pub(super) fn parse_row<'r>(
             }
         };
         let mut text = field_text(record, position, spec, mapping)?;
-        if !text.is_empty() {
+        // A value map may give empty fields a value too (`"" = "normal"`).
+        if !text.is_empty() || mapping.maps_empty(spec.name) {
             match mapping.value(spec.name, text) {
                 Some(mapped) => text = mapped,
                 // The contract's own labels and aliases need no entry in a value map.

@@ -125,6 +125,10 @@ impl FoldSpec {
     }
 }
 
+/// One update as the fold reads it: its time, the candidate times of the fields
+/// set by an update, and its parsed fields.
+pub(super) type UpdateValues = (Option<i64>, Vec<Option<i64>>, Vec<Value<'static>>);
+
 /// The fold rules with their columns found in the header.
 pub(super) struct Folder {
     order_by: usize,
@@ -216,10 +220,7 @@ impl Folder {
 
     /// Folds one record's parsed updates, `(order, firsts, values)` in file order,
     /// into one row of values.
-    pub(super) fn fold(
-        &self,
-        mut updates: Vec<(Option<i64>, Vec<Option<i64>>, Vec<Value<'static>>)>,
-    ) -> Vec<Value<'static>> {
+    pub(super) fn fold(&self, mut updates: Vec<UpdateValues>) -> Vec<Value<'static>> {
         // Stable: equal times keep file order, so the later row is the latest.
         updates.sort_by_key(|u| u.0);
         let ints = |i: usize| {

@@ -2,8 +2,9 @@
 //! patterns (with or without an offset), Unix seconds or milliseconds, Excel serial
 //! days; and durations in seconds, minutes, hours, days or `H:MM[:SS]`.
 
-use anyhow::{bail, Result};
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use anyhow::{bail, Context, Result};
+use chrono::format::{Fixed, Item, Parsed, StrftimeItems};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::timestamp::{local_to_utc_ms, parse_deadline, MS_PER_DAY};
@@ -12,9 +13,13 @@ use super::Moment;
 /// One entry of `timestamp_formats`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimestampFormat {
-    /// A strftime pattern; `offset` when it reads the offset too (`%z`), so the
-    /// instant does not depend on the time zone.
-    Strftime { pattern: String, offset: bool },
+    /// A strftime pattern, parsed once (chrono's `parse_from_str` parses the
+    /// pattern again for every field); `offset` when it reads the offset too
+    /// (`%z`), so the instant does not depend on the time zone.
+    Strftime {
+        items: Vec<Item<'static>>,
+        offset: bool,
+    },
     /// Seconds since 1970-01-01T00:00:00Z (`unix`).
     UnixSeconds,
     /// Milliseconds since the epoch (`unix_ms`).
@@ -31,11 +36,15 @@ impl TimestampFormat {
             "unix_ms" => TimestampFormat::UnixMillis,
             "excel" => TimestampFormat::ExcelSerial,
             pattern => {
-                use chrono::format::{Fixed, Item, StrftimeItems};
-                let items: Vec<Item> = StrftimeItems::new(pattern).collect();
-                if items.contains(&Item::Error) {
-                    bail!("{pattern:?} is not a valid strftime format (or unix, unix_ms, excel)");
-                }
+                let items = StrftimeItems::new(pattern)
+                    .parse_to_owned()
+                    .ok()
+                    .filter(|items| !items.contains(&Item::Error))
+                    .with_context(|| {
+                        format!(
+                            "{pattern:?} is not a valid strftime format (or unix, unix_ms, excel)"
+                        )
+                    })?;
                 let offset = items.iter().any(|i| {
                     matches!(
                         i,
@@ -49,10 +58,7 @@ impl TimestampFormat {
                         )
                     )
                 });
-                TimestampFormat::Strftime {
-                    pattern: pattern.to_string(),
-                    offset,
-                }
+                TimestampFormat::Strftime { items, offset }
             }
         })
     }
@@ -62,17 +68,16 @@ impl TimestampFormat {
     /// deadline.
     pub fn read(&self, text: &str, tz: Tz, moment: Moment) -> Option<i64> {
         match self {
-            TimestampFormat::Strftime {
-                pattern,
-                offset: true,
-            } => DateTime::parse_from_str(text, pattern)
-                .ok()
-                .map(|t| t.timestamp_millis()),
-            TimestampFormat::Strftime { pattern, .. } => {
-                if let Ok(t) = NaiveDateTime::parse_from_str(text, pattern) {
+            TimestampFormat::Strftime { items, offset } => {
+                let mut parsed = Parsed::new();
+                chrono::format::parse(&mut parsed, text, items.iter()).ok()?;
+                if *offset {
+                    return parsed.to_datetime().ok().map(|t| t.timestamp_millis());
+                }
+                if let Ok(t) = parsed.to_naive_datetime_with_offset(0) {
                     return local_to_utc_ms(t, tz).ok();
                 }
-                let d = NaiveDate::parse_from_str(text, pattern).ok()?;
+                let d = parsed.to_naive_date().ok()?;
                 match moment {
                     Moment::Event => local_to_utc_ms(d.and_hms_opt(0, 0, 0)?, tz).ok(),
                     Moment::Deadline => parse_deadline(&d.to_string(), tz).ok(),

@@ -24,8 +24,8 @@ pub struct CsvInputs {
     pub tickets: Option<PathBuf>,
     pub shipments: Option<PathBuf>,
     pub reviews: Option<PathBuf>,
-    /// Where rejected rows are written, as `<source>.rejects.csv`.
-    pub rejects: PathBuf,
+    /// Where rejected rows are written, as `<source>.rejects.csv` (None: not written).
+    pub rejects: Option<PathBuf>,
 }
 
 impl CsvInputs {
@@ -105,7 +105,8 @@ impl Dataset {
 }
 
 /// Each source's export: `--tickets FILE` (a file or a quoted glob), else the
-/// mapping's `path`, else DIR/<source>.csv (or .xlsx when only that is there).
+/// mapping's `path`, else DIR/<its usual file name> (a preset's), else
+/// DIR/<source>.csv (or .xlsx when only that is there).
 /// The flag says whether it was named (a named file that is missing is an error;
 /// a file the directory lacks is a skipped source).
 fn csv_paths(args: &CsvInputs, mappings: &Mappings) -> BTreeMap<Source, (PathBuf, bool)> {
@@ -115,6 +116,14 @@ fn csv_paths(args: &CsvInputs, mappings: &Mappings) -> BTreeMap<Source, (PathBuf
             paths.insert(source, (p.clone(), true));
         } else if let Some(p) = mappings.get(&source).and_then(|m| m.path.as_ref()) {
             paths.insert(source, (PathBuf::from(p), true));
+        } else if let Some((dir, file)) = args
+            .data
+            .as_ref()
+            .zip(mappings.get(&source).and_then(|m| m.file.as_ref()))
+            .filter(|(dir, file)| dir.join(file).exists())
+        {
+            // A preset's usual file name (olist_orders_dataset.csv).
+            paths.insert(source, (dir.join(file), false));
         } else if let Some(dir) = &args.data {
             let csv = dir.join(format!("{}.csv", source.name()));
             let xlsx = dir.join(format!("{}.xlsx", source.name()));
@@ -147,7 +156,8 @@ fn in_parallel<J: Sync, T: Send>(
     })
 }
 
-/// Reads and validates the CSV inputs, writing each source's rejects file.
+/// Reads and validates the CSV inputs, writing each source's rejects file when
+/// asked to.
 pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> Result<Dataset> {
     if let Some(dir) = &args.data {
         if !dir.is_dir() {
@@ -189,7 +199,9 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
     });
     for result in results {
         let mut data = result?;
-        write_rejects(&args.rejects, &mut data)?;
+        if let Some(dir) = &args.rejects {
+            write_rejects(dir, &mut data)?;
+        }
         dataset.sources.insert(
             data.source,
             Loaded {

@@ -34,8 +34,13 @@ use super::{ColumnSpec, Kind, Moment, Source};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MappingSpec {
+    /// A built-in mapping this one starts from (src/source/presets/).
+    preset: Option<String>,
+    /// The export's usual file name, looked for in --data DIR.
+    file: Option<String>,
     path: Option<String>,
     sheet: Option<String>,
+    header_row: Option<u64>,
     encoding: Option<String>,
     delimiter: Option<String>,
     #[serde(default)]
@@ -65,6 +70,8 @@ pub enum FieldFrom {
         unit: DurationUnit,
         after: &'static str,
     },
+    /// The row's number in the export: an id for exports that have none.
+    RowNumber,
 }
 
 /// A validated mapping for one source.
@@ -73,8 +80,14 @@ pub struct Mapping {
     /// The export's file, or a glob of files read as one export (resolved against
     /// the folder of svcq.toml).
     pub path: Option<String>,
+    /// The export's usual file name (a preset's), looked for in --data DIR.
+    pub file: Option<String>,
+    /// The preset it came from.
+    pub preset: Option<String>,
     /// The worksheet of a workbook (default: the first).
     pub sheet: Option<String>,
+    /// The line (sheet row) the header is on, when title rows come first.
+    pub header_row: Option<u64>,
     /// None: UTF-8, or detected from a byte-order mark or bytes that are not UTF-8.
     pub encoding: Option<&'static Encoding>,
     pub delimiter: Option<u8>,
@@ -92,14 +105,70 @@ pub struct Mapping {
 /// The mappings of every source named in svcq.toml.
 pub type Mappings = BTreeMap<Source, Mapping>;
 
+impl MappingSpec {
+    /// A mapping that only names a preset.
+    pub fn preset(name: &str) -> MappingSpec {
+        MappingSpec {
+            preset: Some(name.to_string()),
+            ..MappingSpec::default()
+        }
+    }
+
+    /// Starts from preset `name` unless another one is named already.
+    pub fn set_preset(&mut self, name: &str) {
+        self.preset.get_or_insert_with(|| name.to_string());
+    }
+
+    /// This mapping over `base`: what this one states wins, key by key.
+    fn over(self, base: MappingSpec) -> MappingSpec {
+        let mut columns = base.columns;
+        columns.extend(self.columns);
+        let mut values = base.values;
+        for (field, labels) in self.values {
+            values.entry(field).or_default().extend(labels);
+        }
+        let or_vec = |mine: Vec<String>, theirs: Vec<String>| {
+            if mine.is_empty() {
+                theirs
+            } else {
+                mine
+            }
+        };
+        MappingSpec {
+            preset: base.preset.or(self.preset),
+            file: self.file.or(base.file),
+            path: self.path.or(base.path),
+            sheet: self.sheet.or(base.sheet),
+            header_row: self.header_row.or(base.header_row),
+            encoding: self.encoding.or(base.encoding),
+            delimiter: self.delimiter.or(base.delimiter),
+            timestamp_formats: or_vec(self.timestamp_formats, base.timestamp_formats),
+            null: or_vec(self.null, base.null),
+            timezone: self.timezone.or(base.timezone),
+            columns,
+            values,
+            fold: self.fold.or(base.fold),
+        }
+    }
+}
+
 /// Validates `[sources.*]`: unknown sources, fields, encodings or time zones are
 /// errors that list the valid choices. Relative paths are taken from `base` (the
-/// folder of svcq.toml).
+/// folder of svcq.toml). A `preset` is expanded first, and the keys written
+/// beside it override the preset's.
 pub fn parse(specs: BTreeMap<String, MappingSpec>, base: Option<&Path>) -> Result<Mappings> {
     let mut out = Mappings::new();
     for (name, spec) in specs {
         let Some(source) = Source::ALL.into_iter().find(|s| s.name() == name) else {
             bail!("[sources.{name}]: unknown source; valid: tickets, shipments, reviews");
+        };
+        let spec = match spec.preset.clone() {
+            Some(preset) => {
+                let base = super::presets::mapping(&preset, source)
+                    .with_context(|| format!("[sources.{name}] preset"))?;
+                spec.over(base)
+            }
+            None => spec,
         };
         let mut mapping = validate(source, spec).with_context(|| format!("[sources.{name}]"))?;
         if let (Some(path), Some(base)) = (&mapping.path, base) {
@@ -180,9 +249,15 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         .map(|f| f.validate(source, &columns))
         .transpose()
         .context("fold")?;
+    if spec.header_row == Some(0) {
+        bail!("header_row counts from 1 (the first line)");
+    }
     Ok(Mapping {
         path: spec.path,
+        file: spec.file,
+        preset: spec.preset,
         sheet: spec.sheet,
+        header_row: spec.header_row,
         encoding,
         delimiter,
         timestamp_formats,
@@ -212,6 +287,15 @@ fn field_from(source: Source, target: &ColumnSpec, value: &toml::Value) -> Resul
                 .filter(|n| !n.is_empty())
                 .with_context(|| format!("expected {FORMS}"))?;
             Ok(FieldFrom::Joined(names))
+        }
+        toml::Value::Table(table) if table.contains_key("row_number") => {
+            if table.len() != 1 || table["row_number"].as_bool() != Some(true) {
+                bail!("write `{{ row_number = true }}` to number the rows");
+            }
+            if target.kind != Kind::Text {
+                bail!("only text fields (ids) can be row numbers");
+            }
+            Ok(FieldFrom::RowNumber)
         }
         toml::Value::Table(table) => {
             if target.kind != Kind::Timestamp(Moment::Event) {
@@ -244,6 +328,11 @@ fn field_from(source: Source, target: &ColumnSpec, value: &toml::Value) -> Resul
 }
 
 impl Mapping {
+    /// Whether the value map of `field` has an entry for the empty label.
+    pub fn maps_empty(&self, field: &str) -> bool {
+        self.values.get(field).is_some_and(|m| m.contains_key(""))
+    }
+
     pub fn is_null(&self, text: &str) -> bool {
         self.null.iter().any(|n| n == text)
     }

@@ -75,6 +75,10 @@ pub fn read_source(
     read_files(&[path.to_path_buf()], source, tz, keep, mapping)
 }
 
+/// Where each field is: its locator, the column a reject points at, and the fold
+/// of an event log.
+type Located = (Vec<Locator>, Vec<Option<usize>>, Option<Folder>);
+
 /// A row that is rejected, before its line is known.
 struct Pending {
     file: usize,
@@ -140,7 +144,8 @@ pub fn read_files(
     let mut unmapped: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut header: Vec<String> = Vec::new();
-    let mut located: Option<(Vec<Locator>, Vec<Option<usize>>, Option<Folder>)> = None;
+    // Where each field is, from the first file's header (the others must match).
+    let mut located: Option<Located> = None;
     let mut groups: Vec<Vec<Update>> = Vec::new();
     let mut group_of: PlHashMap<Box<str>, usize> = PlHashMap::new();
     let mut line_maps = Vec::with_capacity(files.len());
@@ -152,12 +157,28 @@ pub fn read_files(
     for (file, (path, display)) in files.iter().zip(&displays).enumerate() {
         let mut records = Records::open(path, mapping)?;
         encoding = encoding.or(records.encoding());
-        let Some(_) = records
-            .next(&mut record)
-            .with_context(|| format!("cannot read {display}"))?
-        else {
-            bail!("{display}: the file is empty; a {source} export needs at least a header row");
-        };
+        // The header: the first record, or the first at or after `header_row`.
+        loop {
+            let Some(start) = records
+                .next(&mut record)
+                .with_context(|| format!("cannot read {display}"))?
+            else {
+                bail!(
+                    "{display}: no header row{}; a {source} export needs at least a header row",
+                    mapping
+                        .header_row
+                        .map_or(" (the file is empty)".to_string(), |h| format!(
+                            " at or after line {h}"
+                        ))
+                );
+            };
+            let Some(header_row) = mapping.header_row else {
+                break;
+            };
+            if records.lines(path, &[start])?[0] >= header_row {
+                break;
+            }
+        }
         let this_header = header_names(&record);
         if file == 0 {
             let (locators, folder) = locate_columns(display, source, &this_header, mapping)?;
@@ -187,6 +208,21 @@ pub fn read_files(
                 error,
                 record: record.clone(),
             };
+            // Files concatenated with their headers (`cat a.csv b.csv`) repeat it.
+            let first = record.get(0).unwrap_or_default();
+            if record.len() == header.len()
+                && first.eq_ignore_ascii_case(header[0].as_bytes())
+                && same_header(&header, &header_names(&record))
+            {
+                let error = RowError {
+                    position: None,
+                    name: None,
+                    reason: "header repeated".into(),
+                    detail: "the header row appears again inside the file".into(),
+                };
+                pending.push(reject(error, &record));
+                continue;
+            }
             if record.len() != header.len() {
                 let error = RowError {
                     position: None,
@@ -201,7 +237,7 @@ pub fn read_files(
                 pending.push(reject(error, &record));
                 continue;
             }
-            let parsed = parse_row(specs, locators, &record, tz, mapping, &mut unmapped);
+            let parsed = parse_row(specs, locators, &record, read, tz, mapping, &mut unmapped);
             if let Some(folder) = folder {
                 // An event log: rules across fields hold for the folded record.
                 let update = parsed.and_then(|values| {
@@ -515,6 +551,7 @@ fn locate_columns(
                 unit: *unit,
                 after: index(after),
             },
+            Some(FieldFrom::RowNumber) => Locator::RowNumber,
             None if folded.contains(&spec.name) => Locator::Folded,
             None => match by_name.get(spec.name) {
                 Some(&p) => Locator::At(p),

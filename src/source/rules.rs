@@ -120,8 +120,13 @@ impl CrossRules {
                         });
                     }
                 }
+                // An export without the needed column cannot break the rule: the
+                // metrics that read it have no data instead (no promise, no on-time).
                 Rule::Needs { field, needs, why } => {
-                    if ts(values, field).is_some() && ts(values, needs).is_none() {
+                    if positions[needs].is_some()
+                        && ts(values, field).is_some()
+                        && ts(values, needs).is_none()
+                    {
                         let (position, name) = at(field);
                         let (field, needs) = (specs[field].name, specs[needs].name);
                         return Err(RowError {
