@@ -17,7 +17,7 @@
 //! "1 - Critical" = "urgent"
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -100,6 +100,9 @@ pub struct Mapping {
     pub values: BTreeMap<String, BTreeMap<String, String>>,
     /// An event log: rows sharing an id are one record's updates.
     pub fold: Option<FoldRules>,
+    /// Fields mapped by a preset (not restated in svcq.toml): their column may be
+    /// missing from an export whose user left it out, and is then absent.
+    pub optional: BTreeSet<String>,
 }
 
 /// The mappings of every source named in svcq.toml.
@@ -162,15 +165,22 @@ pub fn parse(specs: BTreeMap<String, MappingSpec>, base: Option<&Path>) -> Resul
         let Some(source) = Source::ALL.into_iter().find(|s| s.name() == name) else {
             bail!("[sources.{name}]: unknown source; valid: tickets, shipments, reviews");
         };
-        let spec = match spec.preset.clone() {
+        let (spec, optional) = match spec.preset.clone() {
             Some(preset) => {
                 let base = super::presets::mapping(&preset, source)
                     .with_context(|| format!("[sources.{name}] preset"))?;
-                spec.over(base)
+                let optional = base
+                    .columns
+                    .keys()
+                    .filter(|k| !spec.columns.contains_key(*k))
+                    .cloned()
+                    .collect();
+                (spec.over(base), optional)
             }
-            None => spec,
+            None => (spec, BTreeSet::new()),
         };
         let mut mapping = validate(source, spec).with_context(|| format!("[sources.{name}]"))?;
+        mapping.optional = optional;
         if let (Some(path), Some(base)) = (&mapping.path, base) {
             if Path::new(path).is_relative() && !base.as_os_str().is_empty() {
                 mapping.path = Some(base.join(path).display().to_string());
@@ -266,6 +276,7 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         columns,
         values: spec.values,
         fold,
+        optional: BTreeSet::new(),
     })
 }
 

@@ -537,7 +537,23 @@ fn locate_columns(
     let mut locators = Vec::new();
     for spec in specs {
         let mapped = |column: &str| find(column, &format!("mapped to {}", spec.name));
+        // A preset maps columns an export may leave out: those are absent.
+        let optional = !spec.in_header && mapping.optional.contains(spec.name);
+        let present = |from: &FieldFrom| match from {
+            FieldFrom::Column(c) | FieldFrom::Duration { column: c, .. } => {
+                by_name.contains_key(&c.to_lowercase())
+            }
+            FieldFrom::Joined(cs) => cs.iter().any(|c| by_name.contains_key(&c.to_lowercase())),
+            FieldFrom::RowNumber => true,
+        };
         let locator = match mapping.columns.get(spec.name) {
+            Some(from) if optional && !present(from) => Locator::Absent,
+            Some(FieldFrom::Joined(columns)) if optional => Locator::Joined(
+                columns
+                    .iter()
+                    .filter_map(|c| by_name.get(&c.to_lowercase()).copied())
+                    .collect(),
+            ),
             Some(FieldFrom::Column(column)) => Locator::At(mapped(column)?),
             Some(FieldFrom::Joined(columns)) => {
                 Locator::Joined(columns.iter().map(|c| mapped(c)).collect::<Result<_>>()?)

@@ -128,6 +128,10 @@ fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Records> {
     let first_col = range.start().map_or(0, |(_, col)| col as usize);
     let mut rows = Vec::with_capacity(range.height());
     for (i, cells) in range.rows().enumerate() {
+        // A blank row is skipped, as a blank line of a CSV file is.
+        if cells.iter().all(|c| matches!(c, Data::Empty)) {
+            continue;
+        }
         let mut record = csv::ByteRecord::new();
         // Columns left of the used range are empty: keep the sheet's positions.
         for _ in 0..first_col {

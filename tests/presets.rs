@@ -1,0 +1,396 @@
+//! Every built-in preset on a fixture in its export's shape
+//! (tests/fixtures/presets/), through `report --preset`, with values worked out by
+//! hand from the rows; `inspect` names the right preset for each, and "unknown"
+//! with a skeleton for a file of no known system. W47 2026 is 16–22 November.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use common::{assert_row, row, run_json, run_ok};
+
+mod common;
+
+const AS_OF: &str = "2026-11-23T00:00:00Z";
+
+fn preset_file(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/presets")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn report(preset: &str, input: &[&str], extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "report", "--preset", preset, "--period", "2026-W47", "--as-of", AS_OF, "--format", "json",
+    ];
+    args.extend(input);
+    args.extend(extra);
+    run_json(dir.path(), &args)
+}
+
+fn no_data(r: &serde_json::Value, id: &str) {
+    assert!(
+        row(r, id, None)["value"].is_null(),
+        "{id} should have no data"
+    );
+}
+
+// 1042 answered after 30 min, solved; 1043 after 120 min, open; 999 after 15 min,
+// solved, reopened once; 1044 has no priority (`-`) and is rejected.
+// Answered 3/3, mean (0.5 + 2 + 0.25) / 3 h, solved 2/3, reopened 1/2.
+#[test]
+fn zendesk() {
+    let r = report("zendesk", &["--tickets", &preset_file("zendesk.csv")], &[]);
+    assert_eq!(r["inputs"]["tickets"]["rejected"], 1);
+    assert_eq!(r["inputs"]["tickets"]["reasons"]["priority empty"], 1);
+    assert_row(&r, "tickets", None, Some(3.0), 3);
+    assert_row(&r, "response_rate", None, Some(1.0), 3);
+    assert_row(&r, "first_response_hours_mean", None, Some(2.75 / 3.0), 3);
+    assert_row(&r, "resolution_rate", None, Some(2.0 / 3.0), 3);
+    assert_row(&r, "reopen_rate", None, Some(0.5), 2);
+    let by = report(
+        "zendesk",
+        &["--tickets", &preset_file("zendesk.csv")],
+        &["--by", "channel"],
+    );
+    assert_row(&by, "tickets", Some(("channel", "web form")), Some(1.0), 1);
+}
+
+// 17 answered after 1 h, resolved after 4 h; 18 unanswered, open; 19 answered
+// after 30 min, resolved after 24 h. Answered 2/3, mean 0.75 h; resolved 2/3 in
+// a mean of 14 h. Medium is normal.
+#[test]
+fn freshdesk() {
+    let r = report(
+        "freshdesk",
+        &["--tickets", &preset_file("freshdesk.csv")],
+        &[],
+    );
+    assert_eq!(r["inputs"]["tickets"]["rejected"], 0);
+    assert_row(&r, "response_rate", None, Some(2.0 / 3.0), 3);
+    assert_row(&r, "first_response_hours_mean", None, Some(0.75), 2);
+    assert_row(&r, "resolution_rate", None, Some(2.0 / 3.0), 3);
+    assert_row(&r, "resolution_hours_mean", None, Some(14.0), 2);
+    let by = report(
+        "freshdesk",
+        &["--tickets", &preset_file("freshdesk.csv")],
+        &["--by", "priority"],
+    );
+    assert_row(&by, "tickets", Some(("priority", "normal")), Some(1.0), 1);
+}
+
+// Resolved after 4 h and 48 h, one open: 2/3, mean 26 h; 5 - Planning is low;
+// one of the two resolved was reopened. A list export has no first response.
+#[test]
+fn servicenow_list() {
+    let r = report(
+        "servicenow",
+        &["--tickets", &preset_file("servicenow.csv")],
+        &[],
+    );
+    assert_row(&r, "resolution_rate", None, Some(2.0 / 3.0), 3);
+    assert_row(&r, "resolution_hours_mean", None, Some(26.0), 2);
+    assert_row(&r, "reopen_rate", None, Some(0.5), 2);
+    no_data(&r, "response_rate");
+    no_data(&r, "first_response_hours_mean");
+    let by = report(
+        "servicenow",
+        &["--tickets", &preset_file("servicenow.csv")],
+        &["--by", "priority"],
+    );
+    assert_row(&by, "tickets", Some(("priority", "low")), Some(1.0), 1);
+}
+
+// INC0000045: New at 01:23, Active at 03:16 → first response 2 h after opening at
+// 01:16; its latest update resolves it. INC0000047: only New → unanswered, open.
+#[test]
+fn servicenow_event_log() {
+    let r = report(
+        "servicenow-log",
+        &["--tickets", &preset_file("servicenow-log.csv")],
+        &[],
+    );
+    assert_eq!(r["inputs"]["tickets"]["read"], 4);
+    assert_eq!(r["inputs"]["tickets"]["folded_records"], 2);
+    assert_row(&r, "response_rate", None, Some(0.5), 2);
+    assert_row(&r, "first_response_hours_mean", None, Some(2.0), 1);
+    assert_row(&r, "resolution_rate", None, Some(0.5), 2);
+}
+
+// Zammad's report: title on row 1, blank row 2, header on row 3, date-time cells,
+// a footer. 31001 answered after 45 min and closed; 31002 answered after 2 h,
+// open. The footer row is rejected (no creation time).
+#[test]
+fn zammad_xlsx() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let stamp = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    sheet.write_string(0, 0, "2026-11").unwrap();
+    let header = [
+        "#",
+        "Title",
+        "State",
+        "Priority",
+        "Group",
+        "Owner",
+        "Create Channel",
+        "Created At",
+        "Closed At",
+        "First Response At",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    let tickets = [
+        (
+            "31001",
+            "closed",
+            "2 normal",
+            "2026-11-16 08:00:00",
+            "2026-11-16 12:00:00",
+            "2026-11-16 08:45:00",
+        ),
+        (
+            "31002",
+            "open",
+            "3 high",
+            "2026-11-18 10:00:00",
+            "",
+            "2026-11-18 12:00:00",
+        ),
+    ];
+    for (i, (number, state, priority, created, closed, first)) in tickets.iter().enumerate() {
+        let r = i as u32 + 3;
+        sheet.write_string(r, 0, *number).unwrap();
+        sheet.write_string(r, 1, "Parcel question").unwrap();
+        sheet.write_string(r, 2, *state).unwrap();
+        sheet.write_string(r, 3, *priority).unwrap();
+        sheet.write_string(r, 4, "Users").unwrap();
+        sheet.write_string(r, 5, "Agent One").unwrap();
+        sheet.write_string(r, 6, "email").unwrap();
+        for (c, text) in [(7, created), (8, closed), (9, first)] {
+            if !text.is_empty() {
+                let t = ExcelDateTime::parse_from_str(text).unwrap();
+                sheet.write_datetime_with_format(r, c, &t, &stamp).unwrap();
+            }
+        }
+    }
+    sheet.write_string(6, 0, "Timezone: UTC").unwrap();
+    let path = dir.path().join("zammad.xlsx");
+    book.save(&path).unwrap();
+    let r = report("zammad", &["--tickets", path.to_str().unwrap()], &[]);
+    assert_eq!(r["inputs"]["tickets"]["read"], 3);
+    assert_eq!(r["inputs"]["tickets"]["rejected"], 1);
+    assert_row(&r, "tickets", None, Some(2.0), 2);
+    assert_row(&r, "first_response_hours_mean", None, Some(1.375), 2);
+    assert_row(&r, "resolution_rate", None, Some(0.5), 2);
+    let out = run_ok(dir.path(), &["inspect", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out).contains("preset zammad"));
+}
+
+// São Paulo time. Shipped in W47: the first three orders (16, 17 and 18 Nov).
+// Delivered: the first on the promised day (a date: on time), the second a day
+// late → 1/2. Ordered in W47: orders 2–5, one canceled → 1/4. No returns column:
+// no data. Reviews: 4, 1, 5 (the repeated review_id is rejected) → 10/3.
+#[test]
+fn olist_directory() {
+    let r = report(
+        "olist",
+        &["--data", &preset_file("olist")],
+        &["--tz", "America/Sao_Paulo"],
+    );
+    assert_eq!(r["inputs"]["shipments"]["read"], 5);
+    assert_eq!(r["inputs"]["shipments"]["rejected"], 0);
+    assert_row(&r, "shipments", None, Some(3.0), 3);
+    assert_row(&r, "on_time_rate", None, Some(0.5), 2);
+    assert_row(&r, "cancel_rate", None, Some(0.25), 4);
+    no_data(&r, "return_rate");
+    assert!(r["inputs"]["shipments"]["absent_columns"]
+        .to_string()
+        .contains("return_requested_at"));
+    assert_eq!(r["inputs"]["reviews"]["rejected"], 1);
+    assert_eq!(r["inputs"]["reviews"]["reasons"]["duplicate review_id"], 1);
+    assert_row(&r, "reviews", None, Some(3.0), 3);
+    assert_row(&r, "rating_avg", None, Some(10.0 / 3.0), 3);
+    // The tickets source is simply not there.
+    assert!(r["inputs"]["tickets"]["skipped"].is_string());
+}
+
+// Beijing time; ids with a leading tab; `-` empty. Shipped: 17 and 18 Nov; the
+// third order was closed unshipped → cancelled 1/3. No promise: on-time has no data.
+#[test]
+fn douyin() {
+    let r = report(
+        "douyin",
+        &["--shipments", &preset_file("douyin.csv")],
+        &["--tz", "Asia/Shanghai"],
+    );
+    assert_eq!(r["inputs"]["shipments"]["rejected"], 0);
+    assert_row(&r, "shipments", None, Some(2.0), 2);
+    assert_row(&r, "cancel_rate", None, Some(1.0 / 3.0), 3);
+    no_data(&r, "on_time_rate");
+    let by = report(
+        "douyin",
+        &["--shipments", &preset_file("douyin.csv")],
+        &["--tz", "Asia/Shanghai", "--by", "region"],
+    );
+    assert_row(&by, "shipments", Some(("region", "浙江省")), Some(1.0), 1);
+}
+
+// Ratings 5, 2, 4 → 11/3; by product: blue-shirt 5 and 4 → 4.5, red-hat 2; the
+// one reply came 2 h after its review.
+#[test]
+fn judgeme() {
+    let r = report("judgeme", &["--reviews", &preset_file("judgeme.csv")], &[]);
+    assert_row(&r, "reviews", None, Some(3.0), 3);
+    assert_row(&r, "rating_avg", None, Some(11.0 / 3.0), 3);
+    assert_row(&r, "review_reply_hours_p50", None, Some(2.0), 1);
+    let by = report(
+        "judgeme",
+        &["--reviews", &preset_file("judgeme.csv")],
+        &["--by", "product"],
+    );
+    assert_row(
+        &by,
+        "rating_avg",
+        Some(("product", "blue-shirt")),
+        Some(4.5),
+        2,
+    );
+    assert_row(
+        &by,
+        "rating_avg",
+        Some(("product", "red-hat")),
+        Some(2.0),
+        1,
+    );
+}
+
+// Stars 5 and 1 → 3.0, one negative of two; the reply 6 h after its review.
+#[test]
+fn trustpilot() {
+    let r = report(
+        "trustpilot",
+        &["--reviews", &preset_file("trustpilot.csv")],
+        &[],
+    );
+    assert_row(&r, "rating_avg", None, Some(3.0), 2);
+    assert_row(&r, "negative_rate", None, Some(0.5), 2);
+    assert_row(&r, "review_reply_hours_p50", None, Some(6.0), 1);
+}
+
+// A preset on another system's file names what is missing.
+#[test]
+fn a_preset_on_the_wrong_file_is_an_error_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["report", "--preset", "zendesk", "--tickets"])
+        .arg(preset_file("freshdesk.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("freshdesk.csv") && err.contains("\"Id\" (mapped to ticket_id)"),
+        "{err}"
+    );
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["report", "--preset", "zendeks", "--tickets"])
+        .arg(preset_file("zendesk.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown preset \"zendeks\""));
+}
+
+#[test]
+fn inspect_names_the_preset_of_every_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, preset, source) in [
+        ("zendesk.csv", "zendesk", "tickets"),
+        ("freshdesk.csv", "freshdesk", "tickets"),
+        ("servicenow.csv", "servicenow", "tickets"),
+        ("servicenow-log.csv", "servicenow-log", "tickets"),
+        ("olist/olist_orders_dataset.csv", "olist", "shipments"),
+        ("olist/olist_order_reviews_dataset.csv", "olist", "reviews"),
+        ("douyin.csv", "douyin", "shipments"),
+        ("judgeme.csv", "judgeme", "reviews"),
+        ("trustpilot.csv", "trustpilot", "reviews"),
+    ] {
+        let out = String::from_utf8(run_ok(dir.path(), &["inspect", &preset_file(file)])).unwrap();
+        assert!(
+            out.contains(&format!("recognised: preset {preset} ({source})")),
+            "{file}: {out}"
+        );
+        assert!(out.contains("can feed:"), "{file}: {out}");
+    }
+    // What an export cannot feed, and why.
+    let out = String::from_utf8(run_ok(
+        dir.path(),
+        &["inspect", &preset_file("olist/olist_orders_dataset.csv")],
+    ))
+    .unwrap();
+    assert!(
+        out.contains("return_rate: needs return_requested_at"),
+        "{out}"
+    );
+    // The day-first times of the event log are found and stated.
+    let out = String::from_utf8(run_ok(
+        dir.path(),
+        &["inspect", &preset_file("servicenow-log.csv")],
+    ))
+    .unwrap();
+    assert!(
+        out.contains("times in \"opened_at\": \"%d-%m-%Y %H:%M\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn inspect_gives_a_skeleton_for_an_unknown_export_and_writes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("desk.csv"),
+        "Case Number;Opened;Urgency;First Reply;Closed\n\
+         C-1;03/11/2026 09:00;P1;03/11/2026 09:20;04/11/2026 10:00\n\
+         C-2;13/11/2026 10:00;P3;;\n",
+    )
+    .unwrap();
+    let out = String::from_utf8(run_ok(
+        dir.path(),
+        &["inspect", "desk.csv", "--write-config"],
+    ))
+    .unwrap();
+    assert!(out.contains("unknown: no preset matches"), "{out}");
+    assert!(out.contains("delimiter ';'"), "{out}");
+    // 13/11 can only be day-first.
+    assert!(
+        out.contains("times in \"Opened\": \"%d/%m/%Y %H:%M\""),
+        "{out}"
+    );
+    let config = std::fs::read_to_string(dir.path().join("svcq.toml")).unwrap();
+    assert!(
+        config.contains("[sources.tickets]") && config.contains("path = \"desk.csv\""),
+        "{config}"
+    );
+    assert!(
+        config.contains("first_response_at = \"First Reply\""),
+        "{config}"
+    );
+    // Writing it again would map the source twice.
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["inspect", "desk.csv", "--write-config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
