@@ -5,8 +5,8 @@
 //! file read must reconcile (read = accepted + rejected).
 //!
 //! `cargo test --test fuzz` runs a short pass. `SVCQ_FUZZ_SECONDS=600 bash
-//! tests/fuzz.sh` runs the four targets side by side for that long (a release
-//! build) and prints the cases run and the failures.
+//! tests/fuzz.sh` runs the four targets side by side for that long and prints
+//! the cases run and the failures.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
