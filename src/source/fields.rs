@@ -162,7 +162,7 @@ pub(super) fn parse_row<'r>(
                 )
             })?;
             if let Value::Int(Some(start)) = values[*after] {
-                values[i] = Value::Int(Some(start + ms));
+                values[i] = Value::Int(start.checked_add(ms));
             }
         }
     }

@@ -104,14 +104,12 @@ impl TimestampFormat {
                     Moment::Deadline => parse_deadline(&d.to_string(), tz).ok(),
                 }
             }
-            TimestampFormat::UnixSeconds => {
-                let s: f64 = number(text)?;
-                Some((s * 1000.0).round() as i64)
-            }
-            TimestampFormat::UnixMillis => text.parse::<i64>().ok(),
+            TimestampFormat::UnixSeconds => instant((number(text)? * 1000.0).round()),
+            TimestampFormat::UnixMillis => instant(text.parse::<i64>().ok()? as f64),
             TimestampFormat::ExcelSerial => {
                 let days = number(text)?;
-                if days < 1.0 {
+                // Serial days of years 1900 to 2200.
+                if !(1.0..=110_000.0).contains(&days) {
                     return None;
                 }
                 let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
@@ -230,6 +228,19 @@ fn number(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// The longest duration read (a century), and the instants a number may give
+/// (years 1900 to 2200): past them a column holds something else, and the
+/// arithmetic on them would overflow.
+const MAX_DURATION_MS: i64 = 100 * 366 * MS_PER_DAY;
+const MIN_INSTANT_MS: i64 = -2_208_988_800_000;
+const MAX_INSTANT_MS: i64 = 7_258_118_400_000;
+
+fn instant(ms: f64) -> Option<i64> {
+    (MIN_INSTANT_MS as f64..=MAX_INSTANT_MS as f64)
+        .contains(&ms)
+        .then_some(ms as i64)
+}
+
 /// The unit of a duration column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DurationUnit {
@@ -270,7 +281,9 @@ impl DurationUnit {
                 {
                     return None;
                 }
-                (hours * 3600 + minutes * 60) * 1000 + (seconds * 1000.0).round() as i64
+                hours
+                    .checked_mul(3_600_000)?
+                    .checked_add(minutes * 60_000 + (seconds * 1000.0).round() as i64)?
             }
             unit => {
                 let per = match unit {
@@ -279,10 +292,15 @@ impl DurationUnit {
                     DurationUnit::Hours => 3_600_000.0,
                     _ => MS_PER_DAY as f64,
                 };
-                (number(text)? * per).round() as i64
+                let ms = (number(text)? * per).round();
+                // Past a century it is not a duration but a wrong column.
+                if ms > MAX_DURATION_MS as f64 {
+                    return None;
+                }
+                ms as i64
             }
         };
-        (ms >= 0).then_some(ms)
+        (0..=MAX_DURATION_MS).contains(&ms).then_some(ms)
     }
 }
 
@@ -432,6 +450,15 @@ mod tests {
         assert_eq!(DurationUnit::Clock.read("1:60:00"), None);
         assert_eq!(DurationUnit::Minutes.read("-5"), None);
         assert_eq!(DurationUnit::Minutes.read("soon"), None);
+        // Found by the fuzzer: numbers too large to be durations overflowed.
+        assert_eq!(DurationUnit::Clock.read("99999999999999999:00"), None);
+        assert_eq!(DurationUnit::Minutes.read("1e300"), None);
+        assert_eq!(read("unix", "1e300", Tz::UTC, Moment::Event), None);
+        assert_eq!(
+            read("unix_ms", "-9223372036854775808", Tz::UTC, Moment::Event),
+            None
+        );
+        assert_eq!(read("excel", "1e12", Tz::UTC, Moment::Event), None);
         assert!(DurationUnit::parse("weeks").is_err());
     }
 }
