@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
@@ -9,14 +10,15 @@ use crate::engine::targets::Targets;
 use crate::exit::OK as EXIT_OK;
 use crate::render::thousands;
 use crate::source::load::{load_csv, Keep};
-use crate::source::store::{store_file, upsert, DEFAULT_STORE};
+use crate::source::store::{commit, lock_for_ingest, store_file, upsert, DEFAULT_STORE};
 
 #[derive(Debug, Args)]
 #[command(
     after_help = "Weekly exports overlap: a ticket exported last week as open comes again this week as \
                         resolved. The store keeps one row per id, the one from the latest ingest, so ingesting \
                         the same file twice changes nothing. Each store file is written aside and renamed, so \
-                        an interrupted ingest leaves the previous store intact."
+                        an interrupted ingest leaves the previous store intact. Ingests into one store wait \
+                        for each other (--lock-timeout); reports read it as it was before or after an ingest."
 )]
 pub struct IngestArgs {
     #[command(flatten)]
@@ -24,6 +26,9 @@ pub struct IngestArgs {
     /// The store directory (one Parquet file per source).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STORE)]
     pub store: PathBuf,
+    /// How long to wait for another ingest into the same store to finish.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub lock_timeout: u64,
 }
 
 pub fn exec(args: IngestArgs) -> Result<ExitCode> {
@@ -35,9 +40,15 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
         &Keep::All,
         &targets.mappings,
     )?;
+    // Ingests into one store run one after another: each merges into what the
+    // previous one committed.
+    let lock = lock_for_ingest(&args.store, Duration::from_secs(args.lock_timeout))?;
+    let mut prepared = Vec::new();
+    let mut lines = Vec::new();
     for (source, loaded) in &dataset.sources {
-        let stats = upsert(&args.store, *source, &loaded.frame)?;
-        println!(
+        let (file, stats) = upsert(&lock, &args.store, *source, &loaded.frame)?;
+        prepared.push(file);
+        lines.push(format!(
             "{source}: {} read, {} accepted, {} rejected → {}: {} rows ({} new, {} updated)",
             thousands(loaded.stats.read),
             thousands(loaded.stats.accepted),
@@ -46,7 +57,12 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
             thousands(stats.after),
             thousands(stats.inserted),
             thousands(stats.updated),
-        );
+        ));
+    }
+    commit(&args.store, prepared)?;
+    drop(lock);
+    for line in lines {
+        println!("{line}");
     }
     for (source, why) in &dataset.skipped {
         println!("{source}: skipped ({why})");

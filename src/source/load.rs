@@ -13,7 +13,7 @@ use super::mapping::{Mapping, Mappings};
 use super::read::{read_files, InputStats};
 use super::records::expand;
 use super::rejects::{write_rejects, Reject};
-use super::store::{read_store, store_file};
+use super::store::{open_store, read_store, store_file};
 use super::Source;
 
 /// Where the CSV exports are: a directory of `<source>.csv` files and/or one file
@@ -227,7 +227,11 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
         sources: BTreeMap::new(),
         skipped: BTreeMap::new(),
     };
-    let frames = in_parallel(&Source::ALL, |&source| read_store(dir, source, keep));
+    let files = open_store(dir)?;
+    let frames = in_parallel(&files, |(source, file)| match file {
+        Some(f) => Ok(Some(read_store(dir, *source, f.try_clone()?, keep)?)),
+        None => Ok(None),
+    });
     for (source, frame) in Source::ALL.into_iter().zip(frames) {
         match frame? {
             Some(frame) => {

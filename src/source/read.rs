@@ -110,11 +110,12 @@ pub fn read_files(
 ) -> Result<SourceData> {
     let displays: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let mut size = 0;
+    let mut stamps = Vec::with_capacity(files.len());
     for (path, display) in files.iter().zip(&displays) {
-        size += File::open(path)
-            .and_then(|f| f.metadata())
-            .with_context(|| format!("cannot open {source} file {display}"))?
-            .len();
+        let stamp =
+            FileStamp::of(path).with_context(|| format!("cannot open {source} file {display}"))?;
+        size += stamp.len;
+        stamps.push(stamp);
     }
     let tz = mapping.timezone.unwrap_or(tz);
     let specs = source.columns();
@@ -301,9 +302,8 @@ pub fn read_files(
                 Err(error) => pending.push(reject(error, &record)),
             }
         }
-        done_bytes += File::open(path)
-            .and_then(|f| f.metadata())
-            .map_or(0, |m| m.len());
+        done_bytes += stamps[file].len;
+        stamps[file].unchanged(path, display)?;
         line_maps.push(records);
     }
     bar.finish_and_clear();
@@ -401,6 +401,38 @@ pub fn read_files(
         files: displays,
         rejects,
     })
+}
+
+/// A file's size and modification time, to tell that it changed while it was
+/// read (an export still being written, a sync tool replacing it): its rows
+/// would then be a mix of two versions.
+#[derive(Debug, Clone, PartialEq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> std::io::Result<FileStamp> {
+        let meta = File::open(path)?.metadata()?;
+        Ok(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    fn unchanged(&self, path: &Path, display: &str) -> Result<()> {
+        let now = FileStamp::of(path).with_context(|| format!("cannot read {display}"))?;
+        if now != *self {
+            bail!(
+                "{display} changed while it was read ({} bytes before, {} after): read it again \
+                 once whatever writes it has finished",
+                self.len,
+                now.len
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The header's names, trimmed, without a byte-order mark.
@@ -586,4 +618,20 @@ fn locate_columns(
         None => None,
     };
     Ok((locators, folder))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_changes_while_read_is_an_error() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "a,b\n1,2\n").unwrap();
+        let stamp = FileStamp::of(file.path()).unwrap();
+        assert!(stamp.unchanged(file.path(), "t.csv").is_ok());
+        std::fs::write(file.path(), "a,b\n1,2\n3,4\n").unwrap();
+        let err = format!("{:#}", stamp.unchanged(file.path(), "t.csv").unwrap_err());
+        assert!(err.contains("t.csv changed while it was read"), "{err}");
+    }
 }
