@@ -371,13 +371,27 @@ fn ingest_upserts_and_is_idempotent() {
         )
         .unwrap()
     };
+    // The live version's file, as CURRENT names it.
+    let live = || {
+        let version = std::fs::read_to_string(p.join(".svcq/CURRENT")).unwrap();
+        std::fs::read(p.join(".svcq").join(version.trim()).join("tickets.parquet")).unwrap()
+    };
     assert!(ingest("a.csv").contains("2 rows (2 new, 0 updated)"));
-    let first = std::fs::read(p.join(".svcq/tickets.parquet")).unwrap();
+    let first = live();
     assert!(ingest("a.csv").contains("2 rows (0 new, 2 updated)"));
-    assert_eq!(
-        std::fs::read(p.join(".svcq/tickets.parquet")).unwrap(),
-        first
-    );
+    assert_eq!(live(), first);
+    // Only the live version is kept.
+    let versions = std::fs::read_dir(p.join(".svcq"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('v')
+        })
+        .count();
+    assert_eq!(versions, 1);
     assert!(ingest("b.csv").contains("3 rows (1 new, 1 updated)"));
     // T2 is now resolved: 1 of 3 tickets in W47.
     let (_, r) = run_json(

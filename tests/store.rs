@@ -90,5 +90,156 @@ fn parallel_ingests_of_disjoint_exports_keep_their_union() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, [".commit.lock", ".ingest.lock", "tickets.parquet"]);
+    assert_eq!(left, [".commit.lock", ".ingest.lock", "CURRENT", "v000004"]);
+}
+
+/// The report over a store, its metrics only (the inputs name the version folder).
+fn store_report(root: &Path, store: &str) -> serde_json::Value {
+    let mut r = common::run_json(
+        root,
+        &[
+            "report",
+            "--store",
+            store,
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2027-01-01",
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    r["metrics"].take()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+// An ingest killed (SIGKILL) at 50 moments spread over its run leaves the store as
+// it was before or as it is after; the next ingest succeeds and removes what the
+// killed one left.
+#[test]
+fn an_ingest_killed_at_any_moment_leaves_the_store_before_or_after() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    for (name, seed) in [("a", "1"), ("b", "2")] {
+        std::fs::create_dir(r.join(name)).unwrap();
+        run_ok(
+            &r.join(name),
+            &["sample", "--out", ".", "--tickets", "4000", "--seed", seed],
+        );
+    }
+    run_ok(
+        r,
+        &[
+            "ingest",
+            "--data",
+            "a",
+            "--store",
+            "before",
+            "--rejects",
+            "rj",
+        ],
+    );
+    let before = store_report(r, "before");
+    copy_dir(&r.join("before"), &r.join("after"));
+    let start = std::time::Instant::now();
+    run_ok(
+        r,
+        &[
+            "ingest",
+            "--data",
+            "b",
+            "--store",
+            "after",
+            "--rejects",
+            "rj",
+        ],
+    );
+    let took = start.elapsed();
+    let after = store_report(r, "after");
+    assert_ne!(before, after, "the second export must change the store");
+    let (mut seen_before, mut seen_after) = (0, 0);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..50 {
+        let store = format!("w{i}");
+        copy_dir(&r.join("before"), &r.join(&store));
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("svcq"))
+            .current_dir(r)
+            .args([
+                "ingest",
+                "--data",
+                "b",
+                "--rejects",
+                "rj",
+                "--store",
+                &store,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // A moment between the start and a little past the usual end.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let at = took.mul_f64((state % 1000) as f64 / 1000.0 * 1.1);
+        std::thread::sleep(at);
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = store_report(r, &store);
+        if now == before {
+            seen_before += 1;
+        } else {
+            assert_eq!(
+                now, after,
+                "kill {i} at {at:?} left a store neither before nor after"
+            );
+            seen_after += 1;
+        }
+        run_ok(
+            r,
+            &[
+                "ingest",
+                "--data",
+                "b",
+                "--rejects",
+                "rj",
+                "--store",
+                &store,
+            ],
+        );
+        assert_eq!(store_report(r, &store), after);
+        let left = std::fs::read_dir(r.join(&store))
+            .unwrap()
+            .filter(|e| {
+                let name = e
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned();
+                name.starts_with('v') || name.ends_with(".tmp")
+            })
+            .count();
+        assert_eq!(left, 1, "kill {i}: leftovers besides the live version");
+        std::fs::remove_dir_all(r.join(&store)).unwrap();
+    }
+    // The kills landed on both sides of the commit.
+    assert!(
+        seen_before > 0 && seen_after > 0,
+        "{seen_before} before, {seen_after} after"
+    );
 }

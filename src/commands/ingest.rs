@@ -10,7 +10,7 @@ use crate::engine::targets::Targets;
 use crate::exit::OK as EXIT_OK;
 use crate::render::thousands;
 use crate::source::load::{load_csv, Keep};
-use crate::source::store::{commit, lock_for_ingest, store_file, upsert, DEFAULT_STORE};
+use crate::source::store::{Ingest, DEFAULT_STORE};
 
 #[derive(Debug, Args)]
 #[command(
@@ -23,7 +23,8 @@ use crate::source::store::{commit, lock_for_ingest, store_file, upsert, DEFAULT_
 pub struct IngestArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// The store directory (one Parquet file per source).
+    /// The store directory (a version folder of one Parquet file per source, named
+    /// in its CURRENT file).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_STORE)]
     pub store: PathBuf,
     /// How long to wait for another ingest into the same store to finish.
@@ -42,25 +43,22 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     )?;
     // Ingests into one store run one after another: each merges into what the
     // previous one committed.
-    let lock = lock_for_ingest(&args.store, Duration::from_secs(args.lock_timeout))?;
-    let mut prepared = Vec::new();
+    let ingest = Ingest::begin(&args.store, Duration::from_secs(args.lock_timeout))?;
     let mut lines = Vec::new();
     for (source, loaded) in &dataset.sources {
-        let (file, stats) = upsert(&lock, &args.store, *source, &loaded.frame)?;
-        prepared.push(file);
+        let stats = ingest.upsert(*source, &loaded.frame)?;
         lines.push(format!(
             "{source}: {} read, {} accepted, {} rejected → {}: {} rows ({} new, {} updated)",
             thousands(loaded.stats.read),
             thousands(loaded.stats.accepted),
             thousands(loaded.stats.rejected),
-            store_file(&args.store, *source).display(),
+            ingest.file(*source).display(),
             thousands(stats.after),
             thousands(stats.inserted),
             thousands(stats.updated),
         ));
     }
-    commit(&args.store, prepared)?;
-    drop(lock);
+    ingest.commit()?;
     for line in lines {
         println!("{line}");
     }

@@ -13,7 +13,7 @@ use super::mapping::{Mapping, Mappings};
 use super::read::{read_files, InputStats};
 use super::records::expand;
 use super::rejects::{write_rejects, Reject};
-use super::store::{open_store, read_store, store_file};
+use super::store::{open_store, read_store};
 use super::Source;
 
 /// Where the CSV exports are: a directory of `<source>.csv` files and/or one file
@@ -228,16 +228,17 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
         skipped: BTreeMap::new(),
     };
     let files = open_store(dir)?;
-    let frames = in_parallel(&files, |(source, file)| match file {
-        Some(f) => Ok(Some(read_store(dir, *source, f.try_clone()?, keep)?)),
+    let frames = in_parallel(&files, |(source, path, file)| match file {
+        Some(f) => Ok(Some(read_store(path, *source, f.try_clone()?, keep)?)),
         None => Ok(None),
     });
-    for (source, frame) in Source::ALL.into_iter().zip(frames) {
+    for ((source, path, _), frame) in files.iter().zip(frames) {
+        let source = *source;
         match frame? {
             Some(frame) => {
                 let rows = frame.height() as u64;
                 let stats = InputStats {
-                    path: store_file(dir, source).display().to_string(),
+                    path: path.display().to_string(),
                     read: rows,
                     accepted: rows,
                     rejected: 0,

@@ -1,0 +1,144 @@
+//! The Parquet store: one file per source, upserted by id so overlapping weekly
+//! exports merge (the row from the latest ingest wins).
+//!
+//! Layout: each ingest writes a new version, a folder `v000001/` holding one
+//! `<source>.parquet` per source (sources it did not touch are hard links to the
+//! previous version's files), and then names it in `CURRENT` by an atomic rename.
+//! So a crash at any moment leaves the store as it was before or after the
+//! ingest; the next ingest removes the unfinished version.
+//!
+//! Concurrency: an ingest holds `.ingest.lock` for its whole read-merge-write, so
+//! ingests run one after another and none overwrites another's rows. Readers
+//! resolve `CURRENT` and open the files under a shared hold of `.commit.lock`,
+//! which the ingest holds exclusively only to switch `CURRENT` and remove the
+//! previous version: readers see one version whole and wait only for that switch.
+//! (A store written before versions, with its files at the top, is still read,
+//! and the next ingest moves it into a version.)
+
+mod ingest;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::load::Keep;
+use super::{Kind, Source};
+
+pub use ingest::Ingest;
+
+pub const DEFAULT_STORE: &str = ".svcq";
+const CURRENT: &str = "CURRENT";
+const COMMIT_LOCK: &str = ".commit.lock";
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct UpsertStats {
+    pub before: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub after: u64,
+}
+
+fn file_name(source: Source) -> String {
+    format!("{}.parquet", source.name())
+}
+
+/// Creates the store folder if needed and opens one of its lock files.
+fn lock_file(dir: &Path, name: &str) -> Result<File> {
+    if dir.exists() && !dir.is_dir() {
+        bail!("store {} is not a directory", dir.display());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create store {}", dir.display()))?;
+    let path = dir.join(name);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// The folder of the live version: the one `CURRENT` names, else the store itself
+/// (a store written before versions, or none yet).
+fn current_version(dir: &Path) -> Result<PathBuf> {
+    match std::fs::read_to_string(dir.join(CURRENT)) {
+        Ok(name) => {
+            let name = name.trim();
+            if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+                bail!("{}: {CURRENT} names no version ({name:?})", dir.display());
+            }
+            Ok(dir.join(name))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(dir.to_path_buf()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", dir.join(CURRENT).display())),
+    }
+}
+
+/// Opens every source's file of the live version at one moment between commits
+/// (None: the source is not in the store).
+pub fn open_store(dir: &Path) -> Result<Vec<(Source, PathBuf, Option<File>)>> {
+    let commit = lock_file(dir, COMMIT_LOCK)?;
+    commit
+        .lock_shared()
+        .with_context(|| format!("cannot lock store {}", dir.display()))?;
+    let version = current_version(dir)?;
+    let mut files = Vec::new();
+    for source in Source::ALL {
+        let path = version.join(file_name(source));
+        let file = match File::open(&path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot open store file {}", path.display()))
+            }
+        };
+        files.push((source, path, file));
+    }
+    Ok(files)
+}
+
+/// Reads a source's store file into canonical columns.
+pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Result<DataFrame> {
+    let mut reader = ParquetReader::new(file);
+    let stored = reader
+        .schema()
+        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    let kept: Vec<_> = source
+        .columns()
+        .iter()
+        .filter(|spec| keep.keeps(source, spec.name))
+        .collect();
+    let wanted: Vec<String> = kept
+        .iter()
+        .filter(|spec| stored.contains(spec.name))
+        .map(|spec| spec.name.to_string())
+        .collect();
+    let frame = reader
+        .with_columns(Some(wanted))
+        .finish()
+        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    let mut columns = Vec::new();
+    for spec in kept {
+        let wanted = match spec.kind {
+            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => DataType::Int64,
+            _ => DataType::String,
+        };
+        let column = match frame.column(spec.name) {
+            Ok(column) => column.cast(&wanted)?,
+            // An optional column added to the contract after this store was written.
+            Err(_) if !spec.in_header => {
+                Column::full_null(spec.name.into(), frame.height(), &wanted)
+            }
+            Err(_) => bail!(
+                "{}: not an svcq {source} store (no column `{}`)",
+                path.display(),
+                spec.name
+            ),
+        };
+        columns.push(column);
+    }
+    Ok(DataFrame::new(frame.height(), columns)?)
+}
