@@ -374,7 +374,11 @@ fn ingest_upserts_and_is_idempotent() {
     // The live version's file, as CURRENT names it.
     let live = || {
         let version = std::fs::read_to_string(p.join(".svcq/CURRENT")).unwrap();
-        std::fs::read(p.join(".svcq").join(version.trim()).join("tickets.parquet")).unwrap()
+        let month = p
+            .join(".svcq")
+            .join(version.trim())
+            .join("tickets/month=2026-11");
+        std::fs::read(month.join("part.parquet")).unwrap()
     };
     assert!(ingest("a.csv").contains("2 rows (2 new, 0 updated)"));
     let first = live();

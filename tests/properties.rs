@@ -128,7 +128,7 @@ proptest! {
         let whole = metrics(p, &["--store", "whole"], &SPAN);
         assert_same(&csv, &whole);
         // Ingesting again changes no byte of the store.
-        let before: Vec<Vec<u8>> = store_files(&p.join("whole"));
+        let before = store_files(&p.join("whole"));
         common::run_ok(p, &["ingest", "--data", ".", "--store", "whole", "--rejects", "rj"]);
         prop_assert_eq!(before, store_files(&p.join("whole")));
         // The tickets in two halves, one ingest each, into a fresh store.
@@ -180,14 +180,30 @@ proptest! {
     }
 }
 
-/// The bytes of the store's live Parquet files, in name order.
-fn store_files(dir: &Path) -> Vec<Vec<u8>> {
+/// The store's live Parquet files and their bytes, in path order.
+fn store_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let version = std::fs::read_to_string(dir.join("CURRENT")).unwrap();
     let live = dir.join(version.trim());
-    let mut paths: Vec<_> = std::fs::read_dir(&live)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut paths = Vec::new();
+    let mut stack = vec![live.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                paths.push(path);
+            }
+        }
+    }
     paths.sort();
-    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    paths
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(&live).unwrap().to_path_buf(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
 }

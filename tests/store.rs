@@ -243,3 +243,95 @@ fn an_ingest_killed_at_any_moment_leaves_the_store_before_or_after() {
         "{seen_before} before, {seen_after} after"
     );
 }
+
+/// The live version's folder of a store.
+fn live(store: &Path) -> std::path::PathBuf {
+    store.join(
+        std::fs::read_to_string(store.join("CURRENT"))
+            .unwrap()
+            .trim(),
+    )
+}
+
+// Months as Hive partitions: an ingest rewrites the months its rows fall in and
+// carries the others over as links; a ticket whose creation moved to another month
+// leaves its old partition.
+#[test]
+fn partitions_by_month_rewrite_only_what_an_ingest_touches() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let header = "ticket_id,created_at,channel,priority\n";
+    std::fs::write(
+        p.join("a.csv"),
+        format!("{header}T1,2026-09-10,chat,low\nT2,2026-10-30,chat,low\nT3,2026-11-16,chat,low\n"),
+    )
+    .unwrap();
+    // T2 was created in November after all; T4 is new.
+    std::fs::write(
+        p.join("b.csv"),
+        format!("{header}T2,2026-11-02,chat,low\nT4,2026-11-17,email,high\n"),
+    )
+    .unwrap();
+    run_ok(
+        p,
+        &[
+            "ingest",
+            "--tickets",
+            "a.csv",
+            "--store",
+            "s",
+            "--rejects",
+            "rj",
+        ],
+    );
+    let first = live(&p.join("s"));
+    let september = |v: &Path| v.join("tickets/month=2026-09/part.parquet");
+    assert!(first.join("tickets/month=2026-10/part.parquet").exists());
+    let september_inode = std::fs::metadata(september(&first)).unwrap().ino();
+    let out = String::from_utf8(run_ok(
+        p,
+        &[
+            "ingest",
+            "--tickets",
+            "b.csv",
+            "--store",
+            "s",
+            "--rejects",
+            "rj",
+        ],
+    ))
+    .unwrap();
+    assert!(out.contains("4 rows (1 new, 1 updated)"), "{out}");
+    let second = live(&p.join("s"));
+    // September was not touched: the same file, linked into the new version.
+    assert_eq!(
+        std::fs::metadata(september(&second)).unwrap().ino(),
+        september_inode
+    );
+    assert!(!first.exists(), "the previous version is removed");
+    // October lost its only row, T2, which moved to November.
+    assert!(!second.join("tickets/month=2026-10").exists());
+    let r = common::run_json(
+        p,
+        &[
+            "report",
+            "--store",
+            "s",
+            "--period",
+            "2026-11",
+            "--as-of",
+            "2026-11-30T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let tickets = r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "tickets" && m["group"].is_null())
+        .unwrap()["value"]
+        .as_f64();
+    assert_eq!(tickets, Some(3.0));
+}

@@ -43,7 +43,7 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     )?;
     // Ingests into one store run one after another: each merges into what the
     // previous one committed.
-    let ingest = Ingest::begin(&args.store, Duration::from_secs(args.lock_timeout))?;
+    let mut ingest = Ingest::begin(&args.store, Duration::from_secs(args.lock_timeout))?;
     let mut lines = Vec::new();
     for (source, loaded) in &dataset.sources {
         let stats = ingest.upsert(*source, &loaded.frame)?;
@@ -52,7 +52,7 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
             thousands(loaded.stats.read),
             thousands(loaded.stats.accepted),
             thousands(loaded.stats.rejected),
-            ingest.file(*source).display(),
+            ingest.path(*source).display(),
             thousands(stats.after),
             thousands(stats.inserted),
             thousands(stats.updated),

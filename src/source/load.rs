@@ -13,7 +13,7 @@ use super::mapping::{Mapping, Mappings};
 use super::read::{read_files, InputStats};
 use super::records::expand;
 use super::rejects::{write_rejects, Reject};
-use super::store::{open_store, read_store};
+use super::store::{open_store, read_source_files};
 use super::Source;
 
 /// Where the CSV exports are: a directory of `<source>.csv` files and/or one file
@@ -227,13 +227,15 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
         sources: BTreeMap::new(),
         skipped: BTreeMap::new(),
     };
-    let files = open_store(dir)?;
-    let frames = in_parallel(&files, |(source, path, file)| match file {
-        Some(f) => Ok(Some(read_store(path, *source, f.try_clone()?, keep)?)),
-        None => Ok(None),
+    let stored = open_store(dir)?;
+    let frames = in_parallel(&stored, |s| {
+        if s.files.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(read_source_files(s, keep)?))
     });
-    for ((source, path, _), frame) in files.iter().zip(frames) {
-        let source = *source;
+    for (s, frame) in stored.iter().zip(frames) {
+        let (source, path) = (s.source, &s.path);
         match frame? {
             Some(frame) => {
                 let rows = frame.height() as u64;

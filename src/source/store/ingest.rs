@@ -1,6 +1,6 @@
 //! One ingest into the store: a new version written aside, then named live.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 
-use super::{current_version, file_name, lock_file, read_store, UpsertStats, COMMIT_LOCK, CURRENT};
+use super::{
+    current_version, flat_file, lock_file, partition_file, read_store, source_files, UpsertStats,
+    COMMIT_LOCK, CURRENT,
+};
 use crate::source::load::Keep;
 use crate::source::{Kind, Source};
 
@@ -20,6 +23,8 @@ pub struct Ingest {
     _lock: File,
     live: PathBuf,
     next: PathBuf,
+    /// The sources upserted (the others are carried over whole at commit).
+    touched: Vec<Source>,
     committed: bool,
 }
 
@@ -83,61 +88,114 @@ impl Ingest {
             _lock: file,
             live,
             next,
+            touched: Vec::new(),
             committed: false,
         })
     }
 
     /// Merges `incoming` into `source`: rows whose id is in `incoming` are
-    /// replaced, new ids are appended; written into the new version.
-    pub fn upsert(&self, source: Source, incoming: &DataFrame) -> Result<UpsertStats> {
-        let path = self.live.join(file_name(source));
-        let existing = match File::open(&path) {
-            Ok(file) => Some(read_store(&path, source, file, &Keep::All)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
-        };
+    /// replaced (wherever their month was), new ids are appended. Only the months
+    /// `incoming` has, and those holding one of its ids, are rewritten; the others
+    /// are linked into the new version as they are.
+    pub fn upsert(&mut self, source: Source, incoming: &DataFrame) -> Result<UpsertStats> {
         let id = source.id_column();
         let incoming_ids: HashSet<&str> = incoming.column(id)?.str()?.iter().flatten().collect();
-        let (mut merged, before, kept) = match existing {
-            Some(existing) => {
-                let mask: BooleanChunked = existing
+        let mut months = split_by_month(incoming, source)?;
+        let mut rewrite: BTreeMap<String, DataFrame> = BTreeMap::new();
+        let (mut before, mut kept) = (0u64, 0u64);
+        for path in source_files(&self.live, source)? {
+            let month = partition_month(&path);
+            // A month the export does not touch is carried over, unless one of its
+            // rows is replaced (its anchor moved to another month).
+            if let Some(m) = month.as_deref().filter(|m| !months.contains_key(*m)) {
+                let ids = read_store(
+                    &path,
+                    source,
+                    File::open(&path)?,
+                    &Keep::Only([(source, [id.to_string()].into())].into()),
+                )?;
+                before += ids.height() as u64;
+                let hit = ids
                     .column(id)?
                     .str()?
                     .iter()
-                    .map(|v| Some(!v.is_some_and(|v| incoming_ids.contains(v))))
-                    .collect();
-                let kept = existing.filter(&mask)?;
-                let before = existing.height() as u64;
-                let kept_rows = kept.height() as u64;
-                (kept.vstack(incoming)?, before, kept_rows)
+                    .flatten()
+                    .any(|v| incoming_ids.contains(v));
+                if !hit {
+                    kept += ids.height() as u64;
+                    self.carry(&path, &partition_file(&self.next, source, m))?;
+                    continue;
+                }
+                before -= ids.height() as u64;
             }
-            None => (incoming.clone(), 0, 0),
-        };
+            let existing = read_store(&path, source, File::open(&path)?, &Keep::All)?;
+            before += existing.height() as u64;
+            let mask: BooleanChunked = existing
+                .column(id)?
+                .str()?
+                .iter()
+                .map(|v| Some(!v.is_some_and(|v| incoming_ids.contains(v))))
+                .collect();
+            let remaining = existing.filter(&mask)?;
+            kept += remaining.height() as u64;
+            for (m, part) in split_by_month(&remaining, source)? {
+                match rewrite.get_mut(&m) {
+                    Some(frame) => {
+                        frame.vstack_mut(&part)?;
+                    }
+                    None => {
+                        rewrite.insert(m, part);
+                    }
+                }
+            }
+        }
+        for (m, part) in std::mem::take(&mut months) {
+            match rewrite.get_mut(&m) {
+                Some(frame) => {
+                    frame.vstack_mut(&part)?;
+                }
+                None => {
+                    rewrite.insert(m, part);
+                }
+            }
+        }
+        for (m, mut frame) in rewrite {
+            frame.rechunk_mut();
+            write_parquet(&partition_file(&self.next, source, &m), source, &frame)?;
+        }
+        self.touched.push(source);
         let updated = before - kept;
-        let stats = UpsertStats {
+        Ok(UpsertStats {
             before,
             inserted: incoming.height() as u64 - updated,
             updated,
-            after: merged.height() as u64,
-        };
-        merged.rechunk_mut();
-        write_parquet(&self.next.join(file_name(source)), source, &merged)?;
-        Ok(stats)
+            after: kept + incoming.height() as u64,
+        })
+    }
+
+    /// Links a file of the live version into the new one (a copy where links
+    /// cannot be made).
+    fn carry(&self, from: &Path, to: &Path) -> Result<()> {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::hard_link(from, to)
+            .or_else(|_| std::fs::copy(from, to).map(|_| ()))
+            .with_context(|| format!("cannot carry {} over", from.display()))
     }
 
     /// Makes the new version live: the sources this ingest did not touch are
     /// linked from the live version, then `CURRENT` is switched by one rename and
     /// the previous version removed.
     pub fn commit(mut self) -> Result<()> {
-        for source in Source::ALL {
-            let (from, to) = (
-                self.live.join(file_name(source)),
-                self.next.join(file_name(source)),
-            );
-            if from.exists() && !to.exists() {
-                std::fs::hard_link(&from, &to)
-                    .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
-                    .with_context(|| format!("cannot carry {} over", from.display()))?;
+        for source in Source::ALL
+            .into_iter()
+            .filter(|s| !self.touched.contains(s))
+        {
+            for from in source_files(&self.live, source)? {
+                let to = self.next.join(from.strip_prefix(&self.live)?);
+                self.carry(&from, &to)?;
             }
         }
         let name = self
@@ -160,7 +218,7 @@ impl Ingest {
         // The previous version (or the files of a store written before versions).
         if self.live == self.dir {
             for source in Source::ALL {
-                let _ = std::fs::remove_file(self.dir.join(file_name(source)));
+                let _ = std::fs::remove_file(flat_file(&self.dir, source));
             }
         } else {
             let _ = std::fs::remove_dir_all(&self.live);
@@ -169,8 +227,8 @@ impl Ingest {
     }
 
     /// Where `source` is once committed.
-    pub fn file(&self, source: Source) -> PathBuf {
-        self.next.join(file_name(source))
+    pub fn path(&self, source: Source) -> PathBuf {
+        self.next.join(source.name())
     }
 }
 
@@ -196,6 +254,10 @@ fn write_parquet(path: &Path, source: Source, frame: &DataFrame) -> Result<()> {
         });
     }
     let mut out = DataFrame::new_infer_height(columns)?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     if let Err(e) = ParquetWriter::new(&mut writer).finish(&mut out) {
@@ -204,4 +266,42 @@ fn write_parquet(path: &Path, source: Source, frame: &DataFrame) -> Result<()> {
     let file = writer.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The month of a partition file (`…/month=2026-11/part.parquet`); None for the
+/// flat file of an older store.
+fn partition_month(path: &Path) -> Option<String> {
+    let dir = path.parent()?.file_name()?.to_str()?;
+    dir.strip_prefix("month=").map(str::to_string)
+}
+
+/// The rows of `frame` by the UTC month of their anchor (`none` without one).
+fn split_by_month(frame: &DataFrame, source: Source) -> Result<BTreeMap<String, DataFrame>> {
+    let anchor = frame.column(source.anchor_column())?.i64()?;
+    let mut rows: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
+    let mut last: Option<(i64, String)> = None;
+    for (i, ms) in anchor.iter().enumerate() {
+        let month = match ms {
+            None => "none".to_string(),
+            // Rows come mostly in time order: reuse the last month's name.
+            Some(ms) => match &last {
+                Some((l, name)) if l.div_euclid(86_400_000) == ms.div_euclid(86_400_000) => {
+                    name.clone()
+                }
+                _ => {
+                    let name = chrono::DateTime::from_timestamp_millis(ms)
+                        .map_or("none".to_string(), |t| t.format("%Y-%m").to_string());
+                    last = Some((ms, name.clone()));
+                    name
+                }
+            },
+        };
+        rows.entry(month).or_default().push(i as IdxSize);
+    }
+    let mut out = BTreeMap::new();
+    for (month, idx) in rows {
+        let idx = IdxCa::from_vec("idx".into(), idx);
+        out.insert(month, frame.take(&idx)?);
+    }
+    Ok(out)
 }

@@ -1,9 +1,12 @@
 //! The Parquet store: one file per source, upserted by id so overlapping weekly
 //! exports merge (the row from the latest ingest wins).
 //!
-//! Layout: each ingest writes a new version, a folder `v000001/` holding one
-//! `<source>.parquet` per source (sources it did not touch are hard links to the
-//! previous version's files), and then names it in `CURRENT` by an atomic rename.
+//! Layout: each ingest writes a new version, a folder `v000001/` holding each
+//! source's rows in Hive-style partitions by the month of their cohort anchor
+//! (`tickets/month=2026-11/part.parquet`, `month=none` for rows without one), and
+//! then names it in `CURRENT` by an atomic rename. Partitions an ingest does not
+//! touch are hard links to the previous version's files, so a weekly export
+//! rewrites a month or two, not the history.
 //! So a crash at any moment leaves the store as it was before or after the
 //! ingest; the next ingest removes the unfinished version.
 //!
@@ -41,8 +44,43 @@ pub struct UpsertStats {
     pub after: u64,
 }
 
-fn file_name(source: Source) -> String {
-    format!("{}.parquet", source.name())
+/// The flat file of a store written before partitions.
+fn flat_file(version: &Path, source: Source) -> PathBuf {
+    version.join(format!("{}.parquet", source.name()))
+}
+
+/// The partition of `month` (`2026-11`, or `none`) of `source` in a version.
+fn partition_file(version: &Path, source: Source, month: &str) -> PathBuf {
+    version
+        .join(source.name())
+        .join(format!("month={month}"))
+        .join("part.parquet")
+}
+
+/// The files holding `source` in a version, in month order: its partitions, or
+/// the flat file of an older store.
+fn source_files(version: &Path, source: Source) -> Result<Vec<PathBuf>> {
+    let dir = version.join(source.name());
+    let mut files = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let path = entry?.path().join("part.parquet");
+                if path.is_file() {
+                    files.push(path);
+                }
+            }
+            files.sort();
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let flat = flat_file(version, source);
+            if flat.is_file() {
+                files.push(flat);
+            }
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    }
+    Ok(files)
 }
 
 /// Creates the store folder if needed and opens one of its lock files.
@@ -77,27 +115,59 @@ fn current_version(dir: &Path) -> Result<PathBuf> {
     }
 }
 
-/// Opens every source's file of the live version at one moment between commits
-/// (None: the source is not in the store).
-pub fn open_store(dir: &Path) -> Result<Vec<(Source, PathBuf, Option<File>)>> {
+/// One source's files in the live version, opened.
+pub struct StoredSource {
+    pub source: Source,
+    /// Where the source is (its folder, or the flat file of an older store).
+    pub path: PathBuf,
+    pub files: Vec<(PathBuf, File)>,
+}
+
+/// Opens every file of the live version at one moment between commits (a source
+/// with no file is not in the store).
+pub fn open_store(dir: &Path) -> Result<Vec<StoredSource>> {
     let commit = lock_file(dir, COMMIT_LOCK)?;
     commit
         .lock_shared()
         .with_context(|| format!("cannot lock store {}", dir.display()))?;
     let version = current_version(dir)?;
-    let mut files = Vec::new();
+    let mut sources = Vec::new();
     for source in Source::ALL {
-        let path = version.join(file_name(source));
-        let file = match File::open(&path) {
-            Ok(f) => Some(f),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot open store file {}", path.display()))
-            }
+        let mut files = Vec::new();
+        for path in source_files(&version, source)? {
+            let file = File::open(&path)
+                .with_context(|| format!("cannot open store file {}", path.display()))?;
+            files.push((path, file));
+        }
+        let path = match files.as_slice() {
+            [(flat, _)] if flat.parent() == Some(version.as_path()) => flat.clone(),
+            _ => version.join(source.name()),
         };
-        files.push((source, path, file));
+        sources.push(StoredSource {
+            source,
+            path,
+            files,
+        });
     }
-    Ok(files)
+    Ok(sources)
+}
+
+/// Reads all of a source's files into one frame of canonical columns.
+pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<DataFrame> {
+    let mut frames = Vec::with_capacity(stored.files.len());
+    for (path, file) in &stored.files {
+        frames.push(read_store(path, stored.source, file.try_clone()?, keep)?);
+    }
+    let several = frames.len() > 1;
+    let mut frames = frames.into_iter();
+    let mut out = frames.next().context("a stored source has a file")?;
+    for f in frames {
+        out.vstack_mut(&f)?;
+    }
+    if several {
+        out.rechunk_mut();
+    }
+    Ok(out)
 }
 
 /// Reads a source's store file into canonical columns.
