@@ -23,16 +23,23 @@ where
             .open(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         let mut out = BufWriter::new(file);
-        write(&mut out)?;
-        out.flush()?;
-        return Ok(());
+        return write(&mut out)
+            .and_then(|()| Ok(out.flush()?))
+            .with_context(|| format!("cannot write {}", path.display()));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    // An output's folder is not created on a guess (a typo would scatter files);
+    // the commands that own a folder (rejects, the HTML report, samples) make it.
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: there is no directory {}",
+            path.display(),
+            dir.display()
+        );
+    }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -45,12 +52,18 @@ where
         write(&mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-    })();
+        Ok::<(), anyhow::Error>(fs::rename(&tmp, path)?)
+    })()
+    .with_context(|| format!("cannot write {}", path.display()));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates a folder a command writes its files into (and its parents).
+pub fn create_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create directory {}", dir.display()))
 }
 
 pub fn atomic_write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {

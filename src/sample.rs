@@ -66,6 +66,7 @@ fn ts(ms: f64) -> String {
 
 /// Writes tickets.csv, shipments.csv and reviews.csv into `dir`.
 pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
+    crate::fsutil::create_dir(dir)?;
     let end = parse_timestamp(&spec.end, chrono_tz::Tz::UTC)
         .map_err(|e| anyhow::anyhow!("--end: {e}"))? as f64;
     let start = end - f64::from(spec.weeks) * 7.0 * 24.0 * HOUR;

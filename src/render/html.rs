@@ -136,7 +136,7 @@ pub fn plan(
 /// Writes the report directory from the answers to [`plan`]'s queries; returns the
 /// files written.
 pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    crate::fsutil::create_dir(dir)?;
     let mut answers = answers.into_iter();
     let report = match answers.next() {
         Some((Figure::Scorecard, answer)) => answer.into_report()?,

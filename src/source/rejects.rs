@@ -38,6 +38,7 @@ impl Reject {
 /// Writes the rejected rows of one source to `dir/<source>.rejects.csv` (atomically;
 /// a header-only file when nothing was rejected, so no stale file misleads).
 pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
+    crate::fsutil::create_dir(dir)?;
     let path = dir.join(format!("{}.rejects.csv", data.source.name()));
     atomic_write(&path, |out| {
         let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);

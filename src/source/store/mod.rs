@@ -126,10 +126,20 @@ pub struct StoredSource {
 /// Opens every file of the live version at one moment between commits (a source
 /// with no file is not in the store).
 pub fn open_store(dir: &Path) -> Result<Vec<StoredSource>> {
-    let commit = lock_file(dir, COMMIT_LOCK)?;
-    commit
-        .lock_shared()
-        .with_context(|| format!("cannot lock store {}", dir.display()))?;
+    // Opened for reading, so a read-only store can be read; a store no versioned
+    // ingest has written has no lock file yet, and no writer to wait for.
+    let _commit = match File::open(dir.join(COMMIT_LOCK)) {
+        Ok(lock) => {
+            lock.lock_shared()
+                .with_context(|| format!("cannot lock store {}", dir.display()))?;
+            Some(lock)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot open {}", dir.join(COMMIT_LOCK).display()))
+        }
+    };
     let version = current_version(dir)?;
     let mut sources = Vec::new();
     for source in Source::ALL {
