@@ -4,6 +4,7 @@ it, against rebuilding the store from scratch. The store's report after the
 weekly ingest must equal the full one (the weekly rows are the same rows)."""
 
 import csv
+from collections import Counter
 import os
 import shutil
 import subprocess
@@ -30,9 +31,13 @@ def weekly_export(data, out, share):
             header = next(reader)
             i = header.index(anchor)
             rows = [r for r in reader if len(r) == len(header)]
+        # Ids the full export repeats (the generator's deliberate duplicates) are
+        # left out: which of their rows the store holds depends on the order.
+        counts = Counter(r[0] for r in rows)
         times = [parse(r[i]) for r in rows]
         cutoff = max(t for t in times if t) - timedelta(days=7)
-        week = [r for r, t in zip(rows, times) if t and t >= cutoff][: int(len(rows) * share)]
+        week = [r for r, t in zip(rows, times) if t and t >= cutoff and counts[r[0]] == 1]
+        week = week[: int(len(rows) * share)]
         rows_out += len(week)
         with open(os.path.join(out, f"{source}.csv"), "w", newline="", encoding="utf-8") as g:
             w = csv.writer(g)

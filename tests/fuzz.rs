@@ -83,7 +83,7 @@ resolved_at = { column = "incident_state", in = ["Resolved"] }
 preset = "olist"
 [reviews.columns]
 text = ["a", "b"]
-review_id = { row_number = true }
+review_id = { hash = ["a", "b"] }
 "#;
 
 /// `seed` mutated by a few edits: bytes replaced, inserted, removed, or a run

@@ -378,7 +378,7 @@ fn inspect_gives_a_skeleton_for_an_unknown_export_and_writes_it() {
     );
     let config = std::fs::read_to_string(dir.path().join("svcq.toml")).unwrap();
     assert!(
-        config.contains("[sources.tickets]") && config.contains("path = \"desk.csv\""),
+        config.contains("[sources.tickets]") && config.contains("desk.csv\""),
         "{config}"
     );
     assert!(
@@ -393,4 +393,62 @@ fn inspect_gives_a_skeleton_for_an_unknown_export_and_writes_it() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+// A list export carrying the event log's columns, one row per incident, is a list:
+// only an export that repeats its ids is folded.
+#[test]
+fn inspect_tells_a_list_from_an_event_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("list.csv"),
+        "number,incident_state,active,reopen_count,opened_at,sys_updated_at,contact_type,priority,resolved_at\n\
+         INC1,Closed,FALSE,0,16-11-2026 01:16,17-11-2026 08:00,Phone,3 - Moderate,16-11-2026 09:00\n\
+         INC2,Active,TRUE,0,17-11-2026 10:00,17-11-2026 12:00,Email,2 - High,?\n",
+    )
+    .unwrap();
+    let out = String::from_utf8(run_ok(dir.path(), &["inspect", "list.csv"])).unwrap();
+    assert!(
+        out.contains("recognised: preset servicenow (tickets)"),
+        "{out}"
+    );
+}
+
+// Judge.me has no review id: the id is a hash of the review's date, reviewer and
+// product, so a second export holding one old and one new review adds one.
+#[test]
+fn judgeme_exports_merge_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let header = "title,body,rating,review_date,source,curated,reviewer_name,reviewer_email,product_id,product_handle,reply,reply_date,picture_urls,ip_address,location\n";
+    std::fs::write(
+        p.join("second.csv"),
+        format!(
+            "{header}Too small,\"Runs small, returned\",2,2026-11-18 09:00:00 UTC,email,ok,Bob,bob@example.com,102,red-hat,,,,,\n\
+             New,Nice,5,2026-11-20 09:00:00 UTC,web,ok,Di,di@example.com,103,cap,,,,,\n"
+        ),
+    )
+    .unwrap();
+    for file in [preset_file("judgeme.csv"), "second.csv".to_string()] {
+        run_ok(
+            p,
+            &[
+                "ingest",
+                "--preset",
+                "judgeme",
+                "--reviews",
+                &file,
+                "--rejects",
+                "rj",
+            ],
+        );
+    }
+    let r = run_json(
+        p,
+        &[
+            "report", "--store", ".svcq", "--period", "2026-W47", "--as-of", AS_OF, "--format",
+            "json",
+        ],
+    );
+    assert_row(&r, "reviews", None, Some(4.0), 4);
 }

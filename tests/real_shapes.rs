@@ -283,9 +283,10 @@ fn write_config(dir: &Path, text: &str) -> String {
 
 // Zendesk-style monthly exports matched by a glob, the first reply given in
 // minutes after creation. October's file holds 7 (W44); November's 8 (W47,
-// 90 min), 9 (W47, no reply yet) and 7 again, a duplicate across the files → its
-// November row is rejected, and the rejects file names the file.
-// W47: 2 tickets, answered 1/2, mean 1.5 h.
+// 90 min), 9 (W47, no reply yet) and 7 again, re-exported with its creation
+// moved into W47 and a 5-minute reply: the newest file wins, so October's row is
+// rejected, and the rejects file names the file.
+// W47: 3 tickets, answered 2/3, mean (1.5 + 5/60) / 2 h.
 #[test]
 fn monthly_files_through_a_glob_with_a_duration_column() {
     let dir = tempfile::tempdir().unwrap();
@@ -324,15 +325,21 @@ first_response_at = { duration = "First reply time in minutes", unit = "minutes"
     assert_eq!(inputs["read"], 4);
     assert_eq!(inputs["accepted"], 3);
     assert_eq!(inputs["reasons"]["duplicate ticket_id"], 1);
-    assert_row(&r, "tickets", None, Some(2.0), 2);
-    assert_row(&r, "response_rate", None, Some(0.5), 2);
-    assert_row(&r, "first_response_hours_mean", None, Some(1.5), 1);
+    assert_row(&r, "tickets", None, Some(3.0), 3);
+    assert_row(&r, "response_rate", None, Some(2.0 / 3.0), 3);
+    assert_row(
+        &r,
+        "first_response_hours_mean",
+        None,
+        Some((1.5 + 5.0 / 60.0) / 2.0),
+        2,
+    );
     let rejects = std::fs::read_to_string(dir.path().join("out/tickets.rejects.csv")).unwrap();
     let mut lines = rejects.lines();
     assert!(lines.next().unwrap().starts_with("svcq_file,svcq_line,"));
     let reject = lines.next().unwrap();
     assert!(
-        reject.contains("tickets-2026-11.csv,4,ticket_id,"),
+        reject.contains("tickets-2026-10.csv,2,ticket_id,"),
         "{reject}"
     );
     // A glob that matches nothing is an error naming it.
@@ -354,7 +361,7 @@ first_response_at = { duration = "First reply time in minutes", unit = "minutes"
     write(
         dir.path(),
         "exports/tickets-2026-12.csv",
-        "Id,Created at,Priority\n10,2026-12-01 09:00,Low\n",
+        "Id,Created at,Priority,Via,First reply time in minutes,Solved at,Satisfaction\n10,2026-12-01 09:00,Low,Mail,,,Good\n",
     );
     let out = assert_cmd::Command::cargo_bin("svcq")
         .unwrap()
@@ -363,7 +370,11 @@ first_response_at = { duration = "First reply time in minutes", unit = "minutes"
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("its header differs"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("its header differs from") && err.contains("tickets-2026-12.csv"),
+        "{err}"
+    );
 }
 
 // Olist-style reviews: the title and the message joined as the review's text;

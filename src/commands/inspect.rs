@@ -45,7 +45,15 @@ pub fn exec(args: InspectArgs) -> Result<ExitCode> {
         let found = inspect(path)?;
         let (text, toml) = describe(path, &found)?;
         out.push_str(&text);
-        config.push_str(&toml);
+        // One table per source: a second file of the same source is left out.
+        match Source::ALL.into_iter().find(|s| {
+            toml.contains(&format!("[sources.{s}]")) && config.contains(&format!("[sources.{s}]"))
+        }) {
+            Some(source) => out.push_str(&format!(
+                "  (not written to the config: {source} is mapped by an earlier file)\n\n"
+            )),
+            None => config.push_str(&toml),
+        }
     }
     print!("{out}");
     if args.write_config {
@@ -94,18 +102,15 @@ fn describe(path: &Path, found: &Inspection) -> Result<(String, String)> {
                 part.source, preset.about
             )?;
             let toml = format!(
-                "\n[sources.{}]\npreset = \"{name}\"\npath = {:?}\n",
+                "\n[sources.{}]\npreset = \"{name}\"\npath = {}\n",
                 part.source,
-                path.display().to_string()
+                toml_path(path)
             );
             (part.source, MappingSpec::preset(name), toml)
         }
         Guess::Contract(source) => {
             writeln!(out, "  recognised: svcq's own {source} layout")?;
-            let toml = format!(
-                "\n[sources.{source}]\npath = {:?}\n",
-                path.display().to_string()
-            );
+            let toml = format!("\n[sources.{source}]\npath = {}\n", toml_path(path));
             (*source, MappingSpec::default(), toml)
         }
         Guess::Unknown(likely) => {
@@ -250,10 +255,7 @@ const HINTS: &[(&str, &[&str])] = &[
 /// it, or commented out.
 fn skeleton(path: &Path, found: &Inspection, likely: Option<Source>) -> String {
     let source = likely.unwrap_or(Source::Tickets);
-    let mut out = format!(
-        "\n[sources.{source}]\npath = {:?}\n",
-        path.display().to_string()
-    );
+    let mut out = format!("\n[sources.{source}]\npath = {}\n", toml_path(path));
     let formats: Vec<&str> = found
         .times
         .iter()
@@ -282,13 +284,20 @@ fn skeleton(path: &Path, found: &Inspection, likely: Option<Source>) -> String {
         match column {
             Some(c) => {
                 used.push(c.clone());
-                writeln!(out, "{} = {c:?}", spec.name).unwrap();
+                let column = toml::Value::String(c.clone()).to_string();
+                writeln!(out, "{} = {column}", spec.name).unwrap();
             }
             None if spec.in_header => writeln!(out, "{} = \"?\"   # required", spec.name).unwrap(),
             None => writeln!(out, "# {} = \"?\"", spec.name).unwrap(),
         }
     }
     out
+}
+
+/// A path as a TOML string, absolute so it holds wherever svcq.toml is.
+fn toml_path(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    toml::Value::String(absolute.display().to_string()).to_string()
 }
 
 /// Appends `text` to the config file, refusing to map a source twice.

@@ -60,8 +60,9 @@ pub(super) enum Locator {
     },
     /// Set by folding an event log (`[sources.*.fold]`), not read from a column.
     Folded,
-    /// The record's number in the export (`{ row_number = true }`).
-    RowNumber,
+    /// A hash of these columns' text (`{ hash = [...] }`): an id for exports
+    /// without one, the same in every export that holds the record.
+    Hash(Vec<usize>),
 }
 
 impl Locator {
@@ -70,7 +71,8 @@ impl Locator {
         match self {
             Locator::At(p) | Locator::Duration { at: p, .. } => Some(*p),
             Locator::Joined(ps) => ps.first().copied(),
-            Locator::Absent | Locator::Folded | Locator::RowNumber => None,
+            Locator::Hash(ps) => ps.first().copied(),
+            Locator::Absent | Locator::Folded => None,
         }
     }
 }
@@ -101,7 +103,6 @@ pub(super) fn parse_row<'r>(
     specs: &[ColumnSpec],
     locators: &[Locator],
     record: &'r csv::ByteRecord,
-    row: u64,
     tz: Tz,
     mapping: &'r Mapping,
     unmapped: &mut BTreeSet<(&'static str, String)>,
@@ -110,8 +111,10 @@ pub(super) fn parse_row<'r>(
     for (spec, locator) in specs.iter().zip(locators) {
         let position = match locator {
             Locator::At(p) => *p,
-            Locator::RowNumber => {
-                values.push(Value::Text(Some(Cow::Owned(format!("row {row}")))));
+            Locator::Hash(positions) => {
+                values.push(Value::Text(Some(Cow::Owned(content_id(
+                    positions, record, spec, mapping,
+                )?))));
                 continue;
             }
             Locator::Joined(positions) => {
@@ -167,6 +170,28 @@ pub(super) fn parse_row<'r>(
         }
     }
     Ok(values)
+}
+
+/// A stable id from the text of `positions` (FNV-1a, 64 bits, fields separated
+/// so `ab|c` and `a|bc` differ): `h` and 16 hex digits.
+fn content_id(
+    positions: &[usize],
+    record: &csv::ByteRecord,
+    spec: &ColumnSpec,
+    mapping: &Mapping,
+) -> Result<String, RowError> {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &p in positions {
+        for &b in field_text(record, p, spec, mapping)?
+            .as_bytes()
+            .iter()
+            .chain(&[0x1f])
+        {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(format!("h{hash:016x}"))
 }
 
 /// Whether the contract reads `text` as a value of `kind` without a value map.

@@ -145,7 +145,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     Ok(Inspection {
         encoding,
         delimiter,
-        guess: guess(&header)?,
+        guess: guess(&header, &samples)?,
         header,
         rows,
         times,
@@ -174,12 +174,28 @@ fn time_forms(values: &[&str]) -> Option<TimeForms> {
     (!fits.is_empty()).then_some(TimeForms::Formats(fits))
 }
 
-fn guess(header: &[String]) -> Result<Guess> {
+fn guess(header: &[String], samples: &[Vec<String>]) -> Result<Guess> {
     let names: HashSet<String> = header.iter().map(|h| h.to_lowercase()).collect();
     let has = |c: &String| names.contains(&c.to_lowercase());
+    // An event log repeats its ids; a list export with the same columns does not.
+    let repeats = |column: Option<&str>| {
+        let Some(i) = column.and_then(|c| header.iter().position(|h| h.eq_ignore_ascii_case(c)))
+        else {
+            return false;
+        };
+        let mut seen = HashSet::new();
+        samples
+            .iter()
+            .any(|r| r.get(i).is_some_and(|v| !seen.insert(v.clone())))
+    };
     let mut best: Option<(usize, &'static str, PresetPart)> = None;
     for preset in presets::all()? {
         for part in preset.parts {
+            if part.mapping.is_event_log()
+                && !repeats(part.mapping.column_of(part.source.id_column()))
+            {
+                continue;
+            }
             let matched = part.signature.iter().filter(|c| has(c)).count();
             if matched == part.signature.len() && best.as_ref().is_none_or(|(m, _, _)| matched > *m)
             {

@@ -70,8 +70,9 @@ pub enum FieldFrom {
         unit: DurationUnit,
         after: &'static str,
     },
-    /// The row's number in the export: an id for exports that have none.
-    RowNumber,
+    /// A hash of these columns: an id for exports that have none, the same in
+    /// every export that holds the record (so the store's upsert keeps meaning).
+    Hash(Vec<String>),
 }
 
 /// A validated mapping for one source.
@@ -115,6 +116,16 @@ impl MappingSpec {
             preset: Some(name.to_string()),
             ..MappingSpec::default()
         }
+    }
+
+    /// Whether it folds an event log (several rows per record).
+    pub fn is_event_log(&self) -> bool {
+        self.fold.is_some()
+    }
+
+    /// The export column a field is read from, when it is one column.
+    pub fn column_of(&self, field: &str) -> Option<&str> {
+        self.columns.get(field).and_then(toml::Value::as_str)
     }
 
     /// Starts from preset `name` unless another one is named already.
@@ -213,6 +224,14 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         let from = field_from(source, target, value).with_context(|| format!("columns.{field}"))?;
         columns.insert(field.clone(), from);
     }
+    // A duration counts from a time read from a column, not from another duration.
+    for (field, from) in &columns {
+        if let FieldFrom::Duration { after, .. } = from {
+            if matches!(columns.get(*after), Some(FieldFrom::Duration { .. })) {
+                bail!("columns.{field}: `after = \"{after}\"` is itself a duration; count from a time column");
+            }
+        }
+    }
     for (field, labels) in &spec.values {
         let kind = field_spec(source, "values", field)?.kind;
         let allowed: &[&str] = match kind {
@@ -299,14 +318,22 @@ fn field_from(source: Source, target: &ColumnSpec, value: &toml::Value) -> Resul
                 .with_context(|| format!("expected {FORMS}"))?;
             Ok(FieldFrom::Joined(names))
         }
-        toml::Value::Table(table) if table.contains_key("row_number") => {
-            if table.len() != 1 || table["row_number"].as_bool() != Some(true) {
-                bail!("write `{{ row_number = true }}` to number the rows");
-            }
+        toml::Value::Table(table) if table.contains_key("hash") => {
+            let columns = table["hash"]
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .filter(|c| !c.is_empty() && table.len() == 1)
+                .context(
+                    "write `{ hash = [\"column\", …] }`: the columns that identify a record",
+                )?;
             if target.kind != Kind::Text {
-                bail!("only text fields (ids) can be row numbers");
+                bail!("only text fields (ids) can be a hash of columns");
             }
-            Ok(FieldFrom::RowNumber)
+            Ok(FieldFrom::Hash(columns))
         }
         toml::Value::Table(table) => {
             if target.kind != Kind::Timestamp(Moment::Event) {

@@ -119,7 +119,11 @@ pub fn read_files(
     }
     let tz = mapping.timezone.unwrap_or(tz);
     let specs = source.columns();
-    let capacity = files.iter().map(|p| estimate_rows(p, size)).sum::<usize>();
+    let capacity = files
+        .iter()
+        .zip(&stamps)
+        .map(|(p, s)| estimate_rows(p, s.len))
+        .sum::<usize>();
     let mut buffers: Vec<Buffer> = specs
         .iter()
         .map(|s| match s.kind {
@@ -155,7 +159,10 @@ pub fn read_files(
     let bar = progress_bar(size, source.name());
     let mut done_bytes = 0;
     let mut record = csv::ByteRecord::new();
-    for (file, (path, display)) in files.iter().zip(&displays).enumerate() {
+    // A glob's files newest first (by name: monthly or weekly exports), so where
+    // exports overlap the newest row wins, as it does in the store; within one
+    // file the first row wins.
+    for (file, (path, display)) in files.iter().zip(&displays).enumerate().rev() {
         let mut records = Records::open(path, mapping)?;
         encoding = encoding.or(records.encoding());
         // The header: the first record, or the first at or after `header_row`.
@@ -181,7 +188,7 @@ pub fn read_files(
             }
         }
         let this_header = header_names(&record);
-        if file == 0 {
+        if located.is_none() {
             let (locators, folder) = locate_columns(display, source, &this_header, mapping)?;
             let positions = locators.iter().map(Locator::position).collect();
             located = Some((locators, positions, folder));
@@ -190,7 +197,7 @@ pub fn read_files(
             bail!(
                 "{display}: its header differs from {}'s; the files of one export must share \
                  their columns (found: {})",
-                displays[0],
+                displays[files.len() - 1],
                 this_header.join(", ")
             );
         }
@@ -210,9 +217,12 @@ pub fn read_files(
                 record: record.clone(),
             };
             // Files concatenated with their headers (`cat a.csv b.csv`) repeat it.
-            let first = record.get(0).unwrap_or_default();
+            let first = String::from_utf8_lossy(record.get(0).unwrap_or_default());
             if record.len() == header.len()
-                && first.eq_ignore_ascii_case(header[0].as_bytes())
+                && first
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .eq_ignore_ascii_case(&header[0])
                 && same_header(&header, &header_names(&record))
             {
                 let error = RowError {
@@ -238,7 +248,7 @@ pub fn read_files(
                 pending.push(reject(error, &record));
                 continue;
             }
-            let parsed = parse_row(specs, locators, &record, read, tz, mapping, &mut unmapped);
+            let parsed = parse_row(specs, locators, &record, tz, mapping, &mut unmapped);
             if let Some(folder) = folder {
                 // An event log: rules across fields hold for the folded record.
                 let update = parsed.and_then(|values| {
@@ -286,10 +296,18 @@ pub fn read_files(
                         position: positions[0].map(|p| p + 1),
                         name: Some(spec.name),
                         reason: format!("duplicate {}", spec.name),
-                        detail: format!(
-                            "{} {id:?} already seen earlier in the export (the first row wins)",
-                            spec.name
-                        ),
+                        detail: if files.len() > 1 {
+                            format!(
+                                "{} {id:?} already seen earlier in this file or in a newer file \
+                                 of the export (the newest file wins, then the first row)",
+                                spec.name
+                            )
+                        } else {
+                            format!(
+                                "{} {id:?} already seen earlier in the export (the first row wins)",
+                                spec.name
+                            )
+                        },
                     });
                 }
                 Ok(values)
@@ -306,6 +324,8 @@ pub fn read_files(
         stamps[file].unchanged(path, display)?;
         line_maps.push(records);
     }
+    // Read newest first: back in file order, as `Pending::file` counts.
+    line_maps.reverse();
     bar.finish_and_clear();
     let (locators, positions, folder) = located.expect("at least one file");
     let mut folded_records = None;
@@ -539,6 +559,11 @@ fn locate_columns(
 ) -> Result<(Vec<Locator>, Option<Folder>)> {
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
+        // Unnamed columns (a trailing comma, a sheet's empty leading columns)
+        // cannot be mapped, so two of them are no ambiguity.
+        if name.is_empty() {
+            continue;
+        }
         if by_name.insert(name.to_lowercase(), i).is_some() {
             bail!("{path}: column {name:?} appears more than once in the header");
         }
@@ -576,7 +601,7 @@ fn locate_columns(
                 by_name.contains_key(&c.to_lowercase())
             }
             FieldFrom::Joined(cs) => cs.iter().any(|c| by_name.contains_key(&c.to_lowercase())),
-            FieldFrom::RowNumber => true,
+            FieldFrom::Hash(cs) => cs.iter().all(|c| by_name.contains_key(&c.to_lowercase())),
         };
         let locator = match mapping.columns.get(spec.name) {
             Some(from) if optional && !present(from) => Locator::Absent,
@@ -599,7 +624,9 @@ fn locate_columns(
                 unit: *unit,
                 after: index(after),
             },
-            Some(FieldFrom::RowNumber) => Locator::RowNumber,
+            Some(FieldFrom::Hash(columns)) => {
+                Locator::Hash(columns.iter().map(|c| mapped(c)).collect::<Result<_>>()?)
+            }
             None if folded.contains(&spec.name) => Locator::Folded,
             None => match by_name.get(spec.name) {
                 Some(&p) => Locator::At(p),

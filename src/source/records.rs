@@ -15,14 +15,21 @@ use super::mapping::Mapping;
 /// exports then read oldest first). No match is an error naming the pattern.
 pub fn expand(path: &Path) -> Result<Vec<PathBuf>> {
     let text = path.to_string_lossy();
-    if !text.contains(['*', '?', '[']) {
+    // A file that exists is itself, even with glob characters in its name.
+    if !text.contains(['*', '?', '[']) || path.exists() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = glob::glob(&text)
         .with_context(|| format!("{text}: not a valid glob pattern"))?
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("cannot list the files of {text}"))?;
-    files.retain(|f| f.is_file());
+    // Not folders, and not the lock files Excel leaves beside an open workbook.
+    files.retain(|f| {
+        f.is_file()
+            && !f
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("~$"))
+    });
     files.sort();
     if files.is_empty() {
         bail!("{text}: no file matches the pattern");

@@ -212,8 +212,12 @@ impl Ingest {
         commit
             .lock()
             .with_context(|| format!("cannot lock store {}", self.dir.display()))?;
+        // The new version's folders reach the disk before CURRENT names them, and
+        // the rename itself after: a power cut leaves one whole version named.
+        sync_tree(&self.next)?;
         std::fs::rename(&tmp, self.dir.join(CURRENT))
             .with_context(|| format!("cannot write {}", self.dir.join(CURRENT).display()))?;
+        sync_dir(&self.dir)?;
         self.committed = true;
         // The previous version (or the files of a store written before versions).
         if self.live == self.dir {
@@ -304,4 +308,21 @@ fn split_by_month(frame: &DataFrame, source: Source) -> Result<BTreeMap<String, 
         out.insert(month, frame.take(&idx)?);
     }
     Ok(out)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot write {}", dir.display()))
+}
+
+/// Syncs a version folder and the folders below it (their entries).
+fn sync_tree(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        }
+    }
+    sync_dir(dir)
 }
