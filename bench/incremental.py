@@ -8,6 +8,7 @@ from collections import Counter
 import os
 import shutil
 import subprocess
+import sys
 from datetime import datetime, timedelta
 
 ANCHOR = {"tickets": "created_at", "shipments": "shipped_at", "reviews": "created_at"}
@@ -52,7 +53,12 @@ def run_incremental(svcq, work, tickets, runs, run, compare, svcq_metrics, perio
     base = os.path.join(work, f"year-store-{tickets}")
     rejects = os.path.join(work, "rejects-year")
     run([svcq, "sample", "--out", data, "--tickets", str(tickets), "--weeks", "52", "--seed", "11"])
-    weekly_rows = weekly_export(data, weekly, 0.01)
+    # In a process of its own: the rows it holds would otherwise stay in this
+    # process, and every child forked from it would start with them in its peak
+    # memory (the first run measured 8 GB for a 285 MiB ingest).
+    weekly_rows = int(subprocess.run(
+        [sys.executable, __file__, data, weekly, "0.01"], check=True, capture_output=True, text=True,
+    ).stdout)
     full = []
     for _ in range(runs):
         shutil.rmtree(base, ignore_errors=True)
@@ -78,3 +84,7 @@ def run_incremental(svcq, work, tickets, runs, run, compare, svcq_metrics, perio
     inc.sort()
     return dict(tickets=tickets, weekly_rows=weekly_rows, full=full[len(full) // 2],
                 incremental=inc[len(inc) // 2], peak=peak)
+
+
+if __name__ == "__main__":
+    print(weekly_export(sys.argv[1], sys.argv[2], float(sys.argv[3])))

@@ -335,3 +335,38 @@ fn partitions_by_month_rewrite_only_what_an_ingest_touches() {
         .as_f64();
     assert_eq!(tickets, Some(3.0));
 }
+
+// What a killed ingest leaves, vacuum removes without an ingest.
+#[test]
+fn vacuum_removes_what_an_interrupted_ingest_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("t.csv"),
+        "ticket_id,created_at,channel,priority\nT1,2026-11-16,chat,low\n",
+    )
+    .unwrap();
+    run_ok(
+        p,
+        &[
+            "ingest",
+            "--tickets",
+            "t.csv",
+            "--store",
+            "s",
+            "--rejects",
+            "rj",
+        ],
+    );
+    // As a killed ingest leaves them: a version CURRENT does not name, a temp file.
+    std::fs::create_dir_all(p.join("s/v000009/tickets")).unwrap();
+    std::fs::write(p.join("s/.CURRENT.tmp"), "v000009\n").unwrap();
+    let before = store_report(p, "s");
+    let out = String::from_utf8(run_ok(p, &["store", "vacuum", "--store", "s"])).unwrap();
+    assert!(
+        out.contains("2 left over by interrupted ingests removed"),
+        "{out}"
+    );
+    assert!(!p.join("s/v000009").exists() && !p.join("s/.CURRENT.tmp").exists());
+    assert_eq!(store_report(p, "s"), before);
+}

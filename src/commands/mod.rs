@@ -10,6 +10,7 @@ pub mod init;
 pub mod inspect;
 pub mod report;
 pub mod sample;
+pub mod store;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -66,6 +67,8 @@ pub enum Command {
     Sample(commands::sample::SampleArgs),
     /// Write a commented default targets file (svcq.toml).
     Init(commands::init::InitArgs),
+    /// Upkeep of the Parquet store (vacuum).
+    Store(commands::store::StoreArgs),
     /// Say what an export is: encoding, delimiter, the preset that reads it, its
     /// time formats, five rows as read, and the metrics it can and cannot feed.
     Inspect(commands::inspect::InspectArgs),
@@ -82,5 +85,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Sample(args) => commands::sample::exec(args),
         Command::Init(args) => commands::init::exec(args),
         Command::Inspect(args) => commands::inspect::exec(args),
+        Command::Store(args) => commands::store::exec(args),
     }
 }

@@ -32,55 +32,8 @@ impl Ingest {
     /// Waits (up to `timeout`) until no other ingest is writing into `dir`, saying
     /// so once on stderr; removes what an interrupted ingest left; starts a version.
     pub fn begin(dir: &Path, timeout: Duration) -> Result<Ingest> {
-        let file = lock_file(dir, ".ingest.lock")?;
-        let start = Instant::now();
-        let mut said = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    if start.elapsed() >= timeout {
-                        bail!(
-                            "another ingest into {} has held it for {} s; try again later or \
-                             raise --lock-timeout",
-                            dir.display(),
-                            timeout.as_secs()
-                        );
-                    }
-                    if !said {
-                        eprintln!("svcq: waiting for another ingest into {}…", dir.display());
-                        said = true;
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(e).with_context(|| format!("cannot lock store {}", dir.display()))
-                }
-            }
-        }
-        let live = current_version(dir)?;
-        let mut last = 0u64;
-        for entry in
-            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?
-        {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let number = name.strip_prefix('v').and_then(|n| n.parse::<u64>().ok());
-            if let Some(n) = number {
-                last = last.max(n);
-                // A version no CURRENT names: what an interrupted ingest left.
-                if entry.path() != live {
-                    std::fs::remove_dir_all(entry.path()).with_context(|| {
-                        format!(
-                            "cannot remove the unfinished version {}",
-                            entry.path().display()
-                        )
-                    })?;
-                }
-            } else if name.ends_with(".tmp") {
-                std::fs::remove_file(entry.path())?;
-            }
-        }
+        let file = hold(dir, timeout)?;
+        let (live, last, _) = tidy(dir)?;
         let next = dir.join(format!("v{:06}", last + 1));
         std::fs::create_dir(&next).with_context(|| format!("cannot create {}", next.display()))?;
         Ok(Ingest {
@@ -325,4 +278,75 @@ fn sync_tree(dir: &Path) -> Result<()> {
         }
     }
     sync_dir(dir)
+}
+
+/// Waits (up to `timeout`) for the store's ingest lock, saying so once on stderr.
+fn hold(dir: &Path, timeout: Duration) -> Result<File> {
+    let file = lock_file(dir, ".ingest.lock")?;
+    let start = Instant::now();
+    let mut said = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if start.elapsed() >= timeout {
+                    bail!(
+                        "another ingest into {} has held it for {} s; try again later or \
+                         raise --lock-timeout",
+                        dir.display(),
+                        timeout.as_secs()
+                    );
+                }
+                if !said {
+                    eprintln!("svcq: waiting for another ingest into {}…", dir.display());
+                    said = true;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock store {}", dir.display()))
+            }
+        }
+    }
+}
+
+/// Removes what interrupted ingests left (versions no CURRENT names, temporary
+/// files); returns the live version, the highest version number and what was
+/// removed. Called with the ingest lock held.
+fn tidy(dir: &Path) -> Result<(PathBuf, u64, Vec<PathBuf>)> {
+    let live = current_version(dir)?;
+    let mut last = 0u64;
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let number = name.strip_prefix('v').and_then(|n| n.parse::<u64>().ok());
+        if let Some(n) = number {
+            last = last.max(n);
+            // A version no CURRENT names: what an interrupted ingest left.
+            if entry.path() != live {
+                removed.push(entry.path());
+                std::fs::remove_dir_all(entry.path()).with_context(|| {
+                    format!(
+                        "cannot remove the unfinished version {}",
+                        entry.path().display()
+                    )
+                })?;
+            }
+        } else if name.ends_with(".tmp") {
+            removed.push(entry.path());
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok((live, last, removed))
+}
+
+/// `svcq store vacuum`: waits for any ingest, then removes what interrupted ones
+/// left; returns the paths removed.
+pub fn vacuum(dir: &Path, timeout: Duration) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        bail!("store {}: no such directory", dir.display());
+    }
+    let _lock = hold(dir, timeout)?;
+    Ok(tidy(dir)?.2)
 }

@@ -30,7 +30,7 @@ use serde::Serialize;
 use super::load::Keep;
 use super::{Kind, Source};
 
-pub use ingest::Ingest;
+pub use ingest::{vacuum, Ingest};
 
 pub const DEFAULT_STORE: &str = ".svcq";
 const CURRENT: &str = "CURRENT";
