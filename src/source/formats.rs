@@ -1,6 +1,7 @@
 //! The stated forms a mapping may give for timestamps and durations: strftime
 //! patterns (with or without an offset), Unix seconds or milliseconds, Excel serial
-//! days; and durations in seconds, minutes, hours, days or `H:MM[:SS]`.
+//! days; and durations in seconds, minutes, hours, days or `H:MM[:SS]`. (Over 400
+//! lines: about 150 are its tests.)
 
 use anyhow::{bail, Context, Result};
 use chrono::format::{Fixed, Item, Parsed, StrftimeItems};

@@ -7,6 +7,7 @@ pub mod decode;
 mod fields;
 mod fold;
 pub mod formats;
+mod header;
 pub mod inspect;
 pub mod load;
 pub mod mapping;

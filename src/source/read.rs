@@ -1,8 +1,9 @@
 //! Reading one source's CSV export: header check, per-row validation, rejects.
 //! Every row read is either accepted into the frame or rejected with its line and
-//! reason; `read == accepted + rejected` always holds.
+//! reason; `read == accepted + rejected` always holds. (A little over 400 lines:
+//! `read_files` is one pass over the records and keeps its state in one place.)
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -13,10 +14,11 @@ use serde::Serialize;
 
 use super::fields::{parse_row, Locator, RowError, Value};
 use super::fold::Folder;
+use super::header::{header_names, locate_columns, same_header};
 use super::load::Keep;
-use super::mapping::{FieldFrom, Mapping};
-use super::records::Records;
-use super::rejects::Reject;
+use super::mapping::Mapping;
+use super::records::{FileStamp, Records};
+use super::rejects::{locate_rejects, Pending, Reject};
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
 use super::{Kind, Source};
@@ -78,14 +80,6 @@ pub fn read_source(
 /// Where each field is: its locator, the column a reject points at, and the fold
 /// of an event log.
 type Located = (Vec<Locator>, Vec<Option<usize>>, Option<Folder>);
-
-/// A row that is rejected, before its line is known.
-struct Pending {
-    file: usize,
-    start: u64,
-    error: RowError,
-    record: csv::ByteRecord,
-}
 
 /// One update of an event log, parsed, kept until its record is folded.
 struct Update {
@@ -423,113 +417,6 @@ pub fn read_files(
     })
 }
 
-/// A file's size and modification time, to tell that it changed while it was
-/// read (an export still being written, a sync tool replacing it): its rows
-/// would then be a mix of two versions.
-#[derive(Debug, Clone, PartialEq)]
-struct FileStamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl FileStamp {
-    fn of(path: &Path) -> std::io::Result<FileStamp> {
-        let meta = File::open(path)?.metadata()?;
-        Ok(FileStamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        })
-    }
-
-    fn unchanged(&self, path: &Path, display: &str) -> Result<()> {
-        let now = FileStamp::of(path).with_context(|| format!("cannot read {display}"))?;
-        if now != *self {
-            bail!(
-                "{display} changed while it was read ({} bytes before, {} after): read it again \
-                 once whatever writes it has finished",
-                self.len,
-                now.len
-            );
-        }
-        Ok(())
-    }
-}
-
-/// The header's names, trimmed, without a byte-order mark.
-fn header_names(record: &csv::ByteRecord) -> Vec<String> {
-    record
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let text = String::from_utf8_lossy(f);
-            let text = if i == 0 {
-                text.trim_start_matches('\u{feff}')
-            } else {
-                &text
-            };
-            text.trim().to_string()
-        })
-        .collect()
-}
-
-fn same_header(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
-}
-
-/// Turns each pending reject's start into its physical line, file by file.
-fn locate_rejects(
-    files: &[PathBuf],
-    displays: &[String],
-    line_maps: &[Records],
-    pending: Vec<Pending>,
-) -> Result<Vec<Reject>> {
-    let mut lines = vec![0u64; pending.len()];
-    for (file, (path, records)) in files.iter().zip(line_maps).enumerate() {
-        let mut order: Vec<usize> = (0..pending.len())
-            .filter(|&i| pending[i].file == file)
-            .collect();
-        if order.is_empty() {
-            continue;
-        }
-        order.sort_by_key(|&i| pending[i].start);
-        let starts: Vec<u64> = order.iter().map(|&i| pending[i].start).collect();
-        let found = records.lines(path, &starts).with_context(|| {
-            format!(
-                "cannot read {} again to locate rejected rows",
-                displays[file]
-            )
-        })?;
-        for (i, line) in order.into_iter().zip(found) {
-            lines[i] = line;
-        }
-    }
-    let files: Vec<std::sync::Arc<str>> = displays.iter().map(|d| d.as_str().into()).collect();
-    let mut rejects: Vec<Reject> = pending
-        .into_iter()
-        .zip(lines)
-        .map(|(p, line)| Reject {
-            file: files[p.file].clone(),
-            line,
-            column: p.error.position.zip(p.error.name),
-            reason: p.error.reason,
-            detail: p.error.detail,
-            fields: p
-                .record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect(),
-        })
-        .collect();
-    // In the export's order: by file, then line (folded records come last otherwise).
-    let rank: std::collections::HashMap<&str, usize> = displays
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.as_str(), i))
-        .collect();
-    rejects.sort_by_key(|r| (rank[r.file.as_ref()], r.line));
-    Ok(rejects)
-}
-
 /// Rows to reserve in the column builders: the file size over the average line
 /// length of its first 256 KiB, plus a margin. A builder that runs out doubles, so
 /// a good guess saves up to half the memory of every column.
@@ -546,119 +433,4 @@ fn estimate_rows(path: &Path, size: u64) -> usize {
     let per_line = sampled as f64 / lines as f64;
     // Capped: a wrong guess must not reserve more than the file could hold.
     ((size as f64 / per_line * 1.02) as usize + 16).min(size as usize / 2 + 16)
-}
-
-/// Where each contract field is in the header, and the fold's columns for an
-/// event log. A mapped column not in the header is an error naming the columns
-/// found; so is a required one.
-fn locate_columns(
-    path: &str,
-    source: Source,
-    header: &[String],
-    mapping: &Mapping,
-) -> Result<(Vec<Locator>, Option<Folder>)> {
-    let mut by_name: HashMap<String, usize> = HashMap::new();
-    for (i, name) in header.iter().enumerate() {
-        // Unnamed columns (a trailing comma, a sheet's empty leading columns)
-        // cannot be mapped, so two of them are no ambiguity.
-        if name.is_empty() {
-            continue;
-        }
-        if by_name.insert(name.to_lowercase(), i).is_some() {
-            bail!("{path}: column {name:?} appears more than once in the header");
-        }
-    }
-    let find = |column: &str, why: &str| -> Result<usize> {
-        by_name
-            .get(&column.to_lowercase())
-            .copied()
-            .with_context(|| {
-                format!(
-                    "{path}: column {column:?} ({why}) is not in the header; found columns: {}",
-                    header.join(", ")
-                )
-            })
-    };
-    let specs = source.columns();
-    let index = |name: &str| {
-        specs
-            .iter()
-            .position(|s| s.name == name)
-            .expect("a contract field")
-    };
-    let folded: Vec<&str> = mapping
-        .fold
-        .iter()
-        .flat_map(|f| f.first.iter().map(|w| w.field))
-        .collect();
-    let mut locators = Vec::new();
-    for spec in specs {
-        let mapped = |column: &str| find(column, &format!("mapped to {}", spec.name));
-        // A preset maps columns an export may leave out: those are absent.
-        let optional = !spec.in_header && mapping.optional.contains(spec.name);
-        let present = |from: &FieldFrom| match from {
-            FieldFrom::Column(c) | FieldFrom::Duration { column: c, .. } => {
-                by_name.contains_key(&c.to_lowercase())
-            }
-            FieldFrom::Joined(cs) => cs.iter().any(|c| by_name.contains_key(&c.to_lowercase())),
-            FieldFrom::Hash(cs) => cs.iter().all(|c| by_name.contains_key(&c.to_lowercase())),
-        };
-        let locator = match mapping.columns.get(spec.name) {
-            Some(from) if optional && !present(from) => Locator::Absent,
-            Some(FieldFrom::Joined(columns)) if optional => Locator::Joined(
-                columns
-                    .iter()
-                    .filter_map(|c| by_name.get(&c.to_lowercase()).copied())
-                    .collect(),
-            ),
-            Some(FieldFrom::Column(column)) => Locator::At(mapped(column)?),
-            Some(FieldFrom::Joined(columns)) => {
-                Locator::Joined(columns.iter().map(|c| mapped(c)).collect::<Result<_>>()?)
-            }
-            Some(FieldFrom::Duration {
-                column,
-                unit,
-                after,
-            }) => Locator::Duration {
-                at: mapped(column)?,
-                unit: *unit,
-                after: index(after),
-            },
-            Some(FieldFrom::Hash(columns)) => {
-                Locator::Hash(columns.iter().map(|c| mapped(c)).collect::<Result<_>>()?)
-            }
-            None if folded.contains(&spec.name) => Locator::Folded,
-            None => match by_name.get(spec.name) {
-                Some(&p) => Locator::At(p),
-                None if spec.in_header => bail!(
-                    "{path}: missing required column `{}` for {source}; found columns: {}",
-                    spec.name,
-                    header.join(", ")
-                ),
-                None => Locator::Absent,
-            },
-        };
-        locators.push(locator);
-    }
-    let folder = match &mapping.fold {
-        Some(rules) => Some(Folder::new(rules, specs, |c| find(c, "named in the fold"))?),
-        None => None,
-    };
-    Ok((locators, folder))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_that_changes_while_read_is_an_error() {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), "a,b\n1,2\n").unwrap();
-        let stamp = FileStamp::of(file.path()).unwrap();
-        assert!(stamp.unchanged(file.path(), "t.csv").is_ok());
-        std::fs::write(file.path(), "a,b\n1,2\n3,4\n").unwrap();
-        let err = format!("{:#}", stamp.unchanged(file.path(), "t.csv").unwrap_err());
-        assert!(err.contains("t.csv changed while it was read"), "{err}");
-    }
 }

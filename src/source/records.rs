@@ -2,6 +2,7 @@
 //! each read as delimited text (decoded as a stream) or as a workbook's sheet
 //! (xlsx, xls, xlsb, ods through calamine), one `ByteRecord` at a time.
 
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -177,5 +178,53 @@ fn cell_text(cell: &Data) -> String {
             }
         }
         Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A file's size and modification time, to tell that it changed while it was
+/// read (an export still being written, a sync tool replacing it): its rows
+/// would then be a mix of two versions.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct FileStamp {
+    pub len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    pub fn of(path: &Path) -> std::io::Result<FileStamp> {
+        let meta = File::open(path)?.metadata()?;
+        Ok(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    pub fn unchanged(&self, path: &Path, display: &str) -> Result<()> {
+        let now = FileStamp::of(path).with_context(|| format!("cannot read {display}"))?;
+        if now != *self {
+            bail!(
+                "{display} changed while it was read ({} bytes before, {} after): read it again \
+                 once whatever writes it has finished",
+                self.len,
+                now.len
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_changes_while_read_is_an_error() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "a,b\n1,2\n").unwrap();
+        let stamp = FileStamp::of(file.path()).unwrap();
+        assert!(stamp.unchanged(file.path(), "t.csv").is_ok());
+        std::fs::write(file.path(), "a,b\n1,2\n3,4\n").unwrap();
+        let err = format!("{:#}", stamp.unchanged(file.path(), "t.csv").unwrap_err());
+        assert!(err.contains("t.csv changed while it was read"), "{err}");
     }
 }

@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
+use super::fields::RowError;
 use super::read::SourceData;
+use super::records::Records;
 use crate::fsutil::atomic_write;
 
 /// One rejected row, with enough to find and fix it.
@@ -73,4 +75,66 @@ pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
     })?;
     data.stats.rejects_file = Some(path.display().to_string());
     Ok(path)
+}
+
+/// A row that is rejected, before its line is known.
+pub(super) struct Pending {
+    pub file: usize,
+    pub start: u64,
+    pub error: RowError,
+    pub record: csv::ByteRecord,
+}
+
+/// Turns each pending reject's start into its physical line, file by file.
+pub(super) fn locate_rejects(
+    files: &[PathBuf],
+    displays: &[String],
+    line_maps: &[Records],
+    pending: Vec<Pending>,
+) -> Result<Vec<Reject>> {
+    let mut lines = vec![0u64; pending.len()];
+    for (file, (path, records)) in files.iter().zip(line_maps).enumerate() {
+        let mut order: Vec<usize> = (0..pending.len())
+            .filter(|&i| pending[i].file == file)
+            .collect();
+        if order.is_empty() {
+            continue;
+        }
+        order.sort_by_key(|&i| pending[i].start);
+        let starts: Vec<u64> = order.iter().map(|&i| pending[i].start).collect();
+        let found = records.lines(path, &starts).with_context(|| {
+            format!(
+                "cannot read {} again to locate rejected rows",
+                displays[file]
+            )
+        })?;
+        for (i, line) in order.into_iter().zip(found) {
+            lines[i] = line;
+        }
+    }
+    let files: Vec<std::sync::Arc<str>> = displays.iter().map(|d| d.as_str().into()).collect();
+    let mut rejects: Vec<Reject> = pending
+        .into_iter()
+        .zip(lines)
+        .map(|(p, line)| Reject {
+            file: files[p.file].clone(),
+            line,
+            column: p.error.position.zip(p.error.name),
+            reason: p.error.reason,
+            detail: p.error.detail,
+            fields: p
+                .record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect(),
+        })
+        .collect();
+    // In the export's order: by file, then line (folded records come last otherwise).
+    let rank: std::collections::HashMap<&str, usize> = displays
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i))
+        .collect();
+    rejects.sort_by_key(|r| (rank[r.file.as_ref()], r.line));
+    Ok(rejects)
 }
