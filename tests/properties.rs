@@ -183,27 +183,5 @@ proptest! {
 /// The store's live Parquet files and their bytes, in path order.
 fn store_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let version = std::fs::read_to_string(dir.join("CURRENT")).unwrap();
-    let live = dir.join(version.trim());
-    let mut paths = Vec::new();
-    let mut stack = vec![live.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            (
-                p.strip_prefix(&live).unwrap().to_path_buf(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
+    common::files_under(&dir.join(version.trim()))
 }

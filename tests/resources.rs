@@ -20,25 +20,6 @@ fn svcq(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// Every file under `dir` with its bytes, in path order.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                out.push((path, bytes));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// A tmpfs of `kib` KiB at `at`, unmounted when dropped; None where mounting is
 /// not allowed.
 struct Tmpfs(PathBuf);
@@ -106,7 +87,7 @@ fn a_full_disk_or_a_read_only_store_leaves_the_store_as_it_was() {
             "rj",
         ],
     );
-    let before = snapshot(&store);
+    let before = common::files_under(&store);
     // The big export does not fit in what is left of the 1 MiB disk.
     let out = svcq(
         r,
@@ -123,7 +104,7 @@ fn a_full_disk_or_a_read_only_store_leaves_the_store_as_it_was() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(store_arg), "{err}");
-    assert_eq!(snapshot(&store), before, "the store changed");
+    assert_eq!(common::files_under(&store), before, "the store changed");
     // Read-only: the same, and the store can still be read.
     disk.read_only();
     let out = svcq(
@@ -140,7 +121,7 @@ fn a_full_disk_or_a_read_only_store_leaves_the_store_as_it_was() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(store_arg));
-    assert_eq!(snapshot(&store), before);
+    assert_eq!(common::files_under(&store), before);
     let out = svcq(
         r,
         &[
