@@ -174,20 +174,26 @@ FROM tickets WHERE ok AND created >= $start AND created < $end
 
 REFUND_SAMPLES = """
 SELECT coalesce(refunded, $as_of) - requested AS dur, refunded IS NOT NULL AS ended
-FROM shipments WHERE ok AND shipped >= $start AND shipped < $end AND requested IS NOT NULL
+FROM shipments WHERE ok AND requested >= $start AND requested < $end
+"""
+
+# Returns by when they were requested, whenever they shipped.
+REFUND_METRICS = """
+SELECT count(*) AS n, count(refunded) AS refunded,
+    quantile_cont(refunded - requested, 0.5) AS ft_p50,
+    quantile_cont(refunded - requested, 0.9) AS ft_p90
+FROM shipments WHERE ok AND requested >= $start AND requested < $end
 """
 
 SHIPMENT_METRICS = """
 WITH c AS (
-    SELECT *, delivered - shipped AS dt, refunded - requested AS ft
+    SELECT *, delivered - shipped AS dt
     FROM shipments WHERE ok AND shipped >= $start AND shipped < $end
 )
 SELECT count(*) AS n, count(delivered) AS delivered,
     count(*) FILTER (delivered <= promised) AS on_time,
     avg(dt) AS dt_mean, quantile_cont(dt, 0.5) AS dt_p50, quantile_cont(dt, 0.9) AS dt_p90,
     count(*) FILTER (delivered IS NOT NULL AND requested IS NOT NULL) AS returned,
-    count(refunded) AS refunded,
-    quantile_cont(ft, 0.5) AS ft_p50, quantile_cont(ft, 0.9) AS ft_p90,
     count(*) FILTER (status IN ('lost', 'damaged')) AS exceptions,
     count(*) FILTER (($as_of - delivered) > $return_window
                      AND requested - delivered <= $return_window) AS ret_within,
@@ -282,6 +288,7 @@ def main():
 
     t = row(TICKET_METRICS, params)
     s = row(SHIPMENT_METRICS, params)
+    f = row(REFUND_METRICS, params)
     r = row(REVIEW_METRICS, params)
     b = row(BACKLOG, params)
     o = row(CANCELS, params)
@@ -318,8 +325,9 @@ def main():
         "delivery_hours_p50": (hours(s["dt_p50"], s["delivered"]), s["delivered"]),
         "delivery_hours_p90": (hours(s["dt_p90"], s["delivered"]), s["delivered"]),
         "return_rate": (ratio(s["returned"], s["delivered"]), s["delivered"]),
-        "refund_hours_p50": (hours(s["ft_p50"], s["refunded"]), s["refunded"]),
-        "refund_hours_p90": (hours(s["ft_p90"], s["refunded"]), s["refunded"]),
+        "return_requests": (f["n"], f["n"]),
+        "refund_hours_p50": (hours(f["ft_p50"], f["refunded"]), f["refunded"]),
+        "refund_hours_p90": (hours(f["ft_p90"], f["refunded"]), f["refunded"]),
         "return_within_window_rate": (ratio(s["ret_within"], s["ret_judged"]), s["ret_judged"]),
         "refund_hours_km_p50": (hours(kf["p50"], kf["n"]), kf["n"]),
         "refund_hours_km_p90": (hours(kf["p90"], kf["n"]), kf["n"]),

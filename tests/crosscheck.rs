@@ -267,17 +267,10 @@ impl Oracle {
         let status = texts(df, "status");
         let mut groups = Vec::new();
         for (g, rows) in cohort(df, &shipped, group_by) {
-            let (mut dh, mut fh) = (Vec::new(), Vec::new());
+            let mut dh = Vec::new();
             let (mut on_time, mut returned, mut exceptions) = (0, 0, 0);
             let (mut ret_within, mut ret_judged, mut kept_young) = (0, 0, 0);
-            let mut km_samples = Vec::new();
             for &i in &rows {
-                if let Some(q) = requested[i] {
-                    km_samples.push(match refunded[i] {
-                        Some(f) => ((f - q) as f64 / HOUR, true),
-                        None => ((AS_OF_MS - q) as f64 / HOUR, false),
-                    });
-                }
                 if let Some(d) = delivered[i] {
                     if AS_OF_MS - d > RETURN_WINDOW {
                         ret_judged += 1;
@@ -295,9 +288,6 @@ impl Oracle {
                         returned += 1;
                     }
                 }
-                if let Some(f) = refunded[i] {
-                    fh.push((f - requested[i].unwrap()) as f64 / HOUR);
-                }
                 if matches!(status[i].as_deref(), Some("lost" | "damaged")) {
                     exceptions += 1;
                 }
@@ -310,8 +300,6 @@ impl Oracle {
             self.put(&g, "delivery_hours_p50", percentile(&dh, 0.5), dh.len());
             self.put(&g, "delivery_hours_p90", percentile(&dh, 0.9), dh.len());
             self.put(&g, "return_rate", rate(returned, dh.len()), dh.len());
-            self.put(&g, "refund_hours_p50", percentile(&fh, 0.5), fh.len());
-            self.put(&g, "refund_hours_p90", percentile(&fh, 0.9), fh.len());
             self.put(&g, "exception_rate", rate(exceptions, n), n);
             self.put(
                 &g,
@@ -322,7 +310,29 @@ impl Oracle {
             self.put_pending(&g, "return_within_window_rate", dh.len() - ret_judged);
             groups.push(g.clone());
             self.put_pending(&g, "return_rate", kept_young);
-            let requests = km_samples.len();
+        }
+        // Returns by when they were requested, whenever they shipped.
+        let mut by_request = cohort(df, &requested, group_by);
+        for g in &groups {
+            by_request.entry(g.clone()).or_default();
+        }
+        for (g, rows) in by_request {
+            let mut fh = Vec::new();
+            let mut km_samples = Vec::new();
+            for &i in &rows {
+                let q = requested[i].unwrap();
+                if let Some(f) = refunded[i] {
+                    fh.push((f - q) as f64 / HOUR);
+                }
+                km_samples.push(match refunded[i] {
+                    Some(f) => ((f - q) as f64 / HOUR, true),
+                    None => ((AS_OF_MS - q) as f64 / HOUR, false),
+                });
+            }
+            let requests = rows.len();
+            self.put(&g, "return_requests", Some(requests as f64), requests);
+            self.put(&g, "refund_hours_p50", percentile(&fh, 0.5), fh.len());
+            self.put(&g, "refund_hours_p90", percentile(&fh, 0.9), fh.len());
             self.put(&g, "refund_hours_km_p50", km(&km_samples, 0.5), requests);
             self.put(&g, "refund_hours_km_p90", km(&km_samples, 0.9), requests);
         }

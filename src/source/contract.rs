@@ -226,9 +226,11 @@ static SHIPMENTS: &[ColumnSpec] = &[
     // Order exports often have neither: carrier and promise metrics then have no data.
     col("carrier", Kind::Text, false, false),
     col("region", Kind::Text, false, false),
-    // An order that never shipped has no ship time, and a status saying why.
+    // An order that never shipped has no ship time, and a status saying why. An
+    // export of return or refund requests has no ship time at all: its shipped
+    // metrics have no data, its refund metrics count from the request.
     col("ordered_at", Kind::Timestamp(Moment::Event), false, false),
-    col("shipped_at", Kind::Timestamp(Moment::Event), true, false),
+    col("shipped_at", Kind::Timestamp(Moment::Event), false, false),
     col(
         "promised_at",
         Kind::Timestamp(Moment::Deadline),

@@ -29,8 +29,8 @@ enum Rule {
 /// the row's reason), and the derived defaults.
 pub struct CrossRules {
     rules: Vec<Rule>,
-    /// Shipments: `(status, delivered_at)`, to derive an empty status.
-    status: Option<(usize, usize)>,
+    /// Shipments: `(status, delivered_at, shipped_at)`, to derive an empty status.
+    status: Option<(usize, usize, usize)>,
 }
 
 impl CrossRules {
@@ -61,8 +61,8 @@ impl CrossRules {
                 },
             })
             .collect();
-        let status =
-            (source == Source::Shipments).then(|| (index("status"), index("delivered_at")));
+        let status = (source == Source::Shipments)
+            .then(|| (index("status"), index("delivered_at"), index("shipped_at")));
         CrossRules { rules, status }
     }
 
@@ -106,7 +106,8 @@ impl CrossRules {
                         Value::Text(Some(s)) => allowed.contains(&s.as_ref()),
                         _ => false,
                     };
-                    if ts(values, field).is_none() && !said {
+                    // An export without the column (refund requests) has nothing to explain.
+                    if positions[field].is_some() && ts(values, field).is_none() && !said {
                         let (position, name) = at(field);
                         let field = specs[field].name;
                         return Err(RowError {
@@ -139,8 +140,9 @@ impl CrossRules {
                 }
             }
         }
-        if let Some((status, delivered)) = self.status {
-            if matches!(values[status], Value::Text(None)) {
+        if let Some((status, delivered, shipped)) = self.status {
+            // Without a ship time nothing says whether the parcel is under way.
+            if positions[shipped].is_some() && matches!(values[status], Value::Text(None)) {
                 let derived = if ts(values, delivered).is_some() {
                     "delivered"
                 } else {

@@ -195,6 +195,13 @@ const fn placed(mut m: MetricDef) -> MetricDef {
     m
 }
 
+/// Returns by when they were requested, whenever the parcel shipped (a refund
+/// export has no ship time).
+const fn requested(mut m: MetricDef) -> MetricDef {
+    m.cohort = Cohort::AnchoredOn("return_requested_at");
+    m
+}
+
 const fn open(mut m: MetricDef) -> MetricDef {
     m.cohort = OPEN_TICKETS;
     m
@@ -378,22 +385,33 @@ pub static METRICS: &[MetricDef] = &[
         ),
         "Deliveries still inside the window may yet be returned, so they are pending, not counted as kept.",
     ),
-    hours("refund_hours_p50", "Refund time, median", &REFUND, P50),
-    hours("refund_hours_p90", "Refund time, p90", &REFUND, P90),
-    survival(
+    requested(count(
+        "return_requests",
+        S,
+        "Return requests",
+        Cond::All,
+    )),
+    requested(hours(
+        "refund_hours_p50",
+        "Refund time, median",
+        &REFUND,
+        P50,
+    )),
+    requested(hours("refund_hours_p90", "Refund time, p90", &REFUND, P90)),
+    requested(survival(
         "refund_hours_km_p50",
         "Refund time, median (Kaplan–Meier)",
         Cond::Present("return_requested_at"),
         &REFUND,
         0.5,
-    ),
-    survival(
+    )),
+    requested(survival(
         "refund_hours_km_p90",
         "Refund time, p90 (Kaplan–Meier)",
         Cond::Present("return_requested_at"),
         &REFUND,
         0.9,
-    ),
+    )),
     rate(
         "exception_rate",
         S,

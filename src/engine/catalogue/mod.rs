@@ -316,13 +316,11 @@ impl MetricDef {
     pub fn columns(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         if let Origin::Source(source) = self.origin {
-            out.push(source.anchor_column());
-        }
-        if let Cohort::AnchoredOn(anchor) = self.cohort {
-            out.push(anchor);
-        }
-        if let Cohort::OpenAtEnd { start, end } = self.cohort {
-            out.extend([start, end]);
+            match self.cohort {
+                Cohort::Anchored => out.push(source.anchor_column()),
+                Cohort::AnchoredOn(anchor) => out.push(anchor),
+                Cohort::OpenAtEnd { start, end } => out.extend([start, end]),
+            }
         }
         self.filter.columns(&mut out);
         let mut span_columns = |span: &Span| {
