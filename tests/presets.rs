@@ -241,6 +241,101 @@ fn douyin() {
     assert_row(&by, "shipments", Some(("region", "浙江省")), Some(1.0), 1);
 }
 
+// Five orders on eight line-item rows (Created at repeated on every row, the
+// order's own columns on its first row only). Shipped in W47: #1001 (Nov 17),
+// #1003 (partial, Nov 20) and #1005 (ordered in W46, shipped Nov 16). Placed in
+// W47: #1001–#1004, of which #1002 has a Cancelled at → 1/4. #1004 is unfulfilled
+// and not cancelled: pending, no ship time, accepted.
+#[test]
+fn shopify() {
+    let input = ["--shipments", &preset_file("shopify.csv")];
+    let r = report("shopify", &input, &[]);
+    assert_eq!(r["inputs"]["shipments"]["read"], 8);
+    assert_eq!(r["inputs"]["shipments"]["folded_records"], 5);
+    assert_eq!(r["inputs"]["shipments"]["rejected"], 0);
+    assert_row(&r, "shipments", None, Some(3.0), 3);
+    assert_row(&r, "cancel_rate", None, Some(0.25), 4);
+    no_data(&r, "on_time_rate");
+    no_data(&r, "delivery_hours_p50");
+    no_data(&r, "refund_hours_p50");
+    // The province is on the first row of each order only.
+    let by = report("shopify", &input, &["--by", "region"]);
+    assert_row(&by, "shipments", Some(("region", "BY")), Some(1.0), 1);
+    assert_row(&by, "shipments", Some(("region", "HH")), Some(1.0), 1);
+    assert_row(&by, "shipments", Some(("region", "BE")), Some(1.0), 1);
+}
+
+// GBK, CRLF, one row per refund request, Beijing time. Requested in W47: 001
+// (refunded after 24 h), 002 (12 h), 003 (closed: an end time but no refund),
+// 004 (waiting). 005 was requested in W46; 006 ends before its request and is
+// rejected. Refunded: median of 12 and 24 = 18 h, p90 12 + 0.9 × 12 = 22.8 h.
+// Kaplan–Meier over the four: 12 h → 3/4, 24 h → 1/2 (003 and 004 censored at
+// 120 h and 68 h at the as-of time): median 24 h, p90 never reached.
+#[test]
+fn taobao_refunds() {
+    let r = report(
+        "taobao",
+        &["--shipments", &preset_file("taobao-refunds.csv")],
+        &["--tz", "Asia/Shanghai"],
+    );
+    assert_eq!(r["inputs"]["shipments"]["read"], 6);
+    assert_eq!(r["inputs"]["shipments"]["rejected"], 1);
+    assert_eq!(
+        r["inputs"]["shipments"]["reasons"]["refunded_at before return_requested_at"],
+        1
+    );
+    assert_row(&r, "return_requests", None, Some(4.0), 4);
+    assert_row(&r, "refund_hours_p50", None, Some(18.0), 2);
+    assert_row(&r, "refund_hours_p90", None, Some(22.8), 2);
+    assert_row(&r, "refund_hours_km_p50", None, Some(24.0), 4);
+    assert_row(&r, "refund_hours_km_p90", None, None, 4);
+    // Refund requests are not shipments: what needs a ship time has no data.
+    no_data(&r, "shipments");
+    no_data(&r, "exception_rate");
+    no_data(&r, "cancel_rate");
+}
+
+// Tab-separated; the report has no id, so a row is a hash of order, SKU, date
+// and license plate: the repeated first row is a duplicate. Received in W47: the
+// scarf (Nov 16) and two items of one order (Nov 18); the Nov 9 return is W46.
+#[test]
+fn amazon_returns() {
+    let r = report(
+        "amazon-returns",
+        &["--shipments", &preset_file("amazon-returns.tsv")],
+        &[],
+    );
+    assert_eq!(r["inputs"]["shipments"]["read"], 5);
+    assert_eq!(r["inputs"]["shipments"]["rejected"], 1);
+    assert_row(&r, "return_requests", None, Some(3.0), 3);
+    // Its `status` column (Reimbursed, …) is not a shipment status, and it has
+    // no refund time.
+    no_data(&r, "exception_rate");
+    no_data(&r, "refund_hours_p50");
+}
+
+// Comment fields as crawled, Beijing time, a comment with a line break and an
+// emoji. W47: scores 5, 1, 3 → 3.0, one negative of three; 小米手环8 has two.
+#[test]
+fn jd_comments() {
+    let input = ["--reviews", &preset_file("jd-comments.csv")];
+    let r = report("jd", &input, &["--tz", "Asia/Shanghai"]);
+    assert_eq!(r["inputs"]["reviews"]["rejected"], 0);
+    assert_row(&r, "reviews", None, Some(3.0), 3);
+    assert_row(&r, "rating_avg", None, Some(3.0), 3);
+    assert_row(&r, "negative_rate", None, Some(1.0 / 3.0), 3);
+    no_data(&r, "review_reply_hours_p50");
+    let by = report("jd", &input, &["--tz", "Asia/Shanghai", "--by", "product"]);
+    assert_row(&by, "reviews", Some(("product", "小米手环8")), Some(2.0), 2);
+    assert_row(
+        &by,
+        "rating_avg",
+        Some(("product", "小米手环8")),
+        Some(3.0),
+        2,
+    );
+}
+
 // Ratings 5, 2, 4 → 11/3; by product: blue-shirt 5 and 4 → 4.5, red-hat 2; the
 // one reply came 2 h after its review.
 #[test]
@@ -324,6 +419,10 @@ fn inspect_names_the_preset_of_every_fixture() {
         ("douyin.csv", "douyin", "shipments"),
         ("judgeme.csv", "judgeme", "reviews"),
         ("trustpilot.csv", "trustpilot", "reviews"),
+        ("shopify.csv", "shopify", "shipments"),
+        ("taobao-refunds.csv", "taobao", "shipments"),
+        ("amazon-returns.tsv", "amazon-returns", "shipments"),
+        ("jd-comments.csv", "jd", "reviews"),
     ] {
         let out = String::from_utf8(run_ok(dir.path(), &["inspect", &preset_file(file)])).unwrap();
         assert!(

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono_tz::Tz;
 
 use super::formats::DurationUnit;
-use super::mapping::Mapping;
+use super::mapping::{Condition, Mapping};
 use super::timestamp::{parse_deadline, parse_timestamp, TimestampError};
 use super::{canonical_priority, canonical_status, ColumnSpec, Kind, Moment};
 
@@ -63,6 +63,21 @@ pub(super) enum Locator {
     /// A hash of these columns' text (`{ hash = [...] }`): an id for exports
     /// without one, the same in every export that holds the record.
     Hash(Vec<usize>),
+    /// `then` on rows whose column at `test_at` is (or, negated, is not) one of
+    /// `values`; else the column at `otherwise`, or empty.
+    When {
+        then: WhenThen,
+        test_at: usize,
+        values: Vec<String>,
+        negate: bool,
+        otherwise: Option<usize>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum WhenThen {
+    At(usize),
+    Value(String),
 }
 
 impl Locator {
@@ -72,6 +87,11 @@ impl Locator {
             Locator::At(p) | Locator::Duration { at: p, .. } => Some(*p),
             Locator::Joined(ps) => ps.first().copied(),
             Locator::Hash(ps) => ps.first().copied(),
+            Locator::When {
+                then: WhenThen::At(p),
+                ..
+            } => Some(*p),
+            Locator::When { test_at, .. } => Some(*test_at),
             Locator::Absent | Locator::Folded => None,
         }
     }
@@ -111,6 +131,30 @@ pub(super) fn parse_row<'r>(
     for (spec, locator) in specs.iter().zip(locators) {
         let position = match locator {
             Locator::At(p) => *p,
+            Locator::When {
+                then,
+                test_at,
+                values: labels,
+                negate,
+                otherwise,
+            } => {
+                let test = field_text(record, *test_at, spec, mapping)?;
+                match (Condition::holds(labels, *negate, test), then, otherwise) {
+                    (true, WhenThen::At(p), _) | (false, _, Some(p)) => *p,
+                    (true, WhenThen::Value(v), _) => {
+                        let value =
+                            parse_field(spec, v, tz, mapping).map_err(|(reason, detail)| {
+                                RowError::field(*test_at, spec, reason, detail)
+                            })?;
+                        values.push(value.into_owned());
+                        continue;
+                    }
+                    (false, _, None) => {
+                        values.push(empty_value(spec.kind));
+                        continue;
+                    }
+                }
+            }
             Locator::Hash(positions) => {
                 values.push(Value::Text(Some(Cow::Owned(content_id(
                     positions, record, spec, mapping,

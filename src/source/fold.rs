@@ -6,6 +6,7 @@
 //! order_by = "sys_updated_at"     # the update's time: rows may come in any order
 //! earliest = ["created_at"]       # the earliest value over the updates
 //! max = ["reopens"]               # the largest
+//! filled = ["status"]             # the latest update where it is not empty
 //! # set by the first update whose incident_state is not New
 //! first_response_at = { column = "incident_state", not_in = ["New"] }
 //! ```
@@ -33,6 +34,8 @@ pub struct FoldSpec {
     earliest: Vec<String>,
     #[serde(default)]
     max: Vec<String>,
+    #[serde(default)]
+    filled: Vec<String>,
     /// Fields set by the first update that matches a condition.
     #[serde(flatten)]
     first: BTreeMap<String, FirstSpec>,
@@ -66,6 +69,9 @@ pub struct FoldRules {
     pub order_by: String,
     pub earliest: Vec<&'static str>,
     pub max: Vec<&'static str>,
+    /// From the latest update where the field is not empty (an order's fields
+    /// written on the first of its line-item rows only).
+    pub filled: Vec<&'static str>,
     pub first: Vec<FirstWhen>,
 }
 
@@ -94,6 +100,11 @@ impl FoldSpec {
             }
             max.push(spec.name);
         }
+        let filled = self
+            .filled
+            .iter()
+            .map(|field| field_spec(source, "filled", field).map(|s| s.name))
+            .collect::<Result<Vec<_>>>()?;
         let mut first = Vec::new();
         for (field, rule) in self.first {
             let spec = field_spec(source, &field, &field)?;
@@ -120,6 +131,7 @@ impl FoldSpec {
             order_by: self.order_by,
             earliest,
             max,
+            filled,
             first,
         })
     }
@@ -134,6 +146,7 @@ pub(super) struct Folder {
     order_by: usize,
     earliest: Vec<usize>,
     max: Vec<usize>,
+    filled: Vec<usize>,
     /// (field index, condition column, time column, values, negate)
     first: Vec<(usize, usize, usize, Vec<String>, bool)>,
 }
@@ -150,6 +163,7 @@ impl Folder {
             order_by: find(&rules.order_by).context("fold.order_by")?,
             earliest: rules.earliest.iter().map(|f| index(f)).collect(),
             max: rules.max.iter().map(|f| index(f)).collect(),
+            filled: rules.filled.iter().map(|f| index(f)).collect(),
             first: rules
                 .first
                 .iter()
@@ -238,9 +252,31 @@ impl Folder {
             .enumerate()
             .map(|(k, f)| (f.0, updates.iter().filter_map(|u| u.1[k]).min()))
             .collect();
+        let filled: Vec<(usize, Value<'static>)> = self
+            .filled
+            .iter()
+            .map(|&i| {
+                let latest = updates
+                    .iter_mut()
+                    .rev()
+                    .map(|u| &mut u.2[i])
+                    .find(|v| !matches!(v, Value::Int(None) | Value::Text(None)));
+                let empty = Value::Text(None);
+                (
+                    i,
+                    latest.map_or(empty, |v| std::mem::replace(v, Value::Int(None))),
+                )
+            })
+            .collect();
         let mut values = updates.pop().expect("a record has at least one update").2;
         for (i, v) in earliest.into_iter().chain(max).chain(firsts) {
             values[i] = Value::Int(v);
+        }
+        for (i, v) in filled {
+            // None found: the latest update's own (empty) value stays.
+            if !matches!(v, Value::Text(None)) {
+                values[i] = v;
+            }
         }
         values
     }

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Context, Result};
 
-use super::fields::Locator;
+use super::fields::{Locator, WhenThen};
 use super::fold::Folder;
-use super::mapping::{FieldFrom, Mapping};
+use super::mapping::{FieldFrom, Mapping, Then};
 use super::Source;
 
 /// The header's names, trimmed, without a byte-order mark.
@@ -84,6 +84,13 @@ pub(super) fn locate_columns(
             }
             FieldFrom::Joined(cs) => cs.iter().any(|c| by_name.contains_key(&c.to_lowercase())),
             FieldFrom::Hash(cs) => cs.iter().all(|c| by_name.contains_key(&c.to_lowercase())),
+            FieldFrom::When { then, when, .. } => {
+                by_name.contains_key(&when.column.to_lowercase())
+                    && match then {
+                        Then::Column(c) => by_name.contains_key(&c.to_lowercase()),
+                        Then::Value(_) => true,
+                    }
+            }
         };
         let locator = match mapping.columns.get(spec.name) {
             Some(from) if optional && !present(from) => Locator::Absent,
@@ -109,7 +116,24 @@ pub(super) fn locate_columns(
             Some(FieldFrom::Hash(columns)) => {
                 Locator::Hash(columns.iter().map(|c| mapped(c)).collect::<Result<_>>()?)
             }
+            Some(FieldFrom::When {
+                then,
+                when,
+                otherwise,
+            }) => Locator::When {
+                then: match then {
+                    Then::Column(c) => WhenThen::At(mapped(c)?),
+                    Then::Value(v) => WhenThen::Value(v.clone()),
+                },
+                test_at: mapped(&when.column)?,
+                values: when.values.clone(),
+                negate: when.negate,
+                otherwise: otherwise.as_deref().map(mapped).transpose()?,
+            },
             None if folded.contains(&spec.name) => Locator::Folded,
+            // A preset states every field it reads: an export column that merely
+            // shares a field's name (Amazon's return `status`) is not that field.
+            None if mapping.preset.is_some() && !spec.in_header => Locator::Absent,
             None => match by_name.get(spec.name) {
                 Some(&p) => Locator::At(p),
                 None if spec.in_header => bail!(

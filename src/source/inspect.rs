@@ -188,18 +188,17 @@ fn guess(header: &[String], samples: &[Vec<String>]) -> Result<Guess> {
             .iter()
             .any(|r| r.get(i).is_some_and(|v| !seen.insert(v.clone())))
     };
-    let mut best: Option<(usize, &'static str, PresetPart)> = None;
+    // Ranked by (ids as the preset expects them, signature columns matched): a
+    // log preset whose ids do not repeat fits only when nothing else does.
+    let mut best: Option<((bool, usize), &'static str, PresetPart)> = None;
     for preset in presets::all()? {
         for part in preset.parts {
-            if part.mapping.is_event_log()
-                && !repeats(part.mapping.column_of(part.source.id_column()))
-            {
-                continue;
-            }
+            let ids_fit = !part.mapping.is_event_log()
+                || repeats(part.mapping.column_of(part.source.id_column()));
             let matched = part.signature.iter().filter(|c| has(c)).count();
-            if matched == part.signature.len() && best.as_ref().is_none_or(|(m, _, _)| matched > *m)
-            {
-                best = Some((matched, preset.name, part));
+            let rank = (ids_fit, matched);
+            if matched == part.signature.len() && best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+                best = Some((rank, preset.name, part));
             }
         }
     }

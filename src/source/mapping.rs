@@ -74,6 +74,76 @@ pub enum FieldFrom {
     /// A hash of these columns: an id for exports that have none, the same in
     /// every export that holds the record (so the store's upsert keeps meaning).
     Hash(Vec<String>),
+    /// Read only on rows where another column says so (a refund's end time when
+    /// its status is "refund succeeded"); else `otherwise`'s column, or empty.
+    When {
+        then: Then,
+        when: Condition,
+        otherwise: Option<String>,
+    },
+}
+
+/// What a field is on the rows where its condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Then {
+    Column(String),
+    /// A fixed value of the contract (`status = "cancelled"`).
+    Value(String),
+}
+
+/// Whether a column's trimmed text (empty for null tokens) is, or is not, one of
+/// `values`, ignoring ASCII case. `not_in = [""]`: the column is not empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub column: String,
+    pub values: Vec<String>,
+    pub negate: bool,
+}
+
+impl Condition {
+    pub fn holds(values: &[String], negate: bool, text: &str) -> bool {
+        values.iter().any(|v| v.eq_ignore_ascii_case(text)) != negate
+    }
+
+    /// `{ column = "…", in = [...] }` or `{ column = "…", not_in = [...] }`.
+    fn parse(value: &toml::Value) -> Result<Condition> {
+        const FORM: &str = "write `when = { column = \"…\", in = [\"…\"] }` (or `not_in`)";
+        let table = value.as_table().context(FORM)?;
+        let list = |key: &str| -> Result<Option<Vec<String>>> {
+            table
+                .get(key)
+                .map(|v| {
+                    v.as_array()
+                        .and_then(|a| {
+                            a.iter()
+                                .map(|v| v.as_str().map(str::to_string))
+                                .collect::<Option<Vec<_>>>()
+                        })
+                        .with_context(|| format!("`{key}` must be a list of labels"))
+                })
+                .transpose()
+        };
+        for key in table.keys() {
+            if !["column", "in", "not_in"].contains(&key.as_str()) {
+                bail!("when: unknown key {key:?}; valid: column, in, not_in");
+            }
+        }
+        let column = table
+            .get("column")
+            .and_then(toml::Value::as_str)
+            .context(FORM)?
+            .to_string();
+        let (values, negate) = match (list("in")?, list("not_in")?) {
+            (Some(v), None) => (v, false),
+            (None, Some(v)) => (v, true),
+            _ => bail!("when: give exactly one of `in` or `not_in`"),
+        };
+        Ok(Condition {
+            column,
+            values,
+            negate,
+        })
+    }
 }
 
 /// A validated mapping for one source.
@@ -300,8 +370,23 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
     })
 }
 
+/// A fixed value must be one the contract reads as the field's kind.
+fn check_value(target: &ColumnSpec, value: &str) -> Result<()> {
+    let known = match target.kind {
+        Kind::Priority => super::canonical_priority(value).is_some(),
+        Kind::ShipmentStatus => super::canonical_status(value).is_some(),
+        Kind::Text | Kind::Label => true,
+        _ => bail!("`value` is for text, label, priority and status fields"),
+    };
+    if !known {
+        bail!("value {value:?} is not a valid {}", target.name);
+    }
+    Ok(())
+}
+
 /// `"column"`, `["title", "body"]` (text fields) or
-/// `{ duration = "column", unit = "minutes", after = "created_at" }` (timestamps).
+/// `{ duration = "column", unit = "minutes", after = "created_at" }` (timestamps),
+/// `{ hash = [...] }` (ids), or `{ column | value, when = {…}, otherwise }`.
 fn field_from(source: Source, target: &ColumnSpec, value: &toml::Value) -> Result<FieldFrom> {
     const FORMS: &str = "a column name, a list of columns to join, or \
                          { duration = \"column\", unit = \"minutes\" }";
@@ -335,6 +420,38 @@ fn field_from(source: Source, target: &ColumnSpec, value: &toml::Value) -> Resul
                 bail!("only text fields (ids) can be a hash of columns");
             }
             Ok(FieldFrom::Hash(columns))
+        }
+        toml::Value::Table(table) if table.contains_key("when") => {
+            for key in table.keys() {
+                if !["column", "value", "when", "otherwise"].contains(&key.as_str()) {
+                    bail!("unknown key {key:?}; valid: column, value, when, otherwise");
+                }
+            }
+            let text = |key: &str| -> Result<Option<String>> {
+                match table.get(key) {
+                    None => Ok(None),
+                    Some(v) => Ok(Some(
+                        v.as_str()
+                            .with_context(|| format!("`{key}` must be text"))?
+                            .to_string(),
+                    )),
+                }
+            };
+            let then = match (text("column")?, text("value")?) {
+                (Some(column), None) => Then::Column(column),
+                (None, Some(value)) => {
+                    check_value(target, &value)?;
+                    Then::Value(value)
+                }
+                _ => {
+                    bail!("give exactly one of `column` (read when the condition holds) or `value`")
+                }
+            };
+            Ok(FieldFrom::When {
+                then,
+                when: Condition::parse(&table["when"])?,
+                otherwise: text("otherwise")?,
+            })
         }
         toml::Value::Table(table) => {
             if target.kind != Kind::Timestamp(Moment::Event) {
@@ -439,6 +556,52 @@ mod tests {
         )
         .contains("another timestamp field"));
         assert!(err("[tickets.columns]\nchannel = 3\n").contains("a column name"));
+    }
+
+    #[test]
+    fn conditional_fields_say_what_is_wrong() {
+        let err = |t: &str| format!("{:#}", mapping(t).unwrap_err());
+        let shipments = |field: &str| format!("[shipments.columns]\n{field}\n");
+        assert!(err(&shipments(
+            r#"refunded_at = { column = "a", when = { column = "s", in = ["x"], not_in = ["y"] } }"#
+        ))
+        .contains("exactly one of `in` or `not_in`"));
+        assert!(err(&shipments(
+            r#"refunded_at = { column = "a", when = { column = "s", is = ["x"] } }"#
+        ))
+        .contains("valid: column, in, not_in"));
+        assert!(err(&shipments(
+            r#"status = { value = "gone", when = { column = "s", not_in = [""] } }"#
+        ))
+        .contains("\"gone\" is not a valid status"));
+        assert!(err(&shipments(
+            r#"status = { column = "a", value = "lost", when = { column = "s", in = ["x"] } }"#
+        ))
+        .contains("exactly one of `column`"));
+        let ok = mapping(&shipments(
+            r#"status = { value = "cancelled", when = { column = "Cancelled at", not_in = [""] }, otherwise = "Fulfillment Status" }"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            ok[&Source::Shipments].columns["status"],
+            FieldFrom::When {
+                then: Then::Value("cancelled".into()),
+                when: Condition {
+                    column: "Cancelled at".into(),
+                    values: vec![String::new()],
+                    negate: true,
+                },
+                otherwise: Some("Fulfillment Status".into()),
+            }
+        );
+        assert!(Condition::holds(&["退款成功".into()], false, "退款成功"));
+        assert!(!Condition::holds(&["退款成功".into()], false, "退款关闭"));
+        assert!(Condition::holds(
+            &[String::new()],
+            true,
+            "2026-11-18 15:00:00 +0100"
+        ));
+        assert!(!Condition::holds(&[String::new()], true, ""));
     }
 
     #[test]

@@ -398,7 +398,9 @@ pub fn section_title(origin: Origin) -> &'static str {
         Origin::Source(Source::Tickets) => {
             "Support tickets (created in the period; the backlog at its end)"
         }
-        Origin::Source(Source::Shipments) => "Shipments (shipped in the period)",
+        Origin::Source(Source::Shipments) => {
+            "Shipments (shipped in the period; returns requested and orders placed in it)"
+        }
         Origin::Source(Source::Reviews) => "Reviews (written in the period)",
         Origin::Composite => "Composite",
     }

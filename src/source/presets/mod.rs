@@ -13,12 +13,16 @@ use super::Source;
 
 /// Every preset: its name and its file.
 const FILES: &[(&str, &str)] = &[
+    ("amazon-returns", include_str!("amazon-returns.toml")),
     ("douyin", include_str!("douyin.toml")),
     ("freshdesk", include_str!("freshdesk.toml")),
+    ("jd", include_str!("jd.toml")),
     ("judgeme", include_str!("judgeme.toml")),
     ("olist", include_str!("olist.toml")),
     ("servicenow", include_str!("servicenow.toml")),
     ("servicenow-log", include_str!("servicenow-log.toml")),
+    ("shopify", include_str!("shopify.toml")),
+    ("taobao", include_str!("taobao.toml")),
     ("trustpilot", include_str!("trustpilot.toml")),
     ("zammad", include_str!("zammad.toml")),
     ("zendesk", include_str!("zendesk.toml")),
@@ -173,7 +177,10 @@ mod tests {
     #[test]
     fn unknown_and_misapplied_presets_say_what_is_valid() {
         let err = format!("{:#}", find("zendeks").unwrap_err());
-        assert!(err.contains("valid: douyin, freshdesk"), "{err}");
+        assert!(
+            err.contains("valid: amazon-returns, douyin, freshdesk"),
+            "{err}"
+        );
         let err = format!("{:#}", mapping("zendesk", Source::Reviews).unwrap_err());
         assert!(err.contains("is for tickets, not reviews"), "{err}");
     }
