@@ -209,6 +209,7 @@ fn olist_directory() {
     assert_row(&r, "on_time_rate", None, Some(0.5), 2);
     assert_row(&r, "cancel_rate", None, Some(0.25), 4);
     no_data(&r, "return_rate");
+    no_data(&r, "exception_rate");
     assert!(r["inputs"]["shipments"]["absent_columns"]
         .to_string()
         .contains("return_requested_at"));
@@ -233,6 +234,7 @@ fn douyin() {
     assert_row(&r, "shipments", None, Some(2.0), 2);
     assert_row(&r, "cancel_rate", None, Some(1.0 / 3.0), 3);
     no_data(&r, "on_time_rate");
+    no_data(&r, "exception_rate");
     let by = report(
         "douyin",
         &["--shipments", &preset_file("douyin.csv")],
@@ -258,6 +260,8 @@ fn shopify() {
     no_data(&r, "on_time_rate");
     no_data(&r, "delivery_hours_p50");
     no_data(&r, "refund_hours_p50");
+    // Its statuses have no word for a lost parcel: no data, not 0 %.
+    no_data(&r, "exception_rate");
     // The province is on the first row of each order only.
     let by = report("shopify", &input, &["--by", "region"]);
     assert_row(&by, "shipments", Some(("region", "BY")), Some(1.0), 1);

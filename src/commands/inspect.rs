@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use clap::Args;
 use polars::prelude::{AnyValue, DataFrame};
 
+use crate::engine::aggregate::Inputs;
 use crate::engine::catalogue::METRICS;
 use crate::exit::OK as EXIT_OK;
 use crate::source::inspect::{inspect, Guess, Inspection, TimeForms};
@@ -146,12 +147,12 @@ fn describe(path: &Path, found: &Inspection) -> Result<(String, String)> {
     }
     writeln!(out, "  first rows as svcq reads them (times in UTC):")?;
     out.push_str(&first_rows(&data.frame, source, &s.absent_columns));
-    let (can, cannot) = feeds(source, &s.absent_columns);
+    let (can, cannot) = feeds(source, &s.absent_columns, &s.cannot_say);
     writeln!(out, "  can feed: {}", can.join(", "))?;
     if !cannot.is_empty() {
         writeln!(out, "  cannot feed (no data):")?;
-        for (metric, missing) in cannot {
-            writeln!(out, "    {metric}: needs {}", missing.join(", "))?;
+        for (metric, why) in cannot {
+            writeln!(out, "    {metric}: {why}")?;
         }
     }
     writeln!(out)?;
@@ -193,23 +194,32 @@ fn first_rows(frame: &DataFrame, source: Source, absent: &[String]) -> String {
 }
 
 /// The metrics of `source` it can feed, and those it cannot with the columns missing.
+/// The metrics of `source` the export can feed, and why it cannot feed the others.
 fn feeds(
     source: Source,
     absent: &[String],
-) -> (Vec<&'static str>, Vec<(&'static str, Vec<String>)>) {
+    cannot_say: &BTreeMap<String, Vec<String>>,
+) -> (Vec<&'static str>, Vec<(&'static str, String)>) {
+    let inputs = Inputs {
+        sources: vec![source],
+        absent: BTreeMap::from([(source, absent.to_vec())]),
+        cannot_say: BTreeMap::from([(source, cannot_say.clone())]),
+    };
     let mut can = Vec::new();
     let mut cannot = Vec::new();
     for metric in METRICS.iter().filter(|m| m.source() == Some(source)) {
-        let missing: Vec<String> = metric
+        let missing: Vec<&str> = metric
             .columns()
             .into_iter()
             .filter(|c| absent.iter().any(|a| a == c))
-            .map(str::to_string)
             .collect();
-        if missing.is_empty() {
-            can.push(metric.id);
+        if !missing.is_empty() {
+            cannot.push((metric.id, format!("needs {}", missing.join(", "))));
+        } else if let Some((field, values)) = inputs.unsayable(metric) {
+            let why = format!("the export cannot say {field} is {}", values.join(" or "));
+            cannot.push((metric.id, why));
         } else {
-            cannot.push((metric.id, missing));
+            can.push(metric.id);
         }
     }
     (can, cannot)

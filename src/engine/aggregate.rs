@@ -28,9 +28,22 @@ pub struct Context<'a> {
 pub struct Inputs {
     pub sources: Vec<Source>,
     pub absent: BTreeMap<Source, Vec<String>>,
+    /// Values an export has no way to write, by field (`cannot_say` in its mapping).
+    pub cannot_say: BTreeMap<Source, BTreeMap<String, Vec<String>>>,
 }
 
 impl Inputs {
+    /// The test a metric makes that its export cannot answer: every value it
+    /// looks for is one the export never writes (Shopify has no "lost" status).
+    pub fn unsayable(&self, metric: &MetricDef) -> Option<(&'static str, &'static [&'static str])> {
+        let cannot = self.cannot_say.get(&metric.source()?)?;
+        metric.text_tests().into_iter().find(|(field, values)| {
+            cannot
+                .get(*field)
+                .is_some_and(|never| values.iter().all(|v| never.iter().any(|n| n == v)))
+        })
+    }
+
     /// The column of its source a metric reads that the export lacks, if any.
     pub fn absent_column(&self, metric: &MetricDef) -> Option<&str> {
         let absent = self.absent.get(&metric.source()?)?;
@@ -43,7 +56,7 @@ impl Inputs {
 
     pub fn can_compute(&self, metric: &MetricDef) -> bool {
         let needs = metric.requires().is_none_or(|s| self.sources.contains(&s));
-        needs && self.absent_column(metric).is_none()
+        needs && self.absent_column(metric).is_none() && self.unsayable(metric).is_none()
     }
 }
 

@@ -164,6 +164,11 @@ impl<'a> Engine<'a> {
                 .iter()
                 .map(|(s, l)| (*s, l.stats.absent_columns.clone()))
                 .collect(),
+            cannot_say: dataset
+                .sources
+                .iter()
+                .map(|(s, l)| (*s, l.stats.cannot_say.clone()))
+                .collect(),
         };
         if let Some(reviews) = frames.get(&Source::Reviews) {
             let reviews = followups::with_followups(reviews, frames.get(&Source::Tickets))?;
@@ -288,6 +293,12 @@ impl<'a> Engine<'a> {
                 ));
             } else if let Some(column) = self.inputs.absent_column(m) {
                 by_column.entry((own, column)).or_default().push(m.id);
+            } else if let Some((field, values)) = self.inputs.unsayable(m) {
+                notes.push(format!(
+                    "no data for {}: the {own} export cannot say {field} is {}",
+                    m.id,
+                    values.join(" or ")
+                ));
             }
         }
         for ((source, column), ids) in by_column {

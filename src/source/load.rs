@@ -247,6 +247,7 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
                     rejects_file: None,
                     reasons: BTreeMap::new(),
                     absent_columns: Vec::new(),
+                    cannot_say: BTreeMap::new(),
                     encoding: None,
                     folded_records: None,
                 };

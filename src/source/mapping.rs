@@ -53,6 +53,8 @@ pub struct MappingSpec {
     columns: BTreeMap<String, toml::Value>,
     #[serde(default)]
     values: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    cannot_say: BTreeMap<String, Vec<String>>,
     fold: Option<FoldSpec>,
 }
 
@@ -170,6 +172,9 @@ pub struct Mapping {
     pub columns: BTreeMap<String, FieldFrom>,
     /// svcq field → (export label → svcq value).
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// svcq field → values the export has no way to write (Shopify's statuses
+    /// have no "lost"): metrics that count them have no data, never 0.
+    pub cannot_say: BTreeMap<String, Vec<String>>,
     /// An event log: rows sharing an id are one record's updates.
     pub fold: Option<FoldRules>,
     /// Fields mapped by a preset (not restated in svcq.toml): their column may be
@@ -212,6 +217,8 @@ impl MappingSpec {
         for (field, labels) in self.values {
             values.entry(field).or_default().extend(labels);
         }
+        let mut cannot_say = base.cannot_say;
+        cannot_say.extend(self.cannot_say);
         let or_vec = |mine: Vec<String>, theirs: Vec<String>| {
             if mine.is_empty() {
                 theirs
@@ -232,6 +239,7 @@ impl MappingSpec {
             timezone: self.timezone.or(base.timezone),
             columns,
             values,
+            cannot_say,
             fold: self.fold.or(base.fold),
         }
     }
@@ -319,6 +327,14 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
             }
         }
     }
+    for (field, never) in &spec.cannot_say {
+        let target = field_spec(source, "cannot_say", field)?;
+        for value in never {
+            if !matches!(target.kind, Kind::Label | Kind::Text) {
+                check_value(target, value).context("cannot_say")?;
+            }
+        }
+    }
     let encoding =
         match spec.encoding.as_deref() {
             None => None,
@@ -365,6 +381,7 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         timezone,
         columns,
         values: spec.values,
+        cannot_say: spec.cannot_say,
         fold,
         optional: BTreeSet::new(),
     })
@@ -578,6 +595,8 @@ mod tests {
             r#"status = { column = "a", value = "lost", when = { column = "s", in = ["x"] } }"#
         ))
         .contains("exactly one of `column`"));
+        assert!(err("[shipments.cannot_say]\nstatus = [\"missing\"]\n")
+            .contains("\"missing\" is not a valid status"));
         let ok = mapping(&shipments(
             r#"status = { value = "cancelled", when = { column = "Cancelled at", not_in = [""] }, otherwise = "Fulfillment Status" }"#,
         ))

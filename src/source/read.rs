@@ -38,6 +38,10 @@ pub struct InputStats {
     /// them have no data (never a false zero).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub absent_columns: Vec<String>,
+    /// Values the export has no way to write, by field (its mapping's
+    /// `cannot_say`): a rate of them has no data rather than a false 0.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cannot_say: BTreeMap<String, Vec<String>>,
     /// The encoding it was decoded from, when not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
@@ -403,6 +407,7 @@ pub fn read_files(
         rejects_file: None,
         reasons,
         absent_columns,
+        cannot_say: mapping.cannot_say.clone(),
         encoding,
         folded_records,
     };

@@ -106,6 +106,15 @@ impl Cond {
         }
     }
 
+    /// The tests of a text column against values (`status` is lost or damaged).
+    pub fn text_tests(&self, out: &mut Vec<(&'static str, &'static [&'static str])>) {
+        match *self {
+            Cond::TextIn(c, values) => out.push((c, values)),
+            Cond::And(parts) => parts.iter().for_each(|p| p.text_tests(out)),
+            _ => {}
+        }
+    }
+
     /// Another source the condition needs (follow-ups need tickets).
     pub fn requires(&self) -> Option<Source> {
         match self {
@@ -346,6 +355,16 @@ impl MetricDef {
         }
         out.sort_unstable();
         out.dedup();
+        out
+    }
+
+    /// The text-value tests of its filter and outcome.
+    pub fn text_tests(&self) -> Vec<(&'static str, &'static [&'static str])> {
+        let mut out = Vec::new();
+        self.filter.text_tests(&mut out);
+        if let Measure::Rate { of } = self.measure {
+            of.text_tests(&mut out);
+        }
         out
     }
 
