@@ -219,6 +219,23 @@ fn olist_directory() {
     assert_row(&r, "rating_avg", None, Some(10.0 / 3.0), 3);
     // The tickets source is simply not there.
     assert!(r["inputs"]["tickets"]["skipped"].is_string());
+    // The customer's state, joined from olist_customers_dataset.csv: the three
+    // orders shipped in W47 went to SP, RJ and SP.
+    let by = report(
+        "olist",
+        &["--data", &preset_file("olist")],
+        &["--tz", "America/Sao_Paulo", "--by", "region"],
+    );
+    assert_row(&by, "shipments", Some(("region", "SP")), Some(2.0), 2);
+    assert_row(&by, "shipments", Some(("region", "RJ")), Some(1.0), 1);
+    // Without the customers file beside the orders, region has no data.
+    let dir = tempfile::tempdir().unwrap();
+    let orders = dir.path().join("olist_orders_dataset.csv");
+    std::fs::copy(preset_file("olist/olist_orders_dataset.csv"), &orders).unwrap();
+    let r = report("olist", &["--shipments", orders.to_str().unwrap()], &[]);
+    assert!(r["inputs"]["shipments"]["absent_columns"]
+        .to_string()
+        .contains("region"));
 }
 
 // Beijing time; ids with a leading tab; `-` empty. Shipped: 17 and 18 Nov; the
@@ -554,4 +571,48 @@ fn judgeme_exports_merge_in_the_store() {
         ],
     );
     assert_row(&r, "reviews", None, Some(4.0), 4);
+}
+
+// A join the user asked for must be there and unambiguous: exit 2 naming the file.
+#[test]
+fn join_mistakes_are_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        preset_file("olist/olist_orders_dataset.csv"),
+        dir.path().join("orders.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("svcq.toml"),
+        "[sources.shipments]\npath = \"orders.csv\"\ntimestamp_formats = [\"%Y-%m-%d 00:00:00\"]\n\
+         [sources.shipments.columns]\nstatus = \"order_status\"\nshipped_at = \"order_delivered_carrier_date\"\n\
+         promised_at = \"order_estimated_delivery_date\"\nregion = \"customer_state\"\n\
+         [sources.shipments.values.status]\nshipped = \"in_transit\"\ncanceled = \"cancelled\"\ninvoiced = \"pending\"\n\
+         [sources.shipments.join]\nfile = \"customers.csv\"\non = \"customer_id\"\ncolumns = [\"customer_state\"]\n",
+    )
+    .unwrap();
+    let fails = |needle: &str| {
+        let out = Command::cargo_bin("svcq")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["validate"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(err.contains(needle), "{err}");
+    };
+    fails("customers.csv");
+    std::fs::write(
+        dir.path().join("customers.csv"),
+        "customer_id,customer_state\n9ef432eb6251297304e76186b10a928d,SP\n9ef432eb6251297304e76186b10a928d,RJ\n",
+    )
+    .unwrap();
+    fails("customer_id \"9ef432eb6251297304e76186b10a928d\" appears twice with different values");
+    std::fs::write(
+        dir.path().join("customers.csv"),
+        "customer_id,state\n9ef432eb6251297304e76186b10a928d,SP\n",
+    )
+    .unwrap();
+    fails("has no column `customer_state`; found: customer_id, state");
 }

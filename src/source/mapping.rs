@@ -28,6 +28,7 @@ use serde::Deserialize;
 
 use super::fold::{FoldRules, FoldSpec};
 use super::formats::{DurationUnit, TimestampFormat};
+use super::lookup::Join;
 use super::timestamp::parse_tz;
 use super::{ColumnSpec, Kind, Moment, Source};
 
@@ -55,6 +56,7 @@ pub struct MappingSpec {
     values: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     cannot_say: BTreeMap<String, Vec<String>>,
+    join: Option<Join>,
     fold: Option<FoldSpec>,
 }
 
@@ -175,6 +177,8 @@ pub struct Mapping {
     /// svcq field → values the export has no way to write (Shopify's statuses
     /// have no "lost"): metrics that count them have no data, never 0.
     pub cannot_say: BTreeMap<String, Vec<String>>,
+    /// A second file whose columns are appended to each row by a key.
+    pub join: Option<Join>,
     /// An event log: rows sharing an id are one record's updates.
     pub fold: Option<FoldRules>,
     /// Fields mapped by a preset (not restated in svcq.toml): their column may be
@@ -240,6 +244,7 @@ impl MappingSpec {
             columns,
             values,
             cannot_say,
+            join: self.join.or(base.join),
             fold: self.fold.or(base.fold),
         }
     }
@@ -382,6 +387,7 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         columns,
         values: spec.values,
         cannot_say: spec.cannot_say,
+        join: spec.join,
         fold,
         optional: BTreeSet::new(),
     })

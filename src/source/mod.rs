@@ -10,6 +10,7 @@ pub mod formats;
 mod header;
 pub mod inspect;
 pub mod load;
+mod lookup;
 pub mod mapping;
 pub mod presets;
 pub mod read;

@@ -16,6 +16,7 @@ use super::fields::{parse_row, Locator, RowError, Value};
 use super::fold::Folder;
 use super::header::{header_names, locate_columns, same_header};
 use super::load::Keep;
+use super::lookup::Lookup;
 use super::mapping::Mapping;
 use super::records::{FileStamp, Records};
 use super::rejects::{locate_rejects, Pending, Reject};
@@ -147,6 +148,7 @@ pub fn read_files(
     let mut unmapped: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut header: Vec<String> = Vec::new();
+    let mut lookup: Option<Lookup> = None;
     // Where each field is, from the first file's header (the others must match).
     let mut located: Option<Located> = None;
     let mut groups: Vec<Vec<Update>> = Vec::new();
@@ -187,7 +189,18 @@ pub fn read_files(
         }
         let this_header = header_names(&record);
         if located.is_none() {
-            let (locators, folder) = locate_columns(display, source, &this_header, mapping)?;
+            if let Some(join) = &mapping.join {
+                let dir = path.parent().unwrap_or(Path::new(""));
+                let optional = mapping.preset.is_some();
+                lookup = Lookup::load(join, dir, &this_header, optional)
+                    .with_context(|| display.to_string())?;
+            }
+            // Joined columns come after the export's own.
+            let mut located_header = this_header.clone();
+            if lookup.is_some() {
+                located_header.extend(mapping.join.iter().flat_map(|j| j.columns.clone()));
+            }
+            let (locators, folder) = locate_columns(display, source, &located_header, mapping)?;
             let positions = locators.iter().map(Locator::position).collect();
             located = Some((locators, positions, folder));
             header = this_header;
@@ -245,6 +258,9 @@ pub fn read_files(
                 };
                 pending.push(reject(error, &record));
                 continue;
+            }
+            if let Some(lookup) = &lookup {
+                lookup.extend(&mut record);
             }
             let parsed = parse_row(specs, locators, &record, tz, mapping, &mut unmapped);
             if let Some(folder) = folder {
@@ -412,6 +428,10 @@ pub fn read_files(
         folded_records,
     };
     debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
+    // The rejects file shows the joined columns too.
+    if lookup.is_some() {
+        header.extend(mapping.join.iter().flat_map(|j| j.columns.clone()));
+    }
     Ok(SourceData {
         source,
         frame,
