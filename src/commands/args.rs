@@ -136,7 +136,14 @@ impl AnalysisArgs {
             .targets
             .iter()
             .flat_map(|t| t.segment.keys().map(String::as_str));
-        let keep = columns_needed(fields.iter().copied().chain(segment_dims));
+        let clock_dims = targets.clocks.rule_fields();
+        let keep = columns_needed(
+            fields
+                .iter()
+                .copied()
+                .chain(segment_dims)
+                .chain(clock_dims.iter().copied()),
+        );
         let dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep)?,
             None => load_csv(
@@ -150,8 +157,13 @@ impl AnalysisArgs {
     }
 
     /// The engine over `dataset`, with this command's as-of time.
-    pub fn engine<'a>(&self, dataset: &'a Dataset, targets: &Targets) -> Result<Engine<'a>> {
-        Engine::new(dataset, targets.windows, self.period.as_of.as_deref())
+    pub fn engine<'a>(&self, dataset: &'a Dataset, targets: &'a Targets) -> Result<Engine<'a>> {
+        Engine::new(
+            dataset,
+            targets.windows,
+            &targets.clocks,
+            self.period.as_of.as_deref(),
+        )
     }
 
     pub fn options(&self) -> ReportOptions {

@@ -204,6 +204,7 @@ fn feeds(
         sources: vec![source],
         absent: BTreeMap::from([(source, absent.to_vec())]),
         cannot_say: BTreeMap::from([(source, cannot_say.clone())]),
+        unscheduled: Vec::new(),
     };
     let mut can = Vec::new();
     let mut cannot = Vec::new();

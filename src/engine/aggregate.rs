@@ -8,15 +8,19 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::catalogue::{
-    Cmp, Cohort, Cond, End, Measure, MetricDef, Pending, Settled, Span, Stat, Window, METRICS,
+    Clock, Cmp, Cohort, Cond, End, Measure, MetricDef, Pending, Settled, Span, Stat, Unit, Window,
+    METRICS,
 };
+use super::clock::{age_column, elapsed_column};
 use super::targets::{SlaHours, Windows};
-use crate::source::timestamp::MS_PER_HOUR;
+use crate::source::timestamp::{MS_PER_DAY, MS_PER_HOUR};
 use crate::source::Source;
 
 /// What the expressions need besides the records.
 pub struct Context<'a> {
     pub windows: &'a Windows,
+    /// The priorities whose SLA runs on business time (`[sla] clock`).
+    pub sla_business: &'a [&'static str],
     pub as_of: i64,
     /// The moment an open-at-end cohort is looked at.
     pub snapshot: i64,
@@ -30,6 +34,8 @@ pub struct Inputs {
     pub absent: BTreeMap<Source, Vec<String>>,
     /// Values an export has no way to write, by field (`cannot_say` in its mapping).
     pub cannot_say: BTreeMap<Source, BTreeMap<String, Vec<String>>>,
+    /// Clocks svcq.toml gives no schedule for: their metrics have no data.
+    pub unscheduled: Vec<Clock>,
 }
 
 impl Inputs {
@@ -56,7 +62,16 @@ impl Inputs {
 
     pub fn can_compute(&self, metric: &MetricDef) -> bool {
         let needs = metric.requires().is_none_or(|s| self.sources.contains(&s));
-        needs && self.absent_column(metric).is_none() && self.unsayable(metric).is_none()
+        needs
+            && self.absent_column(metric).is_none()
+            && self.unsayable(metric).is_none()
+            && self.unscheduled(metric).is_none()
+    }
+
+    /// The clock a metric runs on that has no schedule, if any.
+    pub fn unscheduled(&self, metric: &MetricDef) -> Option<Clock> {
+        let clock = metric.clock();
+        (clock != Clock::Calendar && self.unscheduled.contains(&clock)).then_some(clock)
     }
 }
 
@@ -248,13 +263,20 @@ impl Plan {
                         (g(value).map(|ms| ms / MS_PER_HOUR), count(n))
                     }
                     // Whole milliseconds, divided once (see `span_ms`).
-                    Formula::Hours { value, n } => (
-                        (count(n) > 0)
-                            .then(|| g(value))
-                            .flatten()
-                            .map(|ms| ms / MS_PER_HOUR),
-                        count(n),
-                    ),
+                    Formula::Hours { value, n } => {
+                        let per = if metric.unit == Unit::Days {
+                            MS_PER_DAY as f64
+                        } else {
+                            MS_PER_HOUR
+                        };
+                        (
+                            (count(n) > 0)
+                                .then(|| g(value))
+                                .flatten()
+                                .map(|ms| ms / per),
+                            count(n),
+                        )
+                    }
                     Formula::Mean { value, n } => {
                         ((count(n) > 0).then(|| g(value)).flatten(), count(n))
                     }
@@ -316,7 +338,45 @@ pub fn cond_expr(cond: &Cond) -> Expr {
 /// turn a division by a literal into a multiplication by its reciprocal, which
 /// makes exactly one hour 0.9999999999999999.
 pub fn span_ms(span: &Span, ctx: &Context) -> Expr {
-    (span_end(span, ctx) - col(span.start)).cast(DataType::Float64)
+    match span.clock {
+        Clock::Calendar => (span_end(span, ctx) - col(span.start)).cast(DataType::Float64),
+        _ => col(elapsed_column(span)).cast(DataType::Float64),
+    }
+}
+
+/// Whether a ticket's SLA runs on business time: its priority is on that clock.
+fn on_business_clock(window: Window, span: &Span, ctx: &Context) -> Option<(Expr, &'static Span)> {
+    let twin = span.business?;
+    if !matches!(window, Window::SlaResponse | Window::SlaResolution) || ctx.sla_business.is_empty()
+    {
+        return None;
+    }
+    let business = ctx
+        .sla_business
+        .iter()
+        .map(|p| col("priority").eq(lit(*p)))
+        .reduce(Expr::or)?;
+    Some((business, twin))
+}
+
+/// A span in ms on the clock its window is judged on.
+fn window_span_ms(span: &Span, window: Window, ctx: &Context) -> Expr {
+    match on_business_clock(window, span, ctx) {
+        Some((business, twin)) => when(business)
+            .then(span_ms(twin, ctx))
+            .otherwise(span_ms(span, ctx)),
+        None => span_ms(span, ctx),
+    }
+}
+
+/// A record's age at the as-of time on the clock its window is judged on.
+fn window_age_ms(span: &Span, window: Window, ctx: &Context) -> Expr {
+    match on_business_clock(window, span, ctx) {
+        Some((business, twin)) => when(business)
+            .then(age_ms(twin, ctx))
+            .otherwise(age_ms(span, ctx)),
+        None => age_ms(span, ctx),
+    }
 }
 
 /// The instant a span ends, in UTC milliseconds (null where it has not).
@@ -352,12 +412,14 @@ fn window_ms(window: Window, ctx: &Context) -> Expr {
         Window::Resolution => by_priority(&ctx.windows.resolution),
         Window::Return => ms(ctx.windows.return_days * 24.0),
         Window::FollowUp => ms(ctx.windows.followup_hours),
+        Window::SlaResolution => by_priority(&ctx.windows.sla_resolution),
+        Window::RefundSla => ms(ctx.windows.refund_sla_days * 24.0),
     }
 }
 
 /// Whether a record counts for a window rate at the as-of time.
 fn judged(span: &Span, window: Window, settled: Settled, ctx: &Context) -> Expr {
-    let passed = age_ms(span, ctx).gt(window_ms(window, ctx));
+    let passed = window_age_ms(span, window, ctx).gt(window_ms(window, ctx));
     match settled {
         Settled::EndedOrPassed => cond_expr(&span.ended()).or(passed),
         Settled::Passed => passed,
@@ -366,7 +428,10 @@ fn judged(span: &Span, window: Window, settled: Settled, ctx: &Context) -> Expr 
 
 /// The age of a record's span start at the as-of time, in milliseconds.
 fn age_ms(span: &Span, ctx: &Context) -> Expr {
-    (lit(ctx.as_of) - col(span.start)).cast(DataType::Float64)
+    match span.clock {
+        Clock::Calendar => (lit(ctx.as_of) - col(span.start)).cast(DataType::Float64),
+        _ => col(age_column(span)).cast(DataType::Float64),
+    }
 }
 
 fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
@@ -395,13 +460,13 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
             &filter,
             judged(span, window, settled, ctx)
                 .and(cond_expr(&span.ended()))
-                .and(span_ms(span, ctx).lt_eq(window_ms(window, ctx))),
+                .and(window_span_ms(span, window, ctx).lt_eq(window_ms(window, ctx))),
         )),
         Agg::Judged(span, window, settled, filter) => {
             count(both(&filter, judged(span, window, settled, ctx)))
         }
         Agg::Pending(span, window, settled, filter) => {
-            let open = age_ms(span, ctx).lt_eq(window_ms(window, ctx));
+            let open = window_age_ms(span, window, ctx).lt_eq(window_ms(window, ctx));
             count(both(
                 &filter,
                 match settled {

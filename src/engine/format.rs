@@ -45,6 +45,7 @@ pub fn format_value(unit: Unit, value: Option<f64>) -> String {
         Unit::Count => thousands(v.round() as u64),
         Unit::Rate => format!("{:.1} %", v * 100.0),
         Unit::Hours => format_hours(v),
+        Unit::Days => format!("{v:.2} d"),
         Unit::Rating => format!("{v:.2}"),
         Unit::Nps => format!("{v:+.1}"),
         Unit::Index => format!("{v:.1}"),
@@ -85,6 +86,7 @@ pub fn format_delta(unit: Unit, delta: Option<f64>) -> String {
         Unit::Rate => format!("{:+.1} pp", d * 100.0),
         Unit::Hours if d.abs() < 1.0 => format!("{:+.0} min", d * 60.0),
         Unit::Hours => format!("{d:+.2} h"),
+        Unit::Days => format!("{d:+.2} d"),
         Unit::Count => format!("{d:+.0}"),
         _ => format!("{d:+.2}"),
     };

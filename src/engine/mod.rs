@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod catalogue;
 mod cells;
+pub mod clock;
 mod followups;
 pub mod format;
 pub mod gate;
@@ -24,7 +25,8 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use aggregate::{Context, Inputs};
-use catalogue::{Measure, METRICS};
+use catalogue::{Clock, Measure, METRICS};
+use clock::Clocks;
 use model::{Group, MetricRow, Report};
 use period::{Period, PeriodSpec};
 pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
@@ -60,6 +62,7 @@ pub struct Engine<'a> {
     pub tz: Tz,
     pub as_of: i64,
     windows: Windows,
+    clocks: &'a Clocks,
 }
 
 /// Latest event the data has seen: the ticket data when there is any, else the
@@ -133,7 +136,12 @@ impl<'a> Engine<'a> {
     /// With `as_of` given, the data is censored at it: a report as of T over
     /// today's export equals the report over the export as it stood at T. Without
     /// it, the as-of time is the data's latest event and nothing is censored.
-    pub fn new(dataset: &'a Dataset, windows: Windows, as_of: Option<&str>) -> Result<Engine<'a>> {
+    pub fn new(
+        dataset: &'a Dataset,
+        windows: Windows,
+        clocks: &'a Clocks,
+        as_of: Option<&str>,
+    ) -> Result<Engine<'a>> {
         let tz = dataset.tz;
         let given = match as_of {
             Some(text) => Some(
@@ -157,7 +165,16 @@ impl<'a> Engine<'a> {
                 frames.insert(source, frame);
             }
         }
+        clock::add_clock_columns(&mut frames, clocks, as_of)?;
+        let mut unscheduled = Vec::new();
+        if clocks.tickets.is_none() {
+            unscheduled.push(Clock::Business);
+        }
+        if clocks.working_days.is_none() {
+            unscheduled.push(Clock::WorkingDays);
+        }
         let inputs = Inputs {
+            unscheduled,
             sources: frames.keys().copied().collect(),
             absent: dataset
                 .sources
@@ -181,6 +198,7 @@ impl<'a> Engine<'a> {
             tz,
             as_of,
             windows,
+            clocks,
         })
     }
 
@@ -214,6 +232,7 @@ impl<'a> Engine<'a> {
     fn context(&self, period: &Period) -> Context<'_> {
         Context {
             windows: &self.windows,
+            sla_business: &self.clocks.sla_business,
             as_of: self.as_of,
             snapshot: period.to.min(self.as_of),
         }
@@ -266,6 +285,7 @@ impl<'a> Engine<'a> {
         }
         maturing_notes(&rows, &mut notes);
         self.missing_input_notes(&mut notes);
+        self.calendar_coverage_notes(&period, &mut notes);
         Ok(Report {
             period: period.info(self.tz),
             previous_period: previous_period.map(|p| p.info(self.tz)),
@@ -282,6 +302,7 @@ impl<'a> Engine<'a> {
     /// the export is missing.
     fn missing_input_notes(&self, notes: &mut Vec<String>) {
         let mut by_column: BTreeMap<(Source, &str), Vec<&str>> = BTreeMap::new();
+        let mut by_clock: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for m in METRICS {
             let Some(own) = m.source().filter(|s| self.has(*s)) else {
                 continue;
@@ -293,6 +314,12 @@ impl<'a> Engine<'a> {
                 ));
             } else if let Some(column) = self.inputs.absent_column(m) {
                 by_column.entry((own, column)).or_default().push(m.id);
+            } else if let Some(clock) = self.inputs.unscheduled(m) {
+                let why = match clock {
+                    Clock::Business => "no business hours in svcq.toml (`schedule = \"NAME\"` and a [schedules.NAME] table; docs/business-hours.md)",
+                    _ => "no working-day calendar in svcq.toml (`[working_days] schedule = \"NAME\"`; docs/business-hours.md)",
+                };
+                by_clock.entry(why).or_default().push(m.id);
             } else if let Some((field, values)) = self.inputs.unsayable(m) {
                 notes.push(format!(
                     "no data for {}: the {own} export cannot say {field} is {}",
@@ -306,6 +333,51 @@ impl<'a> Engine<'a> {
                 "no data for {}: the {source} export has no column {column}",
                 ids.join(", ")
             ));
+        }
+        for (why, ids) in by_clock {
+            notes.push(format!("no data for {}: {why}", ids.join(", ")));
+        }
+    }
+
+    /// A warning, not a silent gap, when the period reaches past the years a
+    /// schedule's holiday calendar covers.
+    fn calendar_coverage_notes(&self, period: &Period, notes: &mut Vec<String>) {
+        let used = self
+            .clocks
+            .tickets
+            .filter(|_| self.has(Source::Tickets))
+            .into_iter()
+            .chain(
+                self.clocks
+                    .rules
+                    .iter()
+                    .map(|(_, s)| *s)
+                    .filter(|_| self.has(Source::Tickets)),
+            )
+            .chain(
+                self.clocks
+                    .working_days
+                    .filter(|_| self.has(Source::Shipments)),
+            );
+        let mut seen = BTreeSet::new();
+        for index in used {
+            if !seen.insert(index) {
+                continue;
+            }
+            let schedule = &self.clocks.schedules[index];
+            let date = |ms: i64| {
+                chrono::DateTime::from_timestamp_millis(ms)
+                    .map(|t| t.with_timezone(&schedule.tz).date_naive())
+            };
+            let (Some(from), Some(to)) = (date(period.from), date(period.to - 1)) else {
+                continue;
+            };
+            if let Some((calendar, first, last, day)) = schedule.uncovered(from, to) {
+                notes.push(format!(
+                    "schedule {}: the holiday calendar {calendar} covers {first}–{last}, and the period reaches {day}: holidays there are not known, so business time counts them as regular days",
+                    schedule.name
+                ));
+            }
         }
     }
 

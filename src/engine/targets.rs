@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
-use super::windows::WindowsSpec;
+use super::clock::{ClockSpec, Clocks, RuleSpec, ScheduleSpec, SlaSpec, WorkingDaysSpec};
+use super::windows::{PriorityHoursSpec, WindowsSpec};
 pub use super::windows::{SlaHours, Windows};
 use crate::engine::catalogue::{self as metrics, MetricDef, Origin, Unit};
 use crate::source::canonical_priority;
@@ -28,6 +30,17 @@ struct FileSpec {
     sources: BTreeMap<String, mapping::MappingSpec>,
     #[serde(default, rename = "target")]
     targets: Vec<TargetSpec>,
+    // Business hours and working days (engine/clock).
+    schedule: Option<Spanned<String>>,
+    #[serde(default)]
+    schedule_rule: Vec<RuleSpec>,
+    #[serde(default)]
+    schedules: BTreeMap<String, ScheduleSpec>,
+    #[serde(default)]
+    sla: SlaSpec,
+    #[serde(default)]
+    working_days: WorkingDaysSpec,
+    sla_resolution_hours: Option<PriorityHoursSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +169,8 @@ pub fn segment_label(segment: &BTreeMap<String, String>) -> String {
 pub struct Targets {
     pub timezone: Option<String>,
     pub windows: Windows,
+    /// Business hours, working days and the SLA clock.
+    pub clocks: Clocks,
     pub targets: Vec<Target>,
     /// Where they came from: a file path, or "built-in defaults".
     pub origin: String,
@@ -198,14 +213,28 @@ impl Targets {
         let mut spec: FileSpec =
             toml::from_str(text).with_context(|| format!("{origin}: invalid targets file"))?;
         crate::source::presets::apply(&mut spec.sources, presets).context("--preset")?;
+        let clocks = ClockSpec {
+            schedule: spec.schedule,
+            rules: spec.schedule_rule,
+            schedules: spec.schedules,
+            sla: spec.sla,
+            working_days: spec.working_days,
+        }
+        .validate(text, origin, Path::new(origin).parent())?;
         let defaults = Windows::default();
+        let resolution = spec
+            .windows
+            .resolution_hours
+            .unwrap_or_default()
+            .over(defaults.resolution);
         let windows = Windows {
             sla: spec.sla_hours,
-            resolution: spec
-                .windows
-                .resolution_hours
+            resolution,
+            sla_resolution: spec
+                .sla_resolution_hours
                 .unwrap_or_default()
-                .over(defaults.resolution),
+                .over(resolution),
+            refund_sla_days: clocks.refund_sla_days,
             return_days: spec.windows.return_days.unwrap_or(defaults.return_days),
             followup_hours: spec
                 .windows
@@ -216,6 +245,9 @@ impl Targets {
         windows
             .resolution
             .check(origin, "windows.resolution_hours")?;
+        windows
+            .sla_resolution
+            .check(origin, "sla_resolution_hours")?;
         for (key, v) in [
             ("windows.return_days", windows.return_days),
             ("windows.followup_hours", windows.followup_hours),
@@ -237,6 +269,7 @@ impl Targets {
         Ok(Targets {
             timezone: spec.timezone,
             windows,
+            clocks,
             targets,
             origin: origin.to_string(),
             builtin: false,

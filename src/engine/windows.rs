@@ -52,7 +52,7 @@ impl SlaHours {
 /// Hours per priority where each one left out keeps its default.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct PriorityHoursSpec {
+pub struct PriorityHoursSpec {
     urgent: Option<f64>,
     high: Option<f64>,
     normal: Option<f64>,
@@ -90,6 +90,10 @@ pub struct Windows {
     pub return_days: f64,
     /// A follow-up of a negative review (`followup_hours`, default 48).
     pub followup_hours: f64,
+    /// Resolution SLA, per priority (`[sla_resolution_hours]`, default: `resolution`).
+    pub sla_resolution: SlaHours,
+    /// Working days a refund may take (`[working_days] refund_sla`, default 3).
+    pub refund_sla_days: f64,
 }
 
 impl Default for Windows {
@@ -99,6 +103,8 @@ impl Default for Windows {
             resolution: SlaHours::uniform(72.0),
             return_days: 7.0,
             followup_hours: 48.0,
+            sla_resolution: SlaHours::uniform(72.0),
+            refund_sla_days: 3.0,
         }
     }
 }

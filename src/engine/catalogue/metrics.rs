@@ -3,12 +3,13 @@
 //! check every declaration against the data contract.
 
 use super::{
-    Cmp, Cohort, Cond, End, Measure, MetricDef, Origin, Pending, Settled, Span, Stat, Unit, Window,
+    Clock, Cmp, Cohort, Cond, End, Measure, MetricDef, Origin, Pending, Settled, Span, Stat, Unit,
+    Window,
 };
 use crate::source::Source;
 
 use Source::{Reviews as R, Shipments as S, Tickets as T};
-use Unit::{Count, Hours, Index, Nps, Rate, Rating};
+use Unit::{Count, Days, Hours, Index, Nps, Rate, Rating};
 
 pub static FIRST_RESPONSE: Span = Span {
     family: "first_response_hours",
@@ -16,6 +17,8 @@ pub static FIRST_RESPONSE: Span = Span {
     start: "created_at",
     end: End::Column("first_response_at"),
     title: "First response time",
+    clock: Clock::Calendar,
+    business: Some(&FIRST_RESPONSE_BUSINESS),
 };
 pub static RESOLUTION: Span = Span {
     family: "resolution_hours",
@@ -23,6 +26,8 @@ pub static RESOLUTION: Span = Span {
     start: "created_at",
     end: End::Column("resolved_at"),
     title: "Resolution time",
+    clock: Clock::Calendar,
+    business: Some(&RESOLUTION_BUSINESS),
 };
 pub static BACKLOG_AGE: Span = Span {
     family: "backlog_age_hours",
@@ -30,6 +35,8 @@ pub static BACKLOG_AGE: Span = Span {
     start: "created_at",
     end: End::Snapshot,
     title: "Age of open tickets",
+    clock: Clock::Calendar,
+    business: None,
 };
 pub static DELIVERY: Span = Span {
     family: "delivery_hours",
@@ -37,6 +44,8 @@ pub static DELIVERY: Span = Span {
     start: "shipped_at",
     end: End::Column("delivered_at"),
     title: "Delivery time",
+    clock: Clock::Calendar,
+    business: None,
 };
 pub static REFUND: Span = Span {
     family: "refund_hours",
@@ -44,6 +53,8 @@ pub static REFUND: Span = Span {
     start: "return_requested_at",
     end: End::Column("refunded_at"),
     title: "Refund time",
+    clock: Clock::Calendar,
+    business: None,
 };
 pub static REVIEW_REPLY: Span = Span {
     family: "review_reply_hours",
@@ -51,6 +62,8 @@ pub static REVIEW_REPLY: Span = Span {
     start: "created_at",
     end: End::Column("replied_at"),
     title: "Review reply time",
+    clock: Clock::Calendar,
+    business: None,
 };
 
 /// The time to a return request after delivery (return windows).
@@ -60,6 +73,8 @@ pub static RETURN_REQUEST: Span = Span {
     start: "delivered_at",
     end: End::Column("return_requested_at"),
     title: "Time to a return request",
+    clock: Clock::Calendar,
+    business: None,
 };
 /// The time from a review to its first follow-up ticket.
 pub static FOLLOWUP: Span = Span {
@@ -68,7 +83,54 @@ pub static FOLLOWUP: Span = Span {
     start: "created_at",
     end: End::FollowUp,
     title: "Time to follow-up",
+    clock: Clock::Calendar,
+    business: None,
 };
+
+pub static FIRST_RESPONSE_BUSINESS: Span = Span {
+    family: "first_response_business_hours",
+    source: T,
+    start: "created_at",
+    end: End::Column("first_response_at"),
+    title: "First response time in business hours",
+    clock: Clock::Business,
+    business: None,
+};
+pub static RESOLUTION_BUSINESS: Span = Span {
+    family: "resolution_business_hours",
+    source: T,
+    start: "created_at",
+    end: End::Column("resolved_at"),
+    title: "Resolution time in business hours",
+    clock: Clock::Business,
+    business: None,
+};
+pub static DELIVERY_WORKING: Span = Span {
+    family: "delivery_working_days",
+    source: S,
+    start: "shipped_at",
+    end: End::Column("delivered_at"),
+    title: "Delivery time in working days",
+    clock: Clock::WorkingDays,
+    business: None,
+};
+pub static REFUND_WORKING: Span = Span {
+    family: "refund_working_days",
+    source: S,
+    start: "return_requested_at",
+    end: End::Column("refunded_at"),
+    title: "Refund time in working days",
+    clock: Clock::WorkingDays,
+    business: None,
+};
+
+/// Every span measured on a schedule rather than the calendar.
+pub static CLOCKED: &[&Span] = &[
+    &FIRST_RESPONSE_BUSINESS,
+    &RESOLUTION_BUSINESS,
+    &DELIVERY_WORKING,
+    &REFUND_WORKING,
+];
 
 /// Every duration family with duration metrics, for the distribution chart.
 pub static DURATIONS: &[&Span] = &[
@@ -131,6 +193,17 @@ const fn hours(
         id,
         span.source,
         Hours,
+        title,
+        Cond::All,
+        Measure::Duration { span, stat },
+    )
+}
+
+const fn days(id: &'static str, title: &'static str, span: &'static Span, stat: Stat) -> MetricDef {
+    metric(
+        id,
+        span.source,
+        Days,
         title,
         Cond::All,
         Measure::Duration { span, stat },
@@ -238,6 +311,24 @@ pub static METRICS: &[MetricDef] = &[
         &FIRST_RESPONSE,
         P90,
     ),
+    hours(
+        "first_response_business_hours_mean",
+        "First response in business hours, mean",
+        &FIRST_RESPONSE_BUSINESS,
+        Stat::Mean,
+    ),
+    hours(
+        "first_response_business_hours_p50",
+        "First response in business hours, median",
+        &FIRST_RESPONSE_BUSINESS,
+        P50,
+    ),
+    hours(
+        "first_response_business_hours_p90",
+        "First response in business hours, p90",
+        &FIRST_RESPONSE_BUSINESS,
+        P90,
+    ),
     pending(
         rate(
             "resolution_rate",
@@ -272,6 +363,24 @@ pub static METRICS: &[MetricDef] = &[
         "resolution_hours_p90",
         "Resolution time, p90",
         &RESOLUTION,
+        P90,
+    ),
+    hours(
+        "resolution_business_hours_mean",
+        "Resolution in business hours, mean",
+        &RESOLUTION_BUSINESS,
+        Stat::Mean,
+    ),
+    hours(
+        "resolution_business_hours_p50",
+        "Resolution in business hours, median",
+        &RESOLUTION_BUSINESS,
+        P50,
+    ),
+    hours(
+        "resolution_business_hours_p90",
+        "Resolution in business hours, p90",
+        &RESOLUTION_BUSINESS,
         P90,
     ),
     survival(
@@ -318,7 +427,22 @@ pub static METRICS: &[MetricDef] = &[
                 settled: Settled::EndedOrPassed,
             },
         ),
-        "The window is the `[sla_hours]` of the ticket's priority; a reply at exactly the SLA is within it.",
+        "The window is the `[sla_hours]` of the ticket's priority; a reply at exactly the SLA is within it. Elapsed time and age run on the SLA clock of the priority (`[sla] clock`): calendar time, or business time on the ticket's schedule.",
+    ),
+    with_note(
+        metric(
+            "sla_resolution_rate",
+            T,
+            Rate,
+            "Resolved within SLA",
+            Cond::All,
+            Measure::WithinWindow {
+                span: &RESOLUTION,
+                window: Window::SlaResolution,
+                settled: Settled::EndedOrPassed,
+            },
+        ),
+        "Elapsed time and age run on the SLA clock of the priority, as for sla_response_rate.",
     ),
     count(
         "unresolved",
@@ -364,6 +488,18 @@ pub static METRICS: &[MetricDef] = &[
         P50,
     ),
     hours("delivery_hours_p90", "Delivery time, p90", &DELIVERY, P90),
+    days(
+        "delivery_working_days_p50",
+        "Delivery in working days, median",
+        &DELIVERY_WORKING,
+        P50,
+    ),
+    days(
+        "delivery_working_days_p90",
+        "Delivery in working days, p90",
+        &DELIVERY_WORKING,
+        P90,
+    ),
     pending(
         rate(
             "return_rate",
@@ -398,6 +534,33 @@ pub static METRICS: &[MetricDef] = &[
         P50,
     )),
     requested(hours("refund_hours_p90", "Refund time, p90", &REFUND, P90)),
+    requested(days(
+        "refund_working_days_p50",
+        "Refund in working days, median",
+        &REFUND_WORKING,
+        P50,
+    )),
+    requested(days(
+        "refund_working_days_p90",
+        "Refund in working days, p90",
+        &REFUND_WORKING,
+        P90,
+    )),
+    with_note(
+        requested(metric(
+            "refund_within_sla_rate",
+            S,
+            Rate,
+            "Refunded within SLA",
+            Cond::All,
+            Measure::WithinWindow {
+                span: &REFUND_WORKING,
+                window: Window::RefundSla,
+                settled: Settled::EndedOrPassed,
+            },
+        )),
+        "Refunds are judged once made, or once the request is older than the SLA in working days.",
+    ),
     requested(survival(
         "refund_hours_km_p50",
         "Refund time, median (Kaplan–Meier)",

@@ -25,6 +25,8 @@ pub enum Unit {
     /// A fraction 0–1 (shown as a percentage in tables).
     Rate,
     Hours,
+    /// Working days (24 h of working-day time each).
+    Days,
     /// A 1–5 rating.
     Rating,
     /// Net promoter score, −100 to 100.
@@ -161,6 +163,17 @@ pub enum End {
     FollowUp,
 }
 
+/// What a span's time is counted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Real elapsed time.
+    Calendar,
+    /// The open hours of the record's schedule (docs/business-hours.md).
+    Business,
+    /// Whole working days of the working-day calendar, in days.
+    WorkingDays,
+}
+
 /// A duration family: `end − start` in hours, behind `<family>_mean/_p50/_p90`.
 #[derive(Debug, PartialEq)]
 pub struct Span {
@@ -169,6 +182,9 @@ pub struct Span {
     pub start: &'static str,
     pub end: End,
     pub title: &'static str,
+    pub clock: Clock,
+    /// The same span on business time, for an SLA on the business clock.
+    pub business: Option<&'static Span>,
 }
 
 impl Span {
@@ -182,6 +198,18 @@ impl Span {
     }
 
     pub(crate) fn describe(&self) -> String {
+        match (self.clock, self.end) {
+            (Clock::Business, End::Column(c)) => {
+                format!("the business time from {} to {c}", self.start)
+            }
+            (Clock::WorkingDays, End::Column(c)) => {
+                format!("the working time from {} to {c}", self.start)
+            }
+            _ => self.describe_calendar(),
+        }
+    }
+
+    fn describe_calendar(&self) -> String {
         match self.end {
             End::Column(c) => format!("{c} − {}", self.start),
             End::Snapshot => format!("the snapshot time − {}", self.start),
@@ -209,14 +237,19 @@ pub enum Window {
     Return,
     /// `[windows] followup_hours` after a review (default 48 h).
     FollowUp,
+    /// `[sla_resolution_hours]` of the ticket's priority (default: the
+    /// resolution window).
+    SlaResolution,
+    /// `[working_days] refund_sla` working days (default 3).
+    RefundSla,
 }
 
 impl Window {
     /// The columns the window itself reads.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            Window::SlaResponse | Window::Resolution => &["priority"],
-            Window::Return | Window::FollowUp => &[],
+            Window::SlaResponse | Window::Resolution | Window::SlaResolution => &["priority"],
+            Window::Return | Window::FollowUp | Window::RefundSla => &[],
         }
     }
 
@@ -228,6 +261,10 @@ impl Window {
             }
             Window::Return => "`[windows] return_days` (default 7 days)",
             Window::FollowUp => "`[windows] followup_hours` (default 48 h)",
+            Window::SlaResolution => {
+                "the `[sla_resolution_hours]` of the ticket's priority (default: the resolution window)"
+            }
+            Window::RefundSla => "`[working_days] refund_sla` working days (default 3)",
         }
     }
 }
@@ -356,6 +393,16 @@ impl MetricDef {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The clock its duration runs on (calendar for metrics without one).
+    pub fn clock(&self) -> Clock {
+        match self.measure {
+            Measure::Duration { span, .. }
+            | Measure::Survival { span, .. }
+            | Measure::WithinWindow { span, .. } => span.clock,
+            _ => Clock::Calendar,
+        }
     }
 
     /// The text-value tests of its filter and outcome.
