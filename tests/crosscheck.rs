@@ -156,6 +156,9 @@ impl Oracle {
             let mut rh = Vec::new();
             let (mut fcr, mut reopened, mut sla_met, mut sla_judged) = (0, 0, 0, 0);
             let (mut res_within, mut res_judged, mut unresolved_young) = (0, 0, 0);
+            // The resolution SLA defaults to the resolution window; judged once
+            // resolved or older than it.
+            let (mut sla_res_met, mut sla_res_judged) = (0, 0);
             let mut km_samples = Vec::new();
             for &i in &rows {
                 let c = created[i].unwrap();
@@ -172,6 +175,16 @@ impl Oracle {
                     Some(r) => ((r - c) as f64 / HOUR, true),
                     None => (age as f64 / HOUR, false),
                 });
+                match resolved[i] {
+                    Some(r) => {
+                        sla_res_judged += 1;
+                        if r - c <= RESOLUTION_WINDOW {
+                            sla_res_met += 1;
+                        }
+                    }
+                    None if age > RESOLUTION_WINDOW => sla_res_judged += 1,
+                    None => {}
+                }
                 if let Some(f) = first[i] {
                     let h = (f - c) as f64 / HOUR;
                     frh.push(h);
@@ -220,6 +233,25 @@ impl Oracle {
                 rate(sla_met, sla_judged),
                 sla_judged,
             );
+            self.put(
+                &g,
+                "sla_resolution_rate",
+                rate(sla_res_met, sla_res_judged),
+                sla_res_judged,
+            );
+            self.put_pending(&g, "sla_resolution_rate", n - sla_res_judged);
+            // Without business hours or a working-day calendar in svcq.toml, the
+            // clocked metrics have no data (tests/business_hours.rs has values).
+            for id in [
+                "first_response_business_hours_mean",
+                "first_response_business_hours_p50",
+                "first_response_business_hours_p90",
+                "resolution_business_hours_mean",
+                "resolution_business_hours_p50",
+                "resolution_business_hours_p90",
+            ] {
+                self.put(&g, id, None, 0);
+            }
             self.put(&g, "unresolved", Some((n - rh.len()) as f64), n);
             self.put(
                 &g,
@@ -299,6 +331,8 @@ impl Oracle {
             self.put(&g, "delivery_hours_mean", mean(&dh), dh.len());
             self.put(&g, "delivery_hours_p50", percentile(&dh, 0.5), dh.len());
             self.put(&g, "delivery_hours_p90", percentile(&dh, 0.9), dh.len());
+            self.put(&g, "delivery_working_days_p50", None, 0);
+            self.put(&g, "delivery_working_days_p90", None, 0);
             self.put(&g, "return_rate", rate(returned, dh.len()), dh.len());
             self.put(&g, "exception_rate", rate(exceptions, n), n);
             self.put(
@@ -331,6 +365,13 @@ impl Oracle {
             }
             let requests = rows.len();
             self.put(&g, "return_requests", Some(requests as f64), requests);
+            for id in [
+                "refund_working_days_p50",
+                "refund_working_days_p90",
+                "refund_within_sla_rate",
+            ] {
+                self.put(&g, id, None, 0);
+            }
             self.put(&g, "refund_hours_p50", percentile(&fh, 0.5), fh.len());
             self.put(&g, "refund_hours_p90", percentile(&fh, 0.9), fh.len());
             self.put(&g, "refund_hours_km_p50", km(&km_samples, 0.5), requests);

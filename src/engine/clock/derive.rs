@@ -56,8 +56,8 @@ fn ints(frame: &DataFrame, name: &str) -> Option<Vec<Option<i64>>> {
     Some(column.iter().collect())
 }
 
-/// Adds the columns of every clocked span whose source has a schedule. A source
-/// without one gets none, and its clocked metrics have no data.
+/// Adds the columns of every clocked span of each source. Without a schedule (or
+/// the span's columns) they are empty: the metrics reading them have no data.
 pub fn add_clock_columns(
     frames: &mut BTreeMap<Source, DataFrame>,
     clocks: &Clocks,
@@ -69,19 +69,19 @@ pub fn add_clock_columns(
             .copied()
             .filter(|s| s.source == source)
             .collect();
-        if spans.is_empty() || frame.height() == 0 {
-            continue;
-        }
-        let Some(rows) = schedule_of_rows(frame, source, clocks) else {
-            continue;
-        };
+        let rows = schedule_of_rows(frame, source, clocks);
         let mut added = Vec::new();
         for span in spans {
             debug_assert_ne!(span.clock, Clock::Calendar);
-            let End::Column(end_name) = span.end else {
-                continue;
+            let end_name = match span.end {
+                End::Column(c) => Some(c),
+                _ => None,
             };
-            let (Some(start), Some(end)) = (ints(frame, span.start), ints(frame, end_name)) else {
+            let columns = end_name.and_then(|e| Some((ints(frame, span.start)?, ints(frame, e)?)));
+            let (Some(rows), Some((start, end))) = (&rows, columns) else {
+                let empty = vec![None::<i64>; frame.height()];
+                added.push(Column::new(elapsed_column(span).into(), empty.clone()));
+                added.push(Column::new(age_column(span).into(), empty));
                 continue;
             };
             let lo = start.iter().flatten().min().copied().unwrap_or(as_of);
@@ -93,7 +93,7 @@ pub fn add_clock_columns(
                 .unwrap_or(as_of)
                 .max(as_of);
             let mut timelines: BTreeMap<usize, Timeline> = BTreeMap::new();
-            for &s in &rows {
+            for &s in rows {
                 timelines
                     .entry(s)
                     .or_insert_with(|| Timeline::new(&clocks.schedules[s], lo, hi));
