@@ -352,3 +352,63 @@ fn schedule_mistakes_name_the_key_and_the_line() {
         "{err}"
     );
 }
+
+// `svcq calendar` shows what the clock counts: the 2026 Spring Festival, its
+// make-up Saturdays, and a daylight-saving day of 25 hours.
+#[test]
+fn calendar_shows_holidays_make_up_days_and_daylight_saving() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture("business-hours/svcq.toml");
+    let out = common::run_ok(
+        dir.path(),
+        &[
+            "calendar",
+            "--targets",
+            &config,
+            "--from",
+            "2026-02-13",
+            "--to",
+            "2026-02-16",
+        ],
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text,
+        "schedule cn-support · Asia/Shanghai · holiday calendars: cn (2025–2026)\n\
+         2026-02-13 Fri  09:00-18:00                    9h00\n\
+         2026-02-14 Sat  09:00-18:00                    9h00  make-up working day\n\
+         2026-02-15 Sun  closed                         0h00  holiday: 春节 Spring Festival\n\
+         2026-02-16 Mon  closed                         0h00  holiday: 春节 Spring Festival\n\
+         open in all: 18h00\n"
+    );
+    std::fs::write(
+        dir.path().join("svcq.toml"),
+        "[schedules.ny]\ntimezone = \"America/New_York\"\nhours = { daily = [\"00:00-24:00\"] }\n",
+    )
+    .unwrap();
+    let out = common::run_ok(
+        dir.path(),
+        &[
+            "calendar",
+            "--schedule",
+            "ny",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-01",
+        ],
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("2026-11-01 Sun  00:00-24:00                   25h00"),
+        "{text}"
+    );
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["calendar", "--schedule", "paris"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown schedule \"paris\"; valid: ny"));
+}

@@ -3,6 +3,7 @@
 //! its arguments and its `exec`; `run` dispatches.
 
 pub mod args;
+pub mod calendar;
 pub mod chart;
 pub mod check;
 pub mod ingest;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Say what an export is: encoding, delimiter, the preset that reads it, its
     /// time formats, five rows as read, and the metrics it can and cannot feed.
     Inspect(commands::inspect::InspectArgs),
+    /// Show a schedule's open hours, holidays and make-up working days, day by
+    /// day: what the business clock will count.
+    Calendar(commands::calendar::CalendarArgs),
 }
 
 pub fn run() -> Result<ExitCode> {
@@ -86,5 +90,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Init(args) => commands::init::exec(args),
         Command::Inspect(args) => commands::inspect::exec(args),
         Command::Store(args) => commands::store::exec(args),
+        Command::Calendar(args) => commands::calendar::exec(args),
     }
 }
