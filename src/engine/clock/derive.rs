@@ -22,38 +22,86 @@ pub fn age_column(span: &Span) -> String {
 }
 
 /// Which schedule each record runs on (an index into `clocks.schedules`).
-fn schedule_of_rows(frame: &DataFrame, source: Source, clocks: &Clocks) -> Option<Vec<usize>> {
+fn schedule_of_rows(frame: &DataFrame, source: Source, clocks: &Clocks) -> Option<Vec<u16>> {
+    let rows = frame.height();
     match source {
         Source::Tickets => {
-            let default = clocks.tickets?;
-            let mut rows = vec![default; frame.height()];
+            let mut out = vec![clocks.tickets? as u16; rows];
             // The first matching rule wins: apply them last to first.
             for (segment, schedule) in clocks.rules.iter().rev() {
-                let mut matches = vec![true; frame.height()];
+                let mut matches = vec![true; rows];
                 for (dim, value) in segment {
-                    let column = frame.column(dim).ok().and_then(|c| c.str().ok().cloned());
-                    for (i, m) in matches.iter_mut().enumerate() {
-                        *m &= column
-                            .as_ref()
-                            .is_some_and(|c| c.get(i) == Some(value.as_str()));
+                    match frame.column(dim).ok().and_then(|c| c.str().ok()) {
+                        Some(column) => {
+                            for (m, v) in matches.iter_mut().zip(column.iter()) {
+                                *m &= v == Some(value.as_str());
+                            }
+                        }
+                        None => matches.fill(false),
                     }
                 }
-                for (row, m) in rows.iter_mut().zip(matches) {
+                for (row, m) in out.iter_mut().zip(matches) {
                     if m {
-                        *row = *schedule;
+                        *row = *schedule as u16;
                     }
                 }
             }
-            Some(rows)
+            Some(out)
         }
-        Source::Shipments => clocks.working_days.map(|w| vec![w; frame.height()]),
+        Source::Shipments => clocks.working_days.map(|w| vec![w as u16; rows]),
         Source::Reviews => None,
     }
 }
 
-fn ints(frame: &DataFrame, name: &str) -> Option<Vec<Option<i64>>> {
+/// A column's values, `None` as `i64::MIN`.
+fn ints(frame: &DataFrame, name: &str) -> Option<Vec<i64>> {
     let column = frame.column(name).ok()?.i64().ok()?.clone();
-    Some(column.iter().collect())
+    Some(column.iter().map(|v| v.unwrap_or(i64::MIN)).collect())
+}
+
+/// `(elapsed, age)` of each row in ms, split across the cores.
+fn clocked(
+    rows: &[u16],
+    start: &[i64],
+    end: &[i64],
+    timelines: &[Option<Timeline>],
+    as_of: i64,
+) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = rows.len().div_ceil(threads).max(1 << 16);
+    let parts: Vec<(Vec<Option<i64>>, Vec<Option<i64>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows.len())
+            .step_by(chunk)
+            .map(|from| {
+                let to = (from + chunk).min(rows.len());
+                scope.spawn(move || {
+                    let mut elapsed = Vec::with_capacity(to - from);
+                    let mut age = Vec::with_capacity(to - from);
+                    for i in from..to {
+                        let timeline = timelines[rows[i] as usize]
+                            .as_ref()
+                            .expect("a timeline for every schedule in use");
+                        let (a, b) = (start[i], end[i]);
+                        let known = |t: i64| t != i64::MIN;
+                        elapsed.push((known(a) && known(b)).then(|| timeline.elapsed(a, b)));
+                        age.push(known(a).then(|| timeline.elapsed(a, as_of)));
+                    }
+                    (elapsed, age)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a clock thread does not panic"))
+            .collect()
+    });
+    let mut elapsed = Vec::with_capacity(rows.len());
+    let mut age = Vec::with_capacity(rows.len());
+    for (e, a) in parts {
+        elapsed.extend(e);
+        age.extend(a);
+    }
+    (elapsed, age)
 }
 
 /// Adds the columns of every clocked span of each source. Without a schedule (or
@@ -84,27 +132,23 @@ pub fn add_clock_columns(
                 added.push(Column::new(age_column(span).into(), empty));
                 continue;
             };
-            let lo = start.iter().flatten().min().copied().unwrap_or(as_of);
+            let known = |v: &&i64| **v != i64::MIN;
+            let lo = start.iter().filter(known).min().copied().unwrap_or(as_of);
             let hi = end
                 .iter()
-                .flatten()
+                .filter(known)
                 .max()
                 .copied()
                 .unwrap_or(as_of)
                 .max(as_of);
-            let mut timelines: BTreeMap<usize, Timeline> = BTreeMap::new();
-            for &s in rows {
-                timelines
-                    .entry(s)
-                    .or_insert_with(|| Timeline::new(&clocks.schedules[s], lo, hi));
+            let mut timelines: Vec<Option<Timeline>> = vec![None; clocks.schedules.len()];
+            for &s in rows.iter() {
+                let slot = &mut timelines[s as usize];
+                if slot.is_none() {
+                    *slot = Some(Timeline::new(&clocks.schedules[s as usize], lo, hi));
+                }
             }
-            let mut elapsed = Vec::with_capacity(rows.len());
-            let mut age = Vec::with_capacity(rows.len());
-            for ((&s, a), b) in rows.iter().zip(&start).zip(&end) {
-                let timeline = &timelines[&s];
-                elapsed.push(a.zip(*b).map(|(a, b)| timeline.elapsed(a, b)));
-                age.push(a.map(|a| timeline.elapsed(a, as_of)));
-            }
+            let (elapsed, age) = clocked(rows, &start, &end, &timelines, as_of);
             added.push(Column::new(elapsed_column(span).into(), elapsed));
             added.push(Column::new(age_column(span).into(), age));
         }
