@@ -335,7 +335,7 @@ fn schedule_mistakes_name_the_key_and_the_line() {
         "{err}"
     );
     let err = config_error(
-        "[schedules.office]\ntimezone = \"UTC\"\nholidays = [\"de.toml\"]\n",
+        "[schedules.office]\ntimezone = \"UTC\"\nholidays = [\"de.toml\"]\ndays = \"mon-fri\"\n",
         &[(
             "de.toml",
             "name = \"de\"\nyears = [2026]\n[holidays]\n\"2027-01-01\" = \"Neujahr\"\n",
@@ -346,6 +346,11 @@ fn schedule_mistakes_name_the_key_and_the_line() {
         "{err}"
     );
     assert!(err.contains("de.toml:4: holidays \"2027-01-01\": 2027-01-01 is outside the years the calendar covers (2026)"), "{err}");
+    let err = config_error("[schedules.office]\ntimezone = \"UTC\"\n", &[]);
+    assert!(
+        err.contains("svcq.toml:2: schedules.office: no open hours"),
+        "{err}"
+    );
     let err = config_error("[sla]\nclock = \"business\"\n", &[]);
     assert!(
         err.contains("a business clock needs business hours"),

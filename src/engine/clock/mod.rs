@@ -66,6 +66,8 @@ pub struct ScheduleSpec {
     timezone: Spanned<String>,
     #[serde(default)]
     hours: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    /// A working-day calendar without hours: these days open all day.
+    days: Option<Spanned<String>>,
     #[serde(default)]
     holidays: Vec<Spanned<String>>,
     #[serde(default)]
@@ -247,7 +249,41 @@ fn schedule(at: &At, name: &str, spec: &ScheduleSpec, base: Option<&Path>) -> Re
             )
         }
     };
-    let mut s = Schedule::weekly(name, tz, week(at, &format!("{key}.hours"), &spec.hours)?);
+    let weekly = match &spec.days {
+        Some(days) if !spec.hours.is_empty() => {
+            return at.err(
+                days.span(),
+                &format!("{key}.days"),
+                "give `hours` or `days`, not both",
+            )
+        }
+        Some(days) => {
+            let Some(indexes) = weekdays(days.get_ref()) else {
+                return at.err(
+                    days.span(),
+                    &format!("{key}.days"),
+                    format!(
+                        "{:?} is not a day or range of days (mon-fri, mon-sat, daily)",
+                        days.get_ref()
+                    ),
+                );
+            };
+            let mut week: Week = Default::default();
+            for i in indexes {
+                week[i] = schedule::full_day();
+            }
+            week
+        }
+        None => week(at, &format!("{key}.hours"), &spec.hours)?,
+    };
+    if weekly.iter().all(Vec::is_empty) && spec.dates.is_empty() {
+        return at.err(
+            spec.timezone.span(),
+            &key,
+            "no open hours: give `hours = { mon-fri = [\"09:00-18:00\"] }` or, for working days, `days = \"mon-fri\"`",
+        );
+    }
+    let mut s = Schedule::weekly(name, tz, weekly);
     let mut changes = Vec::new();
     for (i, change) in spec.change.iter().enumerate() {
         let ckey = format!("{key}.change[{}]", i + 1);
