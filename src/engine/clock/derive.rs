@@ -127,9 +127,11 @@ pub fn add_clock_columns(
             };
             let columns = end_name.and_then(|e| Some((ints(frame, span.start)?, ints(frame, e)?)));
             let (Some(rows), Some((start, end))) = (&rows, columns) else {
-                let empty = vec![None::<i64>; frame.height()];
-                added.push(Column::new(elapsed_column(span).into(), empty.clone()));
-                added.push(Column::new(age_column(span).into(), empty));
+                // One null scalar each, not a column of nulls per row.
+                let height = frame.height();
+                for name in [elapsed_column(span), age_column(span)] {
+                    added.push(Column::full_null(name.into(), height, &DataType::Int64));
+                }
                 continue;
             };
             let known = |v: &&i64| **v != i64::MIN;
