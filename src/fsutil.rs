@@ -74,7 +74,7 @@ pub fn atomic_write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 /// sources read in parallel stack under each other.
 pub fn progress_bar(total: u64, message: &str) -> ProgressBar {
     static BARS: OnceLock<MultiProgress> = OnceLock::new();
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || crate::ui::quiet() {
         return ProgressBar::hidden();
     }
     let bar = BARS

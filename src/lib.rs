@@ -17,3 +17,5 @@ pub mod fsutil;
 pub mod render;
 pub mod sample;
 pub mod source;
+pub mod suggest;
+pub mod ui;

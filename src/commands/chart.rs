@@ -141,7 +141,8 @@ fn metric(id: &str) -> Result<&'static MetricDef> {
     match catalogue::find(id) {
         Some(m) => Ok(m),
         None => bail!(
-            "unknown metric {id:?}; valid: {}",
+            "unknown metric {id:?}; {}valid: {}",
+            crate::suggest::did_you_mean(id, catalogue::ids()),
             catalogue::ids().join(", ")
         ),
     }
@@ -223,6 +224,6 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
         ChartKind::Scorecard { .. } => scorecard::draw(&next()?.into_report()?, &canvas)?,
     };
     atomic_write_bytes(&common.out, &png)?;
-    eprintln!("wrote {}", common.out.display());
+    crate::ui::note(format!("wrote {}", common.out.display()));
     Ok(ExitCode::from(EXIT_OK))
 }

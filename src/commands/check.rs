@@ -77,9 +77,7 @@ pub fn exec(args: CheckArgs) -> Result<ExitCode> {
         report: &report,
         gate: Some(&gate),
     };
-    let color = args.out.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = args.out.is_none() && crate::ui::color_stdout();
     let exporter: Box<dyn Exporter> = match args.format {
         CheckFormat::Text => Box::new(render::text::TextExporter { color }),
         CheckFormat::Json => Box::new(render::json::JsonExporter),

@@ -26,9 +26,11 @@ pub fn exec(args: InitArgs) -> Result<ExitCode> {
         );
     }
     atomic_write_bytes(&args.out, DEFAULT_TOML.as_bytes())?;
-    println!(
-        "wrote {}: edit the targets, then run `svcq report`",
-        args.out.display()
-    );
+    if !crate::ui::quiet() {
+        println!(
+            "wrote {}: edit the targets, then run `svcq report`",
+            args.out.display()
+        );
+    }
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -32,11 +32,9 @@ pub struct InspectArgs {
     pub files: Vec<PathBuf>,
     /// Append the mapping each file needs to svcq.toml (a preset, or a skeleton
     /// to fill in).
+    /// (To the file of --config or $SVCQ_CONFIG, else ./svcq.toml.)
     #[arg(long)]
     pub write_config: bool,
-    /// The config file --write-config appends to.
-    #[arg(long, value_name = "FILE", default_value = "svcq.toml")]
-    pub config: PathBuf,
 }
 
 pub fn exec(args: InspectArgs) -> Result<ExitCode> {
@@ -58,8 +56,12 @@ pub fn exec(args: InspectArgs) -> Result<ExitCode> {
     }
     print!("{out}");
     if args.write_config {
-        append_config(&args.config, &config)?;
-        println!("appended the mappings to {}", args.config.display());
+        let target = crate::ui::config()
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("SVCQ_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(crate::engine::targets::DEFAULT_FILE));
+        append_config(&target, &config)?;
+        crate::ui::note(format!("appended the mappings to {}", target.display()));
     }
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -6,15 +6,20 @@ pub mod args;
 pub mod calendar;
 pub mod chart;
 pub mod check;
+pub mod completions;
+pub mod config;
 pub mod ingest;
 pub mod init;
 pub mod inspect;
+pub mod man;
 pub mod report;
 pub mod sample;
 pub mod store;
 pub mod validate;
 
 use std::process::ExitCode;
+
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -23,6 +28,7 @@ use crate::commands;
 pub use args::{emit, resolve_tz, AnalysisArgs};
 
 pub use crate::exit::{ERROR as EXIT_ERROR, FINDING as EXIT_FINDING, OK as EXIT_OK};
+use crate::ui::ColorWhen;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -41,15 +47,31 @@ Start with:
     name = "svcq",
     version,
     about = "After-sales service quality KPIs from help-desk, shipment and review exports",
-    long_about = "svcq reads the CSV exports of support tickets, shipments (returns, refunds) and \
-                  customer reviews, rejects bad rows with their line and reason, and computes response \
-                  time, resolution, SLA attainment, on-time delivery, returns, refund time, satisfaction \
-                  and NPS against your targets. Every metric is defined in docs/metrics.md.",
+    long_about = "svcq reads the exports of support tickets, shipments (returns, refunds) and \
+                  customer reviews (CSV, TSV or workbooks; its own layout, a mapping, or a preset for \
+                  Zendesk, Shopify, Taobao and others), rejects bad rows with their line and reason, and \
+                  computes response time, resolution, SLA attainment on calendar or business time, \
+                  on-time delivery, returns, refund time, satisfaction and NPS against your targets. \
+                  Every metric is defined in docs/metrics.md.",
     after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
+    /// forces it), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// Print only errors and the requested output (no progress, no "wrote …").
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say on stderr which config, files, mappings and period are used, and why.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The config file (targets, mappings, schedules). Default: $SVCQ_CONFIG, else
+    /// svcq.toml in the current directory or the nearest parent that has one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,10 +98,18 @@ pub enum Command {
     /// Show a schedule's open hours, holidays and make-up working days, day by
     /// day: what the business clock will count.
     Calendar(commands::calendar::CalendarArgs),
+    /// Show the effective settings and where each comes from (the config file
+    /// found, or the default).
+    Config(commands::config::ConfigArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(commands::completions::CompletionsArgs),
+    /// Write the man pages (svcq.1 and one per subcommand).
+    Man(commands::man::ManArgs),
 }
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    crate::ui::set(cli.color, cli.quiet, cli.verbose, cli.config);
     match cli.command {
         Command::Validate(args) => commands::validate::exec(args),
         Command::Ingest(args) => commands::ingest::exec(args),
@@ -91,5 +121,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Inspect(args) => commands::inspect::exec(args),
         Command::Store(args) => commands::store::exec(args),
         Command::Calendar(args) => commands::calendar::exec(args),
+        Command::Config(args) => commands::config::exec(args),
+        Command::Completions(args) => commands::completions::exec(args),
+        Command::Man(args) => commands::man::exec(args),
     }
 }

@@ -71,15 +71,13 @@ pub fn exec(args: ReportArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.html {
         let page = figures.into_iter().map(|(f, _)| f).zip(answers).collect();
         let written = html::write(dir, page)?;
-        eprintln!(
+        crate::ui::note(format!(
             "wrote {} ({} files)",
             dir.join("index.html").display(),
             written.len()
-        );
+        ));
     }
-    let color = args.out.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = args.out.is_none() && crate::ui::color_stdout();
     let exporter: Box<dyn Exporter> = match args.format {
         ReportFormat::Table => Box::new(render::table::TableExporter { color }),
         ReportFormat::Json => Box::new(render::json::JsonExporter),

@@ -41,7 +41,8 @@ pub fn exec(args: SampleArgs) -> Result<ExitCode> {
         end: args.end,
     };
     generate(&args.out, &spec)?;
-    println!(
+    if !crate::ui::quiet() {
+        println!(
         "wrote {} tickets, {} shipments (and {} orders that never shipped), {} reviews to {}",
         spec.tickets,
         spec.tickets * 8 / 5,
@@ -49,5 +50,6 @@ pub fn exec(args: SampleArgs) -> Result<ExitCode> {
         spec.tickets * 9 / 10,
         args.out.display()
     );
+    }
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -149,6 +149,10 @@ impl<'a> Engine<'a> {
             ),
             None => None,
         };
+        crate::ui::detail(match given {
+            Some(_) => "as of the time given by --as-of".to_string(),
+            None => "as of the latest event in the data (tickets when given)".to_string(),
+        });
         let as_of = match given.or_else(|| latest_timestamp(dataset)) {
             Some(t) => t,
             None => {
@@ -226,7 +230,24 @@ impl<'a> Engine<'a> {
 
     /// The period that `spec` names, resolved against this data's as-of time and zone.
     pub fn period(&self, spec: &PeriodSpec) -> Result<Period> {
-        period::resolve(spec, self.as_of, self.tz)
+        let period = period::resolve(spec, self.as_of, self.tz)?;
+        let why = if spec.period.is_some() {
+            "named by --period"
+        } else if spec.last.is_some() {
+            "the last complete periods before the as-of time (--last)"
+        } else if spec.from.is_some() {
+            "given by --from/--to"
+        } else {
+            "the last complete ISO week at the as-of time (the default)"
+        };
+        crate::ui::detail(format!(
+            "period {}: {} to {} ({}), {why}",
+            period.label,
+            format_utc(period.from),
+            format_utc(period.to),
+            self.tz
+        ));
+        Ok(period)
     }
 
     fn context(&self, period: &Period) -> Context<'_> {

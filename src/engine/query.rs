@@ -37,7 +37,8 @@ impl Split {
             }
         }
         bail!(
-            "unknown dimension {name:?} for --by; valid: {}",
+            "unknown dimension {name:?} for --by; {}valid: {}",
+            crate::suggest::did_you_mean(name, valid.iter().map(String::as_str)),
             valid.join(", ")
         )
     }

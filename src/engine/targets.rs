@@ -174,6 +174,8 @@ pub struct Targets {
     pub targets: Vec<Target>,
     /// Where they came from: a file path, or "built-in defaults".
     pub origin: String,
+    /// How that file was found (`named by --config`, `in a parent directory`…).
+    pub found: &'static str,
     /// The built-in goals (no targets file): targets on a source that was not given
     /// are left out rather than judged.
     pub builtin: bool,
@@ -185,23 +187,26 @@ pub struct Targets {
 pub const DEFAULT_TOML: &str = include_str!("default_targets.toml");
 
 impl Targets {
-    /// `--targets FILE`, else ./svcq.toml when present, else the defaults; the
-    /// sources of `presets` (`--preset`) start from those presets' mappings.
+    /// The config file ([`locate`]), else the built-in goals; the sources of
+    /// `presets` (`--preset`) start from those presets' mappings.
     pub fn load(explicit: Option<&Path>, presets: &[String]) -> Result<Targets> {
-        let path: Option<PathBuf> = match explicit {
-            Some(p) => Some(p.to_path_buf()),
-            None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
-        };
-        match path {
-            Some(p) => {
+        match locate(explicit) {
+            Some((p, found)) => {
+                crate::ui::detail(format!("config: {} ({found})", p.display()));
                 let text = std::fs::read_to_string(&p)
-                    .with_context(|| format!("cannot read targets file {}", p.display()))?;
-                Targets::parse_with(&text, &p.display().to_string(), presets)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?;
+                Ok(Targets {
+                    found,
+                    ..Targets::parse_with(&text, &p.display().to_string(), presets)?
+                })
             }
-            None => Ok(Targets {
-                builtin: true,
-                ..Targets::parse_with(DEFAULT_TOML, "built-in defaults", presets)?
-            }),
+            None => {
+                crate::ui::detail("config: none found; the built-in goals apply");
+                Ok(Targets {
+                    builtin: true,
+                    ..Targets::parse_with(DEFAULT_TOML, "built-in defaults", presets)?
+                })
+            }
         }
     }
 
@@ -272,6 +277,7 @@ impl Targets {
             clocks,
             targets,
             origin: origin.to_string(),
+            found: "built in",
             builtin: false,
             mappings: mapping::parse(spec.sources, Path::new(origin).parent())
                 .with_context(|| origin.to_string())?,
@@ -288,11 +294,39 @@ impl Targets {
     }
 }
 
+/// The config file: `explicit` (`--targets`), else `--config`, else
+/// `$SVCQ_CONFIG`, else svcq.toml in the current directory or the nearest parent
+/// that has one (as cargo and ripgrep users expect); with how it was found.
+pub fn locate(explicit: Option<&Path>) -> Option<(PathBuf, &'static str)> {
+    if let Some(p) = explicit {
+        return Some((p.to_path_buf(), "named by --targets"));
+    }
+    if let Some(p) = crate::ui::config() {
+        return Some((p.to_path_buf(), "named by --config"));
+    }
+    if let Some(p) = std::env::var_os("SVCQ_CONFIG").filter(|p| !p.is_empty()) {
+        return Some((PathBuf::from(p), "named by SVCQ_CONFIG"));
+    }
+    let here = std::env::current_dir().ok()?;
+    for dir in here.ancestors() {
+        let candidate = dir.join(DEFAULT_FILE);
+        if candidate.is_file() {
+            return Some(if dir == here {
+                (PathBuf::from(DEFAULT_FILE), "in the current directory")
+            } else {
+                (candidate, "in a parent directory")
+            });
+        }
+    }
+    None
+}
+
 fn validate(spec: TargetSpec) -> Result<Target> {
     let metric = metrics::find(&spec.metric).ok_or_else(|| {
         anyhow::anyhow!(
-            "unknown metric {:?}; valid metrics: {}",
+            "unknown metric {:?}; {}valid metrics: {}",
             spec.metric,
+            crate::suggest::did_you_mean(&spec.metric, metrics::ids()),
             metrics::ids().join(", ")
         )
     })?;
@@ -343,8 +377,9 @@ fn validate(spec: TargetSpec) -> Result<Target> {
         };
         if !dims.contains(&dim.as_str()) {
             bail!(
-                "metric {}: unknown dimension {dim:?} in `where`; {} can be filtered by: {}",
+                "metric {}: unknown dimension {dim:?} in `where`; {}{} can be filtered by: {}",
                 metric.id,
+                crate::suggest::did_you_mean(&dim, dims.iter().copied()),
                 metric.origin.name(),
                 if dims.is_empty() {
                     "nothing".to_string()

@@ -13,7 +13,7 @@ use super::chart::breakdown::{self, Breakdown};
 use super::chart::distribution::{self, Distribution};
 use super::chart::trend::{self, Trend};
 use super::chart::{pareto, scorecard, Canvas};
-use super::{format_delta, format_n, format_target, format_value, status_word, thousands};
+use super::{describe, format_delta, format_n, format_target, format_value, status_word, thousands};
 use crate::engine::catalogue::{self, FIRST_RESPONSE};
 use crate::engine::model::Report;
 use crate::engine::period::{self, Period, PeriodSpec};
@@ -51,6 +51,8 @@ fn status_class(status: Status) -> &'static str {
 struct Written {
     file: String,
     caption: String,
+    /// What the chart shows, in words (its `alt`).
+    alt: String,
 }
 
 /// One chart of the page; [`plan`] pairs it with the query whose answer it draws.
@@ -149,19 +151,21 @@ pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>>
     };
     let mut written = Vec::new();
     let mut figures = Vec::new();
-    let mut save = |file: &str, caption: String, png: Vec<u8>| -> Result<()> {
+    let mut save = |file: &str, caption: String, alt: String, png: Vec<u8>| -> Result<()> {
         let path = dir.join(file);
         atomic_write_bytes(&path, &png)?;
         written.push(path);
         figures.push(Written {
             file: file.to_string(),
             caption,
+            alt,
         });
         Ok(())
     };
     save(
         "scorecard.png",
         "Targeted KPIs against the previous period".into(),
+        describe::scorecard(&report),
         scorecard::draw(&report, &canvas)?,
     )?;
     let frt = catalogue::find("first_response_hours_mean").expect("catalogued");
@@ -169,45 +173,60 @@ pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>>
     for (figure, answer) in answers {
         match figure {
             Figure::Scorecard => {}
-            Figure::FirstResponseTrend => save(
-                "trend-first-response.png",
-                format!("Mean first response per week, the last {TREND_WEEKS} weeks"),
-                trend::draw(&Trend::from_report(&answer.into_report()?, frt), &canvas)?,
-            )?,
-            Figure::FirstResponseByChannel => save(
-                "breakdown-first-response-by-channel.png",
-                "Mean first response per channel".into(),
-                breakdown::draw(
-                    &Breakdown::from_report(&answer.into_report()?, frt, "channel"),
-                    &canvas,
-                )?,
-            )?,
-            Figure::FirstResponseSamples => save(
-                "distribution-first-response.png",
-                "How first response times are spread".into(),
-                distribution::draw(
-                    &Distribution::new(&report, &FIRST_RESPONSE, answer.into_durations()?),
-                    &canvas,
-                )?,
-            )?,
-            Figure::OnTimeByCarrier => save(
-                "breakdown-on-time-by-carrier.png",
-                "On-time delivery per carrier".into(),
-                breakdown::draw(
-                    &Breakdown::from_report(&answer.into_report()?, on_time, "carrier"),
-                    &canvas,
-                )?,
-            )?,
-            Figure::ReturnReasons => save(
-                "pareto-return-reasons.png",
-                "Why customers return things".into(),
-                pareto::draw(&answer.into_counts()?, &canvas)?,
-            )?,
-            Figure::TicketCategories => save(
-                "pareto-ticket-categories.png",
-                "What customers contact support about".into(),
-                pareto::draw(&answer.into_counts()?, &canvas)?,
-            )?,
+            Figure::FirstResponseTrend => {
+                let t = Trend::from_report(&answer.into_report()?, frt);
+                save(
+                    "trend-first-response.png",
+                    format!("Mean first response per week, the last {TREND_WEEKS} weeks"),
+                    describe::trend(&t),
+                    trend::draw(&t, &canvas)?,
+                )?
+            }
+            Figure::FirstResponseByChannel => {
+                let b = Breakdown::from_report(&answer.into_report()?, frt, "channel");
+                save(
+                    "breakdown-first-response-by-channel.png",
+                    "Mean first response per channel".into(),
+                    describe::breakdown(&b),
+                    breakdown::draw(&b, &canvas)?,
+                )?
+            }
+            Figure::FirstResponseSamples => {
+                let d = Distribution::new(&report, &FIRST_RESPONSE, answer.into_durations()?);
+                save(
+                    "distribution-first-response.png",
+                    "How first response times are spread".into(),
+                    describe::distribution(&d),
+                    distribution::draw(&d, &canvas)?,
+                )?
+            }
+            Figure::OnTimeByCarrier => {
+                let b = Breakdown::from_report(&answer.into_report()?, on_time, "carrier");
+                save(
+                    "breakdown-on-time-by-carrier.png",
+                    "On-time delivery per carrier".into(),
+                    describe::breakdown(&b),
+                    breakdown::draw(&b, &canvas)?,
+                )?
+            }
+            Figure::ReturnReasons => {
+                let c = answer.into_counts()?;
+                save(
+                    "pareto-return-reasons.png",
+                    "Why customers return things".into(),
+                    describe::counts(&c),
+                    pareto::draw(&c, &canvas)?,
+                )?
+            }
+            Figure::TicketCategories => {
+                let c = answer.into_counts()?;
+                save(
+                    "pareto-ticket-categories.png",
+                    "What customers contact support about".into(),
+                    describe::counts(&c),
+                    pareto::draw(&c, &canvas)?,
+                )?
+            }
         }
     }
     let definitions = dir.join("metrics.html");
@@ -233,7 +252,7 @@ fn page(report: &Report, figures: &[Written]) -> String {
     html.push_str(&format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n",
         escape(&title)
     ));
     html.push_str(&format!("<h1>{}</h1>\n", escape(&title)));
@@ -245,15 +264,15 @@ fn page(report: &Report, figures: &[Written]) -> String {
         period.push_str(&format!("; compared with {}", p.label));
     }
     html.push_str(&format!(
-        "<p class=\"meta\">{} · targets: {}</p>\n",
+        "<p class=\"meta\">{} · targets: {}</p>\n</header>\n<main>\n",
         escape(&period),
         escape(&report.targets)
     ));
-    html.push_str("<h2>Scorecard</h2>\n<table>\n<thead><tr><th>Metric</th><th>Actual</th><th>n</th><th>Target</th><th>Status</th><th>Previous</th><th>Change</th></tr></thead>\n<tbody>\n");
+    html.push_str("<section aria-labelledby=\"scorecard\">\n<h2 id=\"scorecard\">Scorecard</h2>\n<table>\n<thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">Actual</th><th scope=\"col\">n</th><th scope=\"col\">Target</th><th scope=\"col\">Status</th><th scope=\"col\">Previous</th><th scope=\"col\">Change</th></tr></thead>\n<tbody>\n");
     for row in report.metrics.iter().filter(|r| r.group.is_none()) {
         let def = catalogue::find(row.id).expect("catalogued");
         html.push_str(&format!(
-            "<tr><td>{} <code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr><th scope=\"row\">{} <code>{}</code></th><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             escape(def.title),
             row.id,
             escape(&format_value(row.unit, row.value)),
@@ -273,19 +292,20 @@ fn page(report: &Report, figures: &[Written]) -> String {
         }
         html.push_str("</ul>\n");
     }
-    html.push_str("<h2>Charts</h2>\n");
+    html.push_str("</section>\n<section aria-labelledby=\"charts\">\n<h2 id=\"charts\">Charts</h2>\n");
     for f in figures {
         html.push_str(&format!(
-            "<figure><img src=\"{0}\" alt=\"{1}\" width=\"1600\" height=\"900\"><figcaption>{1}</figcaption></figure>\n",
+            "<figure><img src=\"{}\" alt=\"{}\" width=\"1600\" height=\"900\"><figcaption>{}</figcaption></figure>\n",
             escape(&f.file),
+            escape(&f.alt),
             escape(&f.caption)
         ));
     }
-    html.push_str("<h2>Inputs</h2>\n<table>\n<thead><tr><th>Source</th><th>File</th><th>Read</th><th>Accepted</th><th>Rejected</th><th>Rejected rows</th></tr></thead>\n<tbody>\n");
+    html.push_str("</section>\n<section aria-labelledby=\"inputs\">\n<h2 id=\"inputs\">Inputs</h2>\n<table>\n<thead><tr><th scope=\"col\">Source</th><th scope=\"col\">File</th><th scope=\"col\">Read</th><th scope=\"col\">Accepted</th><th scope=\"col\">Rejected</th><th scope=\"col\">Rejected rows</th></tr></thead>\n<tbody>\n");
     for (name, entry) in &report.inputs {
         match entry {
             InputEntry::Read(s) => html.push_str(&format!(
-                "<tr><td>{name}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                "<tr><th scope=\"row\">{name}</th><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
                 escape(&s.path),
                 thousands(s.read),
                 thousands(s.accepted),
@@ -293,15 +313,15 @@ fn page(report: &Report, figures: &[Written]) -> String {
                 s.rejects_file.as_deref().map(|f| format!("<code>{}</code>", escape(f))).unwrap_or_default()
             )),
             InputEntry::Skipped { skipped } => html.push_str(&format!(
-                "<tr><td>{name}</td><td colspan=\"5\">skipped: {}</td></tr>\n",
+                "<tr><th scope=\"row\">{name}</th><td colspan=\"5\">skipped: {}</td></tr>\n",
                 escape(skipped)
             )),
         }
     }
-    html.push_str("</tbody>\n</table>\n");
+    html.push_str("</tbody>\n</table>\n</section>\n</main>\n");
     html.push_str(&format!(
-        "<p class=\"meta\">Every number is defined in <a href=\"metrics.html\">the metric definitions</a>. \
-         Written by svcq {}.</p>\n</body>\n</html>\n",
+        "<footer>\n<p class=\"meta\">Every number is defined in <a href=\"metrics.html\">the metric definitions</a>. \
+         Written by svcq {}.</p>\n</footer>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     ));
     html
@@ -309,7 +329,11 @@ fn page(report: &Report, figures: &[Written]) -> String {
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;color:#212529;max-width:1100px;margin:2em auto;padding:0 1em}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #dee2e6}\
-.meta{color:#6c757d}table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #e9ecef;text-align:left}\
+.meta{color:#5c636a}table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #e9ecef;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85em;color:#495057}\
-.pass{color:#2e7d32;font-weight:600}.warn{color:#b26a00;font-weight:600}.fail{color:#c62828;font-weight:600}.nodata{color:#868e96}\
-figure{margin:1.5em 0}img{max-width:100%;height:auto;border:1px solid #e9ecef}figcaption{color:#6c757d}";
+th[scope=row]{font-weight:normal}\
+.pass{color:#2e7d32;font-weight:600}.warn{color:#8a5100;font-weight:600}.fail{color:#c62828;font-weight:600}.nodata{color:#5c636a}\
+figure{margin:1.5em 0;break-inside:avoid}img{max-width:100%;height:auto;border:1px solid #e9ecef}figcaption{color:#5c636a}\
+@page{size:A4;margin:15mm}\
+@media print{body{max-width:none;margin:0;font-size:11pt}figure{break-inside:avoid;page-break-inside:avoid}\
+tr,th,td{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}";

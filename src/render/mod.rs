@@ -11,6 +11,7 @@ pub mod table;
 pub mod text;
 
 pub mod chart;
+mod describe;
 pub mod html;
 
 use anyhow::Result;

@@ -20,13 +20,7 @@ impl Exporter for TextExporter {
         );
         for o in &gate.outcomes {
             let word = format!("{:<7}", status_word(o.status));
-            let word = match (self.color, o.status) {
-                (true, Status::Pass) => format!("\x1b[32m{word}\x1b[0m"),
-                (true, Status::Warn) => format!("\x1b[33m{word}\x1b[0m"),
-                (true, Status::Fail) => format!("\x1b[31m{word}\x1b[0m"),
-                (true, Status::NoData) => format!("\x1b[90m{word}\x1b[0m"),
-                _ => word,
-            };
+            let word = crate::ui::paint(&word, crate::ui::status_style(&word), self.color);
             out.push_str(&format!("{word} {}\n", o.message));
         }
         for note in &gate.notes {

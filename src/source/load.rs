@@ -190,7 +190,17 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
                 .insert(source, format!("{} not found", path.display()));
             continue;
         }
-        jobs.push((source, expand(path)?));
+        let files = expand(path)?;
+        let how = match mappings.get(&source) {
+            Some(m) => match &m.preset {
+                Some(p) => format!("preset {p}"),
+                None => "the mapping in svcq.toml".to_string(),
+            },
+            None => "svcq's own layout".to_string(),
+        };
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        crate::ui::detail(format!("{source}: {} read through {how}", names.join(", ")));
+        jobs.push((source, files));
     }
     let no_mapping = Mapping::default();
     let results = in_parallel(&jobs, |(source, files)| {

@@ -389,7 +389,15 @@ impl ClockSpec {
                 None => at.err(
                     name.span(),
                     key,
-                    format!("unknown schedule {:?}; {}", name.get_ref(), names()),
+                    format!(
+                        "unknown schedule {:?}; {}{}",
+                        name.get_ref(),
+                        crate::suggest::did_you_mean(
+                            name.get_ref(),
+                            self.schedules.keys().map(String::as_str)
+                        ),
+                        names()
+                    ),
                 ),
             }
         };

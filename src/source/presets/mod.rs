@@ -106,7 +106,8 @@ pub fn find(name: &str) -> Result<Preset> {
     match FILES.iter().find(|(n, _)| *n == name) {
         Some((n, text)) => load(n, text),
         None => bail!(
-            "unknown preset {name:?}; valid: {} (docs/presets.md)",
+            "unknown preset {name:?}; {}valid: {} (docs/presets.md)",
+            crate::suggest::did_you_mean(name, names()),
             names().join(", ")
         ),
     }
