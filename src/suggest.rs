@@ -25,13 +25,20 @@ mod tests {
 
     #[test]
     fn typos_find_their_name_and_strangers_find_none() {
-        let metrics = ["first_response_hours_p90", "first_response_hours_p50", "rating_avg"];
+        let metrics = [
+            "first_response_hours_p90",
+            "first_response_hours_p50",
+            "rating_avg",
+        ];
         assert_eq!(
             closest("first_reponse_hours_p90", metrics),
             Some("first_response_hours_p90")
         );
         assert_eq!(closest("ratng_avg", metrics), Some("rating_avg"));
         assert_eq!(closest("weather", metrics), None);
-        assert_eq!(did_you_mean("zendeks", ["zendesk", "zammad"]), "did you mean `zendesk`? ");
+        assert_eq!(
+            did_you_mean("zendeks", ["zendesk", "zammad"]),
+            "did you mean `zendesk`? "
+        );
     }
 }

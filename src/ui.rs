@@ -59,7 +59,9 @@ pub fn color_stdout() -> bool {
         2 => ColorWhen::Never,
         _ => ColorWhen::Auto,
     };
-    colors(when, std::io::stdout().is_terminal(), |k| std::env::var(k).ok())
+    colors(when, std::io::stdout().is_terminal(), |k| {
+        std::env::var(k).ok()
+    })
 }
 
 pub fn quiet() -> bool {
@@ -117,17 +119,34 @@ mod tests {
     #[test]
     fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert!(colors(ColorWhen::Auto, true, env(&[])));
         assert!(!colors(ColorWhen::Auto, false, env(&[])));
         assert!(!colors(ColorWhen::Auto, true, env(&[("NO_COLOR", "1")])));
         assert!(colors(ColorWhen::Auto, true, env(&[("NO_COLOR", "")])));
-        assert!(colors(ColorWhen::Auto, false, env(&[("CLICOLOR_FORCE", "1")])));
-        assert!(!colors(ColorWhen::Auto, false, env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(colors(
+            ColorWhen::Auto,
+            false,
+            env(&[("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(!colors(
+            ColorWhen::Auto,
+            false,
+            env(&[("CLICOLOR_FORCE", "0")])
+        ));
         assert!(!colors(ColorWhen::Auto, true, env(&[("TERM", "dumb")])));
         assert!(colors(ColorWhen::Always, false, env(&[("NO_COLOR", "1")])));
-        assert!(!colors(ColorWhen::Never, true, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!colors(
+            ColorWhen::Never,
+            true,
+            env(&[("CLICOLOR_FORCE", "1")])
+        ));
     }
 
     #[test]

@@ -303,7 +303,9 @@ fn schedule_mistakes_name_the_key_and_the_line() {
     let base = "[schedules.office]\ntimezone = \"Europe/Berlin\"\nhours = { mon-fri = [\"09:00-18:00\"] }\n";
     let err = config_error(&format!("schedule = \"ofice\"\n{base}"), &[]);
     assert!(
-        err.contains("svcq.toml:1: schedule: unknown schedule \"ofice\"; valid: office"),
+        err.contains(
+            "svcq.toml:1: schedule: unknown schedule \"ofice\"; did you mean `office`? valid: office"
+        ),
         "{err}"
     );
     let err = config_error(

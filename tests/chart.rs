@@ -307,6 +307,14 @@ fn html_report_is_self_contained() {
     assert!(index.contains("<a href=\"metrics.html\">"));
     assert!(site.join("metrics.html").exists());
     // The scorecard table carries the engine's numbers: 5 tickets, 3 h mean response.
-    assert!(index.contains("<code>first_response_hours_mean</code></td><td class=\"num\">3.00 h</td><td class=\"num\">3</td>"), "{index}");
-    assert!(index.contains("<td>tickets</td>"));
+    assert!(index.contains("<code>first_response_hours_mean</code></th><td class=\"num\">3.00 h</td><td class=\"num\">3</td>"), "{index}");
+    assert!(index.contains("<th scope=\"row\">tickets</th>"));
+    // Each chart's text alternative names what it shows, values included.
+    assert!(
+        index.contains("alt=\"Bar chart of first response, mean by channel, 2026-W47: "),
+        "{index}"
+    );
+    for landmark in ["<header>", "<main>", "<footer>"] {
+        assert!(index.contains(landmark), "{landmark}");
+    }
 }

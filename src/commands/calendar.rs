@@ -46,15 +46,13 @@ pub fn exec(args: CalendarArgs) -> Result<ExitCode> {
         );
     }
     let schedule = match (&args.schedule, clocks.tickets) {
-        (Some(name), _) => clocks
-            .schedule(name)
-            .with_context(|| {
-                format!(
-                    "unknown schedule {name:?}; {}valid: {}",
-                    crate::suggest::did_you_mean(name, names.iter().copied()),
-                    names.join(", ")
-                )
-            })?,
+        (Some(name), _) => clocks.schedule(name).with_context(|| {
+            format!(
+                "unknown schedule {name:?}; {}valid: {}",
+                crate::suggest::did_you_mean(name, names.iter().copied()),
+                names.join(", ")
+            )
+        })?,
         (None, Some(i)) => &clocks.schedules[i],
         (None, None) => bail!("give --schedule NAME; valid: {}", names.join(", ")),
     };

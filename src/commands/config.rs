@@ -47,7 +47,13 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
         }
         false
     };
-    let from = |set: bool| if set { file.clone() } else { "default".to_string() };
+    let from = |set: bool| {
+        if set {
+            file.clone()
+        } else {
+            "default".to_string()
+        }
+    };
     let mut out = String::new();
     match &found {
         Some((path, how)) => writeln!(out, "config file: {} ({how})", path.display())?,
@@ -94,12 +100,17 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
         .collect();
     line(
         "schedules",
-        if schedules.is_empty() { "none: business-time metrics have no data".into() } else { schedules.join(", ") },
+        if schedules.is_empty() {
+            "none: business-time metrics have no data".into()
+        } else {
+            schedules.join(", ")
+        },
         from(has(&["schedules"])),
     )?;
     line(
         "schedule",
-        c.tickets.map_or("none".into(), |i| c.schedules[i].name.clone()),
+        c.tickets
+            .map_or("none".into(), |i| c.schedules[i].name.clone()),
         from(has(&["schedule"])),
     )?;
     line(
@@ -120,7 +131,8 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
         "working_days",
         format!(
             "{}; refund_sla {} working days",
-            c.working_days.map_or("none".into(), |i| c.schedules[i].name.clone()),
+            c.working_days
+                .map_or("none".into(), |i| c.schedules[i].name.clone()),
             c.refund_sla_days
         ),
         from(has(&["working_days"])),
@@ -128,7 +140,11 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
     line(
         "targets",
         format!("{} target(s)", targets.targets.len()),
-        if has(&["target"]) && found.is_some() { file.clone() } else { "built-in goals".into() },
+        if has(&["target"]) && found.is_some() {
+            file.clone()
+        } else {
+            "built-in goals".into()
+        },
     )?;
     for source in Source::ALL {
         let value = match targets.mappings.get(&source) {
@@ -139,7 +155,11 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
             },
             None => "svcq's own layout".into(),
         };
-        line(&format!("sources.{source}"), value, from(has(&["sources", source.name()])))?;
+        line(
+            &format!("sources.{source}"),
+            value,
+            from(has(&["sources", source.name()])),
+        )?;
     }
     super::emit(None, &out)?;
     Ok(ExitCode::from(EXIT_OK))

@@ -58,7 +58,11 @@ pub fn exec(args: InspectArgs) -> Result<ExitCode> {
     if args.write_config {
         let target = crate::ui::config()
             .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("SVCQ_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from))
+            .or_else(|| {
+                std::env::var_os("SVCQ_CONFIG")
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+            })
             .unwrap_or_else(|| PathBuf::from(crate::engine::targets::DEFAULT_FILE));
         append_config(&target, &config)?;
         crate::ui::note(format!("appended the mappings to {}", target.display()));

@@ -44,7 +44,11 @@ pub fn exec(args: ManArgs) -> Result<ExitCode> {
             for (file, page) in &all {
                 atomic_write_bytes(&dir.join(file), page)?;
             }
-            crate::ui::note(format!("wrote {} man pages to {}", all.len(), dir.display()));
+            crate::ui::note(format!(
+                "wrote {} man pages to {}",
+                all.len(),
+                dir.display()
+            ));
         }
     }
     Ok(ExitCode::from(EXIT_OK))

@@ -43,13 +43,13 @@ pub fn exec(args: SampleArgs) -> Result<ExitCode> {
     generate(&args.out, &spec)?;
     if !crate::ui::quiet() {
         println!(
-        "wrote {} tickets, {} shipments (and {} orders that never shipped), {} reviews to {}",
-        spec.tickets,
-        spec.tickets * 8 / 5,
-        spec.tickets * 8 / 5 / 50,
-        spec.tickets * 9 / 10,
-        args.out.display()
-    );
+            "wrote {} tickets, {} shipments (and {} orders that never shipped), {} reviews to {}",
+            spec.tickets,
+            spec.tickets * 8 / 5,
+            spec.tickets * 8 / 5 / 50,
+            spec.tickets * 9 / 10,
+            args.out.display()
+        );
     }
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -34,7 +34,13 @@ pub fn trend(t: &Trend) -> String {
     let points = t
         .points
         .iter()
-        .map(|p| format!("{} {}", p.label, with_status(format_value(t.metric.unit, p.value), p.status)))
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.label,
+                with_status(format_value(t.metric.unit, p.value), p.status)
+            )
+        })
         .collect();
     format!(
         "Line chart of {} per {}: {}.",
@@ -98,7 +104,13 @@ pub fn scorecard(r: &Report) -> String {
     let count = |s: Status| targeted.iter().filter(|m| m.status == s).count();
     let rows = targeted
         .iter()
-        .map(|m| format!("{} {}", m.id, with_status(format_value(m.unit, m.value), m.status)))
+        .map(|m| {
+            format!(
+                "{} {}",
+                m.id,
+                with_status(format_value(m.unit, m.value), m.status)
+            )
+        })
         .collect();
     format!(
         "Scorecard of {} targeted KPIs for {}: {} pass, {} warn, {} fail, {} no data. {}.",

@@ -13,7 +13,9 @@ use super::chart::breakdown::{self, Breakdown};
 use super::chart::distribution::{self, Distribution};
 use super::chart::trend::{self, Trend};
 use super::chart::{pareto, scorecard, Canvas};
-use super::{describe, format_delta, format_n, format_target, format_value, status_word, thousands};
+use super::{
+    describe, format_delta, format_n, format_target, format_value, status_word, thousands,
+};
 use crate::engine::catalogue::{self, FIRST_RESPONSE};
 use crate::engine::model::Report;
 use crate::engine::period::{self, Period, PeriodSpec};
@@ -292,7 +294,9 @@ fn page(report: &Report, figures: &[Written]) -> String {
         }
         html.push_str("</ul>\n");
     }
-    html.push_str("</section>\n<section aria-labelledby=\"charts\">\n<h2 id=\"charts\">Charts</h2>\n");
+    html.push_str(
+        "</section>\n<section aria-labelledby=\"charts\">\n<h2 id=\"charts\">Charts</h2>\n",
+    );
     for f in figures {
         html.push_str(&format!(
             "<figure><img src=\"{}\" alt=\"{}\" width=\"1600\" height=\"900\"><figcaption>{}</figcaption></figure>\n",

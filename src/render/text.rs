@@ -3,7 +3,6 @@
 use anyhow::{bail, Result};
 
 use super::{status_word, Document, Exporter};
-use crate::engine::targets::Status;
 
 pub struct TextExporter {
     pub color: bool,

@@ -59,6 +59,9 @@ fn ints(frame: &DataFrame, name: &str) -> Option<Vec<i64>> {
     Some(column.iter().map(|v| v.unwrap_or(i64::MIN)).collect())
 }
 
+/// Per row: the open time of its span, and of its age at the as-of time (ms).
+type Clocked = (Vec<Option<i64>>, Vec<Option<i64>>);
+
 /// `(elapsed, age)` of each row in ms, split across the cores.
 fn clocked(
     rows: &[u16],
@@ -66,10 +69,10 @@ fn clocked(
     end: &[i64],
     timelines: &[Option<Timeline>],
     as_of: i64,
-) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
+) -> Clocked {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rows.len().div_ceil(threads).max(1 << 16);
-    let parts: Vec<(Vec<Option<i64>>, Vec<Option<i64>>)> = std::thread::scope(|scope| {
+    let parts: Vec<Clocked> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..rows.len())
             .step_by(chunk)
             .map(|from| {
