@@ -11,7 +11,7 @@ use crate::engine::targets::Status;
 use crate::source::load::InputEntry;
 
 pub struct TableExporter {
-    /// Colour the status column (only on a terminal, and not with NO_COLOR).
+    /// Colour the status column (`--color`, NO_COLOR, CLICOLOR_FORCE, a terminal).
     pub color: bool,
 }
 
@@ -74,6 +74,10 @@ impl Exporter for TableExporter {
             }
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED);
+            // The caller decided (ui::color_stdout): colour even when piped if asked.
+            if self.color {
+                table.enforce_styling();
+            }
             let mut header = vec!["metric"];
             if split {
                 header.push(r.by.as_deref().unwrap_or("segment"));
