@@ -18,12 +18,13 @@ pub struct SampleArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Number of tickets (shipments ≈ 1.6×, reviews ≈ 0.9×).
-    #[arg(long, value_name = "N", default_value = "5000")]
+    #[arg(long, value_name = "N", default_value = "10000")]
     pub tickets: u64,
     #[arg(long, value_name = "S", default_value = "42")]
     pub seed: u64,
-    /// How many weeks of history, ending at --end.
-    #[arg(long, value_name = "W", default_value = "4")]
+    /// How many weeks of history, ending at --end (a quarter by default, so
+    /// trends have something to show).
+    #[arg(long, value_name = "W", default_value = "13")]
     pub weeks: u32,
     /// Exclusive end of the data (UTC).
     #[arg(long, value_name = "WHEN", default_value = "2026-11-23")]

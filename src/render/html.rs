@@ -31,7 +31,7 @@ pub const FIELDS: &[&str] = &["channel", "carrier", "return_reason", "category"]
 
 const DEFINITIONS: &str = include_str!("../../docs/metrics.md");
 /// Weeks of history in the report's trend chart.
-const TREND_WEEKS: i64 = 8;
+const TREND_WEEKS: i64 = 12;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -65,6 +65,30 @@ pub fn draw(trend: &Trend, canvas: &Canvas) -> Result<Vec<u8>> {
     render(canvas, |root, theme| draw_on(root, theme, trend, canvas))
 }
 
+/// Where a value label sits around its point, so it never lies on the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Above,
+    Below,
+    /// Above and to the left: the line rises through the point.
+    AboveLeft,
+    /// Above and to the right: the line falls through the point.
+    AboveRight,
+}
+
+/// A peak or a lone point: above; a valley: below; on a rising or falling run:
+/// above on the side the line does not go; at an end: away from its one segment.
+fn place(points: &[TrendPoint], i: usize, v: f64) -> Place {
+    let at = |j: Option<usize>| j.and_then(|j| points.get(j)).and_then(|p| p.value);
+    match (at(i.checked_sub(1)), at(Some(i + 1))) {
+        (Some(a), Some(b)) if a > v && b > v => Place::Below,
+        (Some(a), Some(b)) if a < v && b > v => Place::AboveLeft,
+        (Some(a), Some(b)) if a > v && b < v => Place::AboveRight,
+        (None, Some(b)) | (Some(b), None) if b > v => Place::Below,
+        _ => Place::Above,
+    }
+}
+
 fn draw_on(root: &super::Area, theme: &Theme, trend: &Trend, canvas: &Canvas) -> Result<()> {
     let unit = trend.metric.unit;
     let title = canvas.title_or(format!("{} by {}", trend.metric.title, trend.unit));
@@ -171,10 +195,7 @@ fn draw_on(root: &super::Area, theme: &Theme, trend: &Trend, canvas: &Canvas) ->
     }
     let radius = theme.px(5.0).max(2);
     let show_values = count <= 16;
-    let value_style = theme
-        .font(11.0)
-        .color(&MUTED)
-        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    let gap = radius + theme.px(4.0);
     for (i, p) in trend.points.iter().enumerate() {
         let Some(v) = p.value else { continue };
         let label = if show_values {
@@ -182,12 +203,48 @@ fn draw_on(root: &super::Area, theme: &Theme, trend: &Trend, canvas: &Canvas) ->
         } else {
             String::new()
         };
+        let (h, vpos, dx, dy) = match place(&trend.points, i, v) {
+            Place::Above => (HPos::Center, VPos::Bottom, 0, -gap),
+            Place::Below => (HPos::Center, VPos::Top, 0, gap),
+            Place::AboveLeft => (HPos::Right, VPos::Bottom, -gap, -gap),
+            Place::AboveRight => (HPos::Left, VPos::Bottom, gap, -gap),
+        };
+        let style = theme.font(11.0).color(&MUTED).pos(Pos::new(h, vpos));
         let point = EmptyElement::at((SegmentValue::CenterOf(i), v))
             + Circle::new((0, 0), radius, status_color(p.status).filled())
-            + Text::new(label, (0, -radius - theme.px(4.0)), value_style.clone());
+            + Text::new(label, (dx, dy), style);
         chart
             .draw_series(std::iter::once(point))
             .map_err(plot_error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(values: &[Option<f64>]) -> Vec<TrendPoint> {
+        values
+            .iter()
+            .map(|v| TrendPoint {
+                label: String::new(),
+                value: *v,
+                status: Status::NoTarget,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn labels_go_on_the_side_away_from_the_line() {
+        let p = points(&[Some(2.0), Some(1.0), Some(3.0), Some(4.0), Some(2.5), Some(2.0), None, Some(5.0)]);
+        let at = |i: usize| place(&p, i, p[i].value.unwrap());
+        assert_eq!(at(0), Place::Above); // the line goes down from it
+        assert_eq!(at(1), Place::Below); // a valley
+        assert_eq!(at(2), Place::AboveLeft); // rising through it
+        assert_eq!(at(3), Place::Above); // a peak
+        assert_eq!(at(4), Place::AboveRight); // falling through it
+        assert_eq!(at(5), Place::Below); // the end of a run that came down
+        assert_eq!(at(7), Place::Above); // alone after a gap
+    }
 }
