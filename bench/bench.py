@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+from duckdb_report import CLOCKED
 from incremental import run_incremental
 from shapes import run_shapes
 
@@ -193,13 +194,6 @@ def main():
     write_results(args, rows, duckdb_version, commit, incremental)
 
 
-CLOCKED = [
-    "first_response_business_hours_mean", "first_response_business_hours_p50",
-    "first_response_business_hours_p90", "resolution_business_hours_mean",
-    "resolution_business_hours_p50", "resolution_business_hours_p90",
-    "delivery_working_days_p50", "delivery_working_days_p90",
-    "refund_working_days_p50", "refund_working_days_p90", "refund_within_sla_rate",
-]
 
 
 def business_toml(work):

@@ -13,15 +13,19 @@ mod common;
 
 const MIN: f64 = 1.0 / 60.0;
 
-fn report(period: &str, extra: &[&str]) -> serde_json::Value {
+/// `svcq report` on the fixture's tickets and shipments, as JSON, with `config`
+/// as the targets file (None: none, so no schedules).
+fn run_report(
+    config: Option<&str>,
+    period: &str,
+    as_of: &str,
+    extra: &[&str],
+) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    let config = fixture("business-hours/svcq.toml");
     let tickets = fixture("business-hours/tickets.csv");
     let shipments = fixture("business-hours/shipments.csv");
     let mut args = vec![
         "report",
-        "--targets",
-        &config,
         "--tickets",
         &tickets,
         "--shipments",
@@ -29,12 +33,25 @@ fn report(period: &str, extra: &[&str]) -> serde_json::Value {
         "--period",
         period,
         "--as-of",
-        "2026-11-25T00:00:00Z",
+        as_of,
         "--format",
         "json",
     ];
+    let config = config.map(fixture);
+    if let Some(c) = &config {
+        args.extend(["--targets", c.as_str()]);
+    }
     args.extend(extra);
     run_json(dir.path(), &args)
+}
+
+fn report(period: &str, extra: &[&str]) -> serde_json::Value {
+    run_report(
+        Some("business-hours/svcq.toml"),
+        period,
+        "2026-11-25T00:00:00Z",
+        extra,
+    )
 }
 
 // 1: Fri 17:50 → Mon 09:10 = 10 + 10 = 20 min; resolved Mon 10:10 = 80 min.
@@ -213,25 +230,7 @@ fn a_rule_picks_the_schedule_per_ticket() {
 // Without schedules the clocked metrics have no data, with the reason.
 #[test]
 fn without_schedules_there_is_no_data_and_a_note_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let tickets = fixture("business-hours/tickets.csv");
-    let shipments = fixture("business-hours/shipments.csv");
-    let r = run_json(
-        dir.path(),
-        &[
-            "report",
-            "--tickets",
-            &tickets,
-            "--shipments",
-            &shipments,
-            "--period",
-            "2026-W47",
-            "--as-of",
-            "2026-11-25T00:00:00Z",
-            "--format",
-            "json",
-        ],
-    );
+    let r = run_report(None, "2026-W47", "2026-11-25T00:00:00Z", &[]);
     assert_row(&r, "first_response_business_hours_mean", None, None, 0);
     assert_row(&r, "refund_within_sla_rate", None, None, 0);
     let notes = r["notes"].to_string();
@@ -245,24 +244,11 @@ fn without_schedules_there_is_no_data_and_a_note_says_why() {
 // A period past the years the calendar covers is reported, not silently zero.
 #[test]
 fn a_period_past_the_calendar_is_a_warning() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = fixture("business-hours/svcq.toml");
-    let tickets = fixture("business-hours/tickets.csv");
-    let r = run_json(
-        dir.path(),
-        &[
-            "report",
-            "--targets",
-            &config,
-            "--tickets",
-            &tickets,
-            "--period",
-            "2027-W02",
-            "--as-of",
-            "2027-01-20T00:00:00Z",
-            "--format",
-            "json",
-        ],
+    let r = run_report(
+        Some("business-hours/svcq.toml"),
+        "2027-W02",
+        "2027-01-20T00:00:00Z",
+        &[],
     );
     let notes = r["notes"].to_string();
     assert!(

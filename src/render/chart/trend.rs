@@ -237,7 +237,16 @@ mod tests {
 
     #[test]
     fn labels_go_on_the_side_away_from_the_line() {
-        let p = points(&[Some(2.0), Some(1.0), Some(3.0), Some(4.0), Some(2.5), Some(2.0), None, Some(5.0)]);
+        let p = points(&[
+            Some(2.0),
+            Some(1.0),
+            Some(3.0),
+            Some(4.0),
+            Some(2.5),
+            Some(2.0),
+            None,
+            Some(5.0),
+        ]);
         let at = |i: usize| place(&p, i, p[i].value.unwrap());
         assert_eq!(at(0), Place::Above); // the line goes down from it
         assert_eq!(at(1), Place::Below); // a valley
