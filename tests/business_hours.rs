@@ -339,6 +339,24 @@ fn schedule_mistakes_name_the_key_and_the_line() {
         err.contains("svcq.toml:2: schedules.office: no open hours"),
         "{err}"
     );
+    let err = config_error(
+        "[schedules.wh]\ntimezone = \"UTC\"\nhours = { mon-fri = [\"09:00-18:00\"] }\n[working_days]\nschedule = \"wh\"\n",
+        &[],
+    );
+    assert!(
+        err.contains(
+            "svcq.toml:5: working_days.schedule: schedule \"wh\" opens 09:00-18:00, not whole days"
+        ),
+        "{err}"
+    );
+    let err = config_error(
+        "[sla]\nclock_by_priority = { urgent = \"business\" }\n",
+        &[],
+    );
+    assert!(
+        err.contains("svcq.toml:2: sla.clock_by_priority: a business clock needs business hours"),
+        "{err}"
+    );
     let err = config_error("[sla]\nclock = \"business\"\n", &[]);
     assert!(
         err.contains("a business clock needs business hours"),
@@ -404,4 +422,33 @@ fn calendar_shows_holidays_make_up_days_and_daylight_saving() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown schedule \"paris\"; valid: ny"));
+}
+
+// A schedule whose hours start with a change is valid: before it, closed.
+#[test]
+fn a_schedule_may_open_only_from_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("svcq.toml"),
+        "[schedules.new]\ntimezone = \"UTC\"\n[[schedules.new.change]]\nfrom = \"2026-12-01\"\nhours = { mon-fri = [\"09:00-17:00\"] }\n",
+    )
+    .unwrap();
+    let out = common::run_ok(
+        dir.path(),
+        &[
+            "calendar",
+            "--schedule",
+            "new",
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-12-01",
+        ],
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("2026-11-30 Mon  closed"), "{text}");
+    assert!(
+        text.contains("2026-12-01 Tue  09:00-17:00                    8h00"),
+        "{text}"
+    );
 }

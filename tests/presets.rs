@@ -616,3 +616,80 @@ fn join_mistakes_are_errors_naming_the_file() {
     .unwrap();
     fails("has no column `customer_state`; found: customer_id, state");
 }
+
+// A field read only under a condition is still required when the contract says so:
+// a row whose condition fails has no id, and is rejected, not a crash.
+#[test]
+fn a_conditional_required_field_rejects_the_row_that_lacks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,type,opened,prio,via\n1,incident,2026-11-17 10:00,high,web\n2,request,2026-11-17 11:00,low,web\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("svcq.toml"),
+        "[sources.tickets]\npath = \"t.csv\"\n[sources.tickets.columns]\n\
+         ticket_id = { column = \"id\", when = { column = \"type\", in = [\"incident\"] } }\n\
+         created_at = \"opened\"\npriority = \"prio\"\nchannel = \"via\"\n",
+    )
+    .unwrap();
+    let r = run_json(dir.path(), &["validate", "--format", "json"]);
+    assert_eq!(r["inputs"]["tickets"]["read"], 2, "{r}");
+    assert_eq!(r["inputs"]["tickets"]["rejected"], 1, "{r}");
+    assert_eq!(r["inputs"]["tickets"]["reasons"]["ticket_id empty"], 1, "{r}");
+}
+
+// Shopify exports whose user left `Cancelled at` out still read the fulfilment
+// status; a user's own join on a preset must find its file.
+#[test]
+fn a_preset_condition_falls_back_to_its_otherwise_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(preset_file("shopify.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let drop = header.iter().position(|h| h == "Cancelled at").unwrap();
+    let mut writer = csv::Writer::from_path(dir.path().join("orders.csv")).unwrap();
+    let keep = |r: &csv::StringRecord| {
+        r.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != drop)
+            .map(|(_, f)| f.to_string())
+            .collect::<Vec<_>>()
+    };
+    writer.write_record(keep(&header)).unwrap();
+    for record in reader.records() {
+        writer.write_record(keep(&record.unwrap())).unwrap();
+    }
+    writer.flush().unwrap();
+    let r = report(
+        "shopify",
+        &[
+            "--shipments",
+            dir.path().join("orders.csv").to_str().unwrap(),
+        ],
+        &[],
+    );
+    // #1002's cancellation is gone with its column: unfulfilled → pending, 0 of 4.
+    assert_row(&r, "cancel_rate", None, Some(0.0), 4);
+    assert_row(&r, "shipments", None, Some(3.0), 3);
+    std::fs::copy(
+        preset_file("olist/olist_orders_dataset.csv"),
+        dir.path().join("olist_orders_dataset.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("svcq.toml"),
+        "[sources.shipments]\npreset = \"olist\"\npath = \"olist_orders_dataset.csv\"\n\
+         [sources.shipments.join]\nfile = \"customers.csv\"\non = \"customer_id\"\ncolumns = [\"customer_state\"]\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("customers.csv"));
+}

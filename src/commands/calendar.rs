@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use clap::Args;
 
-use crate::engine::clock::schedule::{DayKind, Schedule, Timeline};
+use crate::engine::clock::schedule::{instant, DayKind, Schedule, Timeline};
 use crate::engine::targets::Targets;
 use crate::exit::OK as EXIT_OK;
 
@@ -25,7 +25,8 @@ pub struct CalendarArgs {
     /// Last day shown (YYYY-MM-DD, included). Default: 13 days after --from.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
-    /// Targets file. Default: ./svcq.toml.
+    /// Config file (same as --config). Default: $SVCQ_CONFIG, else svcq.toml here
+    /// or in the nearest parent.
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
 }
@@ -76,17 +77,8 @@ pub fn exec(args: CalendarArgs) -> Result<ExitCode> {
 
 /// One line per day: its open intervals (local time), the real open time, and why.
 fn render(schedule: &Schedule, from: NaiveDate, to: NaiveDate) -> String {
-    let midnight = |d: NaiveDate| {
-        use chrono::TimeZone;
-        let local = d
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists as a wall time");
-        schedule
-            .tz
-            .from_local_datetime(&local)
-            .earliest()
-            .map_or(local.and_utc().timestamp_millis(), |t| t.timestamp_millis())
-    };
+    // A midnight skipped by a daylight-saving change is the first instant after it.
+    let midnight = |d: NaiveDate| instant(schedule.tz, d, 0, true);
     let end = to.succ_opt().unwrap_or(to);
     let timeline = Timeline::new(schedule, midnight(from), midnight(end));
     let mut out = String::new();

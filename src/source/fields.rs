@@ -149,8 +149,13 @@ pub(super) fn parse_row<'r>(
                         values.push(value.into_owned());
                         continue;
                     }
+                    // Empty, and so a row error when the field is required.
                     (false, _, None) => {
-                        values.push(empty_value(spec.kind));
+                        let value =
+                            parse_field(spec, "", tz, mapping).map_err(|(reason, detail)| {
+                                RowError::field(*test_at, spec, reason, detail)
+                            })?;
+                        values.push(value);
                         continue;
                     }
                 }

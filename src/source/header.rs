@@ -84,15 +84,32 @@ pub(super) fn locate_columns(
             }
             FieldFrom::Joined(cs) => cs.iter().any(|c| by_name.contains_key(&c.to_lowercase())),
             FieldFrom::Hash(cs) => cs.iter().all(|c| by_name.contains_key(&c.to_lowercase())),
-            FieldFrom::When { then, when, .. } => {
-                by_name.contains_key(&when.column.to_lowercase())
+            FieldFrom::When {
+                then,
+                when,
+                otherwise,
+            } => {
+                let has = |c: &str| by_name.contains_key(&c.to_lowercase());
+                has(&when.column)
                     && match then {
-                        Then::Column(c) => by_name.contains_key(&c.to_lowercase()),
+                        Then::Column(c) => has(c),
                         Then::Value(_) => true,
                     }
+                    && otherwise.as_deref().is_none_or(has)
             }
         };
         let locator = match mapping.columns.get(spec.name) {
+            // A preset's condition whose columns the export lacks: its `otherwise`
+            // column alone when that is there (Shopify without `Cancelled at`).
+            Some(FieldFrom::When {
+                otherwise: Some(other),
+                ..
+            }) if optional
+                && !present(mapping.columns.get(spec.name).expect("matched"))
+                && by_name.contains_key(&other.to_lowercase()) =>
+            {
+                Locator::At(mapped(other)?)
+            }
             Some(from) if optional && !present(from) => Locator::Absent,
             Some(FieldFrom::Joined(columns)) if optional => Locator::Joined(
                 columns

@@ -179,6 +179,9 @@ pub struct Mapping {
     pub cannot_say: BTreeMap<String, Vec<String>>,
     /// A second file whose columns are appended to each row by a key.
     pub join: Option<Join>,
+    /// The join came from a preset (not restated in svcq.toml): its file may be
+    /// missing, and its columns are then absent.
+    pub join_optional: bool,
     /// An event log: rows sharing an id are one record's updates.
     pub fold: Option<FoldRules>,
     /// Fields mapped by a preset (not restated in svcq.toml): their column may be
@@ -260,6 +263,7 @@ pub fn parse(specs: BTreeMap<String, MappingSpec>, base: Option<&Path>) -> Resul
         let Some(source) = Source::ALL.into_iter().find(|s| s.name() == name) else {
             bail!("[sources.{name}]: unknown source; valid: tickets, shipments, reviews");
         };
+        let join_optional = spec.join.is_none();
         let (spec, optional) = match spec.preset.clone() {
             Some(preset) => {
                 let base = super::presets::mapping(&preset, source)
@@ -276,6 +280,7 @@ pub fn parse(specs: BTreeMap<String, MappingSpec>, base: Option<&Path>) -> Resul
         };
         let mut mapping = validate(source, spec).with_context(|| format!("[sources.{name}]"))?;
         mapping.optional = optional;
+        mapping.join_optional = join_optional && mapping.preset.is_some();
         if let (Some(path), Some(base)) = (&mapping.path, base) {
             if Path::new(path).is_relative() && !base.as_os_str().is_empty() {
                 mapping.path = Some(base.join(path).display().to_string());
@@ -332,13 +337,23 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
             }
         }
     }
+    // Stored as the contract writes the values, so metrics compare them exactly.
+    let mut cannot_say = BTreeMap::new();
     for (field, never) in &spec.cannot_say {
         let target = field_spec(source, "cannot_say", field)?;
+        let mut canonical = Vec::new();
         for value in never {
-            if !matches!(target.kind, Kind::Label | Kind::Text) {
-                check_value(target, value).context("cannot_say")?;
-            }
+            check_value(target, value).context("cannot_say")?;
+            canonical.push(match target.kind {
+                Kind::ShipmentStatus => super::canonical_status(value).unwrap_or(value).to_string(),
+                Kind::Priority => super::canonical_priority(value)
+                    .unwrap_or(value)
+                    .to_string(),
+                Kind::Label => value.trim().to_lowercase(),
+                _ => value.clone(),
+            });
         }
+        cannot_say.insert(field.clone(), canonical);
     }
     let encoding =
         match spec.encoding.as_deref() {
@@ -386,8 +401,9 @@ fn validate(source: Source, spec: MappingSpec) -> Result<Mapping> {
         timezone,
         columns,
         values: spec.values,
-        cannot_say: spec.cannot_say,
+        cannot_say,
         join: spec.join,
+        join_optional: false,
         fold,
         optional: BTreeSet::new(),
     })
@@ -603,6 +619,12 @@ mod tests {
         .contains("exactly one of `column`"));
         assert!(err("[shipments.cannot_say]\nstatus = [\"missing\"]\n")
             .contains("\"missing\" is not a valid status"));
+        // Kept as the contract writes them, whatever spelling svcq.toml used.
+        let said = mapping("[shipments.cannot_say]\nstatus = [\"Lost\", \"canceled\"]\n").unwrap();
+        assert_eq!(
+            said[&Source::Shipments].cannot_say["status"],
+            vec!["lost".to_string(), "cancelled".to_string()]
+        );
         let ok = mapping(&shipments(
             r#"status = { value = "cancelled", when = { column = "Cancelled at", not_in = [""] }, otherwise = "Fulfillment Status" }"#,
         ))

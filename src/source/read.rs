@@ -191,8 +191,7 @@ pub fn read_files(
         if located.is_none() {
             if let Some(join) = &mapping.join {
                 let dir = path.parent().unwrap_or(Path::new(""));
-                let optional = mapping.preset.is_some();
-                lookup = Lookup::load(join, dir, &this_header, optional)
+                lookup = Lookup::load(join, dir, &this_header, mapping.join_optional)
                     .with_context(|| display.to_string())?;
             }
             // Joined columns come after the export's own.

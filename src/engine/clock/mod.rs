@@ -276,7 +276,7 @@ fn schedule(at: &At, name: &str, spec: &ScheduleSpec, base: Option<&Path>) -> Re
         }
         None => week(at, &format!("{key}.hours"), &spec.hours)?,
     };
-    if weekly.iter().all(Vec::is_empty) && spec.dates.is_empty() {
+    if weekly.iter().all(Vec::is_empty) && spec.dates.is_empty() && spec.change.is_empty() {
         return at.err(
             spec.timezone.span(),
             &key,
@@ -473,8 +473,12 @@ impl ClockSpec {
             .map(|(p, _)| p)
             .collect();
         if !clocks.sla_business.is_empty() && clocks.tickets.is_none() {
-            let span = self.sla.clock.as_ref().map(Spanned::span).unwrap_or(0..0);
-            return at.err(span, "sla.clock", "a business clock needs business hours: add `schedule = \"NAME\"` and a [schedules.NAME] table");
+            let (span, key) = match (&self.sla.clock, self.sla.clock_by_priority.keys().next()) {
+                (Some(c), _) => (c.span(), "sla.clock"),
+                (None, Some(p)) => (p.span(), "sla.clock_by_priority"),
+                (None, None) => (0..0, "sla"),
+            };
+            return at.err(span, key, "a business clock needs business hours: add `schedule = \"NAME\"` and a [schedules.NAME] table");
         }
         clocks.working_days = self
             .working_days
@@ -482,6 +486,28 @@ impl ClockSpec {
             .as_ref()
             .map(|n| find("working_days.schedule", n))
             .transpose()?;
+        // Working days are open time in days of 24 h: part-day hours would count
+        // a 9-hour day as 0.375 of one.
+        if let (Some(i), Some(name)) = (clocks.working_days, &self.working_days.schedule) {
+            let s = &clocks.schedules[i];
+            let days = s
+                .weeks
+                .iter()
+                .flat_map(|(_, w)| w.iter())
+                .chain(s.special.values())
+                .chain(s.make_up_hours.iter());
+            if let Some(part) = days.flatten().find(|iv| (iv.start, iv.end) != (0, 1440)) {
+                return at.err(
+                    name.span(),
+                    "working_days.schedule",
+                    format!(
+                        "schedule {:?} opens {}, not whole days; a working-day calendar opens whole days (`days = \"mon-fri\"`)",
+                        s.name,
+                        part.describe()
+                    ),
+                );
+            }
+        }
         if let Some(days) = self.working_days.refund_sla {
             if !(days.is_finite() && days > 0.0) {
                 bail!("{origin}: working_days.refund_sla = {days} must be a positive number of working days");

@@ -154,7 +154,7 @@ pub fn full_day() -> Vec<Interval> {
 /// instant in ms. A time skipped by a daylight-saving change is the first instant
 /// after the gap; a time that occurs twice is its first occurrence when `first`,
 /// else its second (so an interval covers both).
-fn instant(tz: Tz, date: NaiveDate, minute: u32, first: bool) -> i64 {
+pub fn instant(tz: Tz, date: NaiveDate, minute: u32, first: bool) -> i64 {
     let local = NaiveDateTime::new(date, NaiveTime::MIN) + Duration::minutes(i64::from(minute));
     for shift in 0..=180 {
         let t = local + Duration::minutes(shift);
