@@ -637,7 +637,10 @@ fn a_conditional_required_field_rejects_the_row_that_lacks_it() {
     let r = run_json(dir.path(), &["validate", "--format", "json"]);
     assert_eq!(r["inputs"]["tickets"]["read"], 2, "{r}");
     assert_eq!(r["inputs"]["tickets"]["rejected"], 1, "{r}");
-    assert_eq!(r["inputs"]["tickets"]["reasons"]["ticket_id empty"], 1, "{r}");
+    assert_eq!(
+        r["inputs"]["tickets"]["reasons"]["ticket_id empty"], 1,
+        "{r}"
+    );
 }
 
 // Shopify exports whose user left `Cancelled at` out still read the fulfilment
