@@ -81,10 +81,48 @@ pub fn progress_bar(total: u64, message: &str) -> ProgressBar {
         .get_or_init(MultiProgress::new)
         .add(ProgressBar::new(total));
     bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {eta}")
+        ProgressStyle::with_template("{msg:<36} [{bar:30}] {bytes}/{total_bytes}, {eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
     bar.set_message(message.to_string());
     bar
+}
+
+/// A progress bar's words for rows read so far: `tickets: 1,234,567 rows, 812,000/s`.
+pub fn rows_read(name: &str, rows: u64, elapsed: std::time::Duration) -> String {
+    let group = |n: u64| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let seconds = elapsed.as_secs_f64();
+    match (seconds > 0.0).then(|| (rows as f64 / seconds) as u64) {
+        Some(rate) => format!("{name}: {} rows, {}/s", group(rows), group(rate)),
+        None => format!("{name}: {} rows", group(rows)),
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::rows_read;
+    use std::time::Duration;
+
+    #[test]
+    fn rows_and_rate_read_with_thousands_separators() {
+        assert_eq!(
+            rows_read("tickets", 1_234_567, Duration::from_millis(1_500)),
+            "tickets: 1,234,567 rows, 823,044/s"
+        );
+        assert_eq!(
+            rows_read("reviews", 999, Duration::ZERO),
+            "reviews: 999 rows"
+        );
+    }
 }

@@ -23,7 +23,7 @@ use super::rejects::{locate_rejects, Pending, Reject};
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
 use super::{Kind, Source};
-use crate::fsutil::progress_bar;
+use crate::fsutil::{progress_bar, rows_read};
 
 /// What happened to one input: the reconciliation a user checks first.
 #[derive(Debug, Clone, Serialize)]
@@ -219,6 +219,7 @@ pub fn read_files(
             read += 1;
             if read.is_multiple_of(65_536) {
                 bar.set_position(done_bytes + records.progress(&record));
+                bar.set_message(rows_read(source.name(), read, bar.elapsed()));
             }
             let reject = |error: RowError, record: &csv::ByteRecord| Pending {
                 file,
