@@ -14,7 +14,7 @@ mod common;
 const MIN: f64 = 1.0 / 60.0;
 
 /// `svcq report` on the fixture's tickets and shipments, as JSON, with `config`
-/// as the targets file (None: none, so no schedules).
+/// (a path) as the targets file (None: none, so no schedules).
 fn run_report(
     config: Option<&str>,
     period: &str,
@@ -37,9 +37,8 @@ fn run_report(
         "--format",
         "json",
     ];
-    let config = config.map(fixture);
-    if let Some(c) = &config {
-        args.extend(["--targets", c.as_str()]);
+    if let Some(c) = config {
+        args.extend(["--targets", c]);
     }
     args.extend(extra);
     run_json(dir.path(), &args)
@@ -47,7 +46,7 @@ fn run_report(
 
 fn report(period: &str, extra: &[&str]) -> serde_json::Value {
     run_report(
-        Some("business-hours/svcq.toml"),
+        Some(&fixture("business-hours/svcq.toml")),
         period,
         "2026-11-25T00:00:00Z",
         extra,
@@ -140,23 +139,7 @@ fn the_sla_runs_on_the_clock_of_the_priority() {
         text.replace("clock = \"business\"", "clock = \"calendar\""),
     )
     .unwrap();
-    let tickets = fixture("business-hours/tickets.csv");
-    let r = run_json(
-        dir.path(),
-        &[
-            "report",
-            "--targets",
-            calendar.to_str().unwrap(),
-            "--tickets",
-            &tickets,
-            "--period",
-            "2026-W47",
-            "--as-of",
-            "2026-11-25T00:00:00Z",
-            "--format",
-            "json",
-        ],
-    );
+    let r = run_report(calendar.to_str(), "2026-W47", "2026-11-25T00:00:00Z", &[]);
     assert_row(&r, "sla_response_rate", None, Some(0.4), 5);
 }
 
@@ -245,7 +228,7 @@ fn without_schedules_there_is_no_data_and_a_note_says_why() {
 #[test]
 fn a_period_past_the_calendar_is_a_warning() {
     let r = run_report(
-        Some("business-hours/svcq.toml"),
+        Some(&fixture("business-hours/svcq.toml")),
         "2027-W02",
         "2027-01-20T00:00:00Z",
         &[],
