@@ -162,6 +162,7 @@ impl AnalysisArgs {
             dataset,
             targets.windows,
             &targets.clocks,
+            &targets.text.lexicon,
             self.period.as_of.as_deref(),
         )
     }

@@ -6,6 +6,7 @@ pub mod args;
 pub mod calendar;
 pub mod chart;
 pub mod check;
+pub mod complaints;
 pub mod completions;
 pub mod config;
 pub mod ingest;
@@ -84,6 +85,9 @@ pub enum Command {
     Report(commands::report::ReportArgs),
     /// Judge the targets as a CI gate (exit 1 when one fails).
     Check(commands::check::CheckArgs),
+    /// What customers complain about: complaint terms of negative reviews (Chinese
+    /// and English), rising complaints, aspects, ticket words by category.
+    Complaints(commands::complaints::ComplaintsArgs),
     /// Draw a PNG chart: trend, breakdown, distribution, pareto or scorecard.
     Chart(commands::chart::ChartArgs),
     /// Generate realistic, deterministic sample exports.
@@ -115,6 +119,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Ingest(args) => commands::ingest::exec(args),
         Command::Report(args) => commands::report::exec(args),
         Command::Check(args) => commands::check::exec(args),
+        Command::Complaints(args) => commands::complaints::exec(args),
         Command::Chart(args) => commands::chart::exec(args),
         Command::Sample(args) => commands::sample::exec(args),
         Command::Init(args) => commands::init::exec(args),

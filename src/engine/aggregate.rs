@@ -325,6 +325,7 @@ pub fn cond_expr(cond: &Cond) -> Expr {
             .unwrap_or(lit(false)),
         Cond::NotAfter(a, b) => col(a).lt_eq(col(b)),
         Cond::FollowedUp => col(super::followups::COLUMN).is_not_null(),
+        Cond::Mentions(aspect) => col(super::mentions::column(aspect)),
         Cond::And(parts) => parts
             .iter()
             .map(cond_expr)

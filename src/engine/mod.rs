@@ -7,10 +7,12 @@ pub mod aggregate;
 pub mod catalogue;
 mod cells;
 pub mod clock;
+pub mod complaints;
 mod followups;
 pub mod format;
 pub mod gate;
 mod index;
+mod mentions;
 pub mod model;
 pub mod period;
 pub mod query;
@@ -35,6 +37,7 @@ use targets::{Status, Targets, Windows};
 use crate::source::load::{Dataset, Keep};
 use crate::source::timestamp::{format_utc, parse_timestamp};
 use crate::source::{Kind, Moment, Source};
+use crate::text::Lexicon;
 
 /// The columns each source's metrics read (their declarations and the follow-up
 /// join), plus `extra` fields (a split, a segment target's dimensions, a chart's
@@ -140,6 +143,7 @@ impl<'a> Engine<'a> {
         dataset: &'a Dataset,
         windows: Windows,
         clocks: &'a Clocks,
+        lexicon: &Lexicon,
         as_of: Option<&str>,
     ) -> Result<Engine<'a>> {
         let tz = dataset.tz;
@@ -193,6 +197,7 @@ impl<'a> Engine<'a> {
         };
         if let Some(reviews) = frames.get(&Source::Reviews) {
             let reviews = followups::with_followups(reviews, frames.get(&Source::Tickets))?;
+            let reviews = mentions::with_mentions(&reviews, lexicon)?;
             frames.insert(Source::Reviews, reviews);
         }
         Ok(Engine {
@@ -282,6 +287,9 @@ impl<'a> Engine<'a> {
                     field,
                     period,
                 } => Answer::Counts(self.counts_by(*source, field, &self.period(period)?)?),
+                Query::Complaints(options) => {
+                    Answer::Complaints(Box::new(self.complaints(targets, options)?))
+                }
             });
         }
         Ok(answers)

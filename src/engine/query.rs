@@ -7,6 +7,8 @@ use anyhow::{bail, Result};
 
 use super::catalogue::MetricDef;
 use super::catalogue::Span;
+use super::complaints::model::Complaints;
+use super::complaints::ComplaintOptions;
 use super::model::Report;
 use super::period::{self, PeriodSpec};
 use crate::source::Source;
@@ -93,6 +95,8 @@ pub enum Query {
         field: String,
         period: PeriodSpec,
     },
+    /// Complaint terms, rising complaints and the aspect metrics.
+    Complaints(ComplaintOptions),
 }
 
 /// The answer to a [`Query`], in the same position of the batch.
@@ -101,6 +105,7 @@ pub enum Answer {
     Report(Box<Report>),
     Durations(Vec<f64>),
     Counts(FieldCounts),
+    Complaints(Box<Complaints>),
 }
 
 impl Answer {
@@ -115,6 +120,13 @@ impl Answer {
         match self {
             Answer::Durations(d) => Ok(d),
             _ => bail!("internal: expected duration samples"),
+        }
+    }
+
+    pub fn into_complaints(self) -> Result<Complaints> {
+        match self {
+            Answer::Complaints(c) => Ok(*c),
+            _ => bail!("internal: expected complaints"),
         }
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::clock::{ClockSpec, Clocks, RuleSpec, ScheduleSpec, SlaSpec, WorkingDaysSpec};
+use super::complaints::settings::{ComplaintsSpec, TextSettings};
 use super::windows::{PriorityHoursSpec, WindowsSpec};
 pub use super::windows::{SlaHours, Windows};
 use crate::engine::catalogue::{self as metrics, MetricDef, Origin, Unit};
@@ -41,6 +42,8 @@ struct FileSpec {
     #[serde(default)]
     working_days: WorkingDaysSpec,
     sla_resolution_hours: Option<PriorityHoursSpec>,
+    #[serde(default)]
+    complaints: ComplaintsSpec,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +184,8 @@ pub struct Targets {
     pub builtin: bool,
     /// How each source's export maps onto the contract (`[sources.*]`).
     pub mappings: Mappings,
+    /// Terms, aspects and complaint lists (`[complaints]`).
+    pub text: TextSettings,
 }
 
 /// The published industry goals, used when there is no targets file.
@@ -271,7 +276,11 @@ impl Targets {
             .enumerate()
             .map(|(i, t)| validate(t).with_context(|| format!("{origin}: target #{}", i + 1)))
             .collect::<Result<Vec<_>>>()?;
+        let text = spec
+            .complaints
+            .validate(origin, Path::new(origin).parent())?;
         Ok(Targets {
+            text,
             timezone: spec.timezone,
             windows,
             clocks,

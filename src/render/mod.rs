@@ -2,6 +2,7 @@
 //! Writers: one result model ([`Report`], and for `check` a [`Gate`]), a small
 //! [`Exporter`] trait, one file per output format.
 
+pub mod complaints;
 pub mod csv;
 pub mod github;
 pub mod json;

@@ -219,6 +219,8 @@ static TICKETS: &[ColumnSpec] = &[
     col("agent_replies", Kind::Count, false, false),
     // The agent's group (ServiceNow's assignment_group, Zendesk's Group).
     col("team", Kind::Text, false, false),
+    // What the customer wrote: a subject or description, for complaint terms.
+    col("subject", Kind::Text, false, false),
 ];
 
 static SHIPMENTS: &[ColumnSpec] = &[

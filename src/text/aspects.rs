@@ -20,18 +20,37 @@ pub struct Aspect {
 
 /// In the order reports list them; a mention mask has bit i for `ASPECTS[i]`.
 pub const ASPECTS: [Aspect; 6] = [
-    Aspect { id: "delivery", title: "Delivery / 物流" },
-    Aspect { id: "quality", title: "Quality / 质量" },
-    Aspect { id: "service", title: "Service / 服务态度" },
-    Aspect { id: "price", title: "Price / 价格" },
-    Aspect { id: "packaging", title: "Packaging / 包装" },
-    Aspect { id: "returns", title: "Returns / 退货" },
+    Aspect {
+        id: "delivery",
+        title: "Delivery / 物流",
+    },
+    Aspect {
+        id: "quality",
+        title: "Quality / 质量",
+    },
+    Aspect {
+        id: "service",
+        title: "Service / 服务态度",
+    },
+    Aspect {
+        id: "price",
+        title: "Price / 价格",
+    },
+    Aspect {
+        id: "packaging",
+        title: "Packaging / 包装",
+    },
+    Aspect {
+        id: "returns",
+        title: "Returns / 退货",
+    },
 ];
 
 pub fn aspect(id: &str) -> Option<usize> {
     ASPECTS.iter().position(|a| a.id == id)
 }
 
+#[derive(Debug, Clone)]
 pub struct Lexicon {
     /// Each aspect's terms, normalised, in `ASPECTS` order.
     terms: Vec<Vec<String>>,
@@ -151,7 +170,10 @@ mod tests {
     fn chinese_terms_match_anywhere() {
         assert_eq!(mentioned("物流太慢了"), ["delivery"]);
         assert_eq!(mentioned("非常失望，客服不回复"), ["service"]);
-        assert_eq!(mentioned("包装破损，申请退款"), ["quality", "packaging", "returns"]);
+        assert_eq!(
+            mentioned("包装破损，申请退款"),
+            ["quality", "packaging", "returns"]
+        );
     }
 
     #[test]
@@ -177,6 +199,9 @@ mod tests {
         assert_eq!(lexicon.mentions("顺丰也不行"), 1);
         let bad = BTreeMap::from([("deliver".to_string(), vec!["x".to_string()])]);
         let err = Lexicon::with(&bad).err().unwrap().to_string();
-        assert!(err.contains("unknown aspect \"deliver\"") && err.contains("delivery"), "{err}");
+        assert!(
+            err.contains("unknown aspect \"deliver\"") && err.contains("delivery"),
+            "{err}"
+        );
     }
 }

@@ -41,7 +41,8 @@ pub fn log_odds<T: Copy + Eq + Hash>(
         let y_b = b.get(&term).copied().unwrap_or(0);
         let (ya, yb, al) = (y_a as f64, y_b as f64, alpha as f64);
         let (na, nb, a0) = (n_a as f64, n_b as f64, alpha_0 as f64);
-        let log_odds = ((ya + al) / (na + a0 - ya - al)).ln() - ((yb + al) / (nb + a0 - yb - al)).ln();
+        let log_odds =
+            ((ya + al) / (na + a0 - ya - al)).ln() - ((yb + al) / (nb + a0 - yb - al)).ln();
         let variance = 1.0 / (ya + al) + 1.0 / (yb + al);
         out.push(Score {
             term,
@@ -71,8 +72,10 @@ mod tests {
         let prior = HashMap::from([("slow", 3), ("late", 1), ("good", 3)]);
         let mut scores = log_odds(&a, &b, &prior);
         scores.sort_by(|x, y| y.z.total_cmp(&x.z));
-        let got: Vec<(&str, f64, f64, u64, u64)> =
-            scores.iter().map(|s| (s.term, s.log_odds, s.z, s.a, s.b)).collect();
+        let got: Vec<(&str, f64, f64, u64, u64)> = scores
+            .iter()
+            .map(|s| (s.term, s.log_odds, s.z, s.a, s.b))
+            .collect();
         let want = [
             ("slow", 0.5596157879354227, 0.8342259620704745, 2, 1),
             ("late", 0.9162907318741551, 0.7481482497110115, 1, 0),
@@ -81,7 +84,10 @@ mod tests {
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(want) {
             assert_eq!((g.0, g.3, g.4), (w.0, w.3, w.4));
-            assert!((g.1 - w.1).abs() < 1e-12 && (g.2 - w.2).abs() < 1e-12, "{g:?} vs {w:?}");
+            assert!(
+                (g.1 - w.1).abs() < 1e-12 && (g.2 - w.2).abs() < 1e-12,
+                "{g:?} vs {w:?}"
+            );
         }
     }
 
@@ -90,7 +96,10 @@ mod tests {
         let a = HashMap::from([("ok", 1), ("x", 1)]);
         let b = HashMap::from([("ok", 1), ("y", 1)]);
         let prior = HashMap::from([("ok", 2), ("x", 1), ("y", 1)]);
-        let ok = log_odds(&a, &b, &prior).into_iter().find(|s| s.term == "ok").unwrap();
+        let ok = log_odds(&a, &b, &prior)
+            .into_iter()
+            .find(|s| s.term == "ok")
+            .unwrap();
         assert_eq!(ok.log_odds, 0.0);
         assert_eq!(ok.z, 0.0);
     }

@@ -8,8 +8,8 @@ pub mod logodds;
 pub mod tokenize;
 
 pub use aspects::{Aspect, Lexicon, ASPECTS};
-pub use tokenize::{Term, Tokenizer};
 pub use logodds::{log_odds, Score};
+pub use tokenize::{Term, Tokenizer};
 
 /// Full-width ASCII (ＡＢＣ，１２３) to ASCII, curly apostrophes to straight,
 /// lower case: Chinese keyboards type full-width Latin and digits.

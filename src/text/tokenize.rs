@@ -174,7 +174,9 @@ impl Tokenizer {
 
 /// Adverbs of degree that jieba keeps on the word they modify (太慢, 很差): the
 /// word is the term, so 太慢 and 很慢 count as 慢.
-const DEGREE: &[&str] = &["非常", "特别", "十分", "相当", "有点", "比较", "太", "很", "挺"];
+const DEGREE: &[&str] = &[
+    "非常", "特别", "十分", "相当", "有点", "比较", "太", "很", "挺",
+];
 
 fn strip_degree(word: &str) -> &str {
     for prefix in DEGREE {
@@ -311,7 +313,10 @@ mod tests {
 
     #[test]
     fn mixed_text_and_full_width() {
-        assert_eq!(terms("ＤＨＬ太慢, refund slow"), ["dhl", "慢", "refund", "slow", "refund slow"]);
+        assert_eq!(
+            terms("ＤＨＬ太慢, refund slow"),
+            ["dhl", "慢", "refund", "slow", "refund slow"]
+        );
     }
 
     #[test]

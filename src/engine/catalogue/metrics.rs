@@ -147,6 +147,13 @@ const OPEN_TICKETS: Cohort = Cohort::OpenAtEnd {
     end: "resolved_at",
 };
 pub const NEGATIVE: Cond = Cond::Int("rating", Cmp::Le, 2);
+/// Negative reviews that have a text: the reviews an aspect rate is over.
+const NEGATIVE_WITH_TEXT: Cond = Cond::And(&[NEGATIVE, Cond::Present("text")]);
+
+/// The share of negative reviews with a text that mention an aspect.
+const fn mentions(id: &'static str, title: &'static str, aspect: &'static str) -> MetricDef {
+    rate(id, R, title, NEGATIVE_WITH_TEXT, Cond::Mentions(aspect))
+}
 
 const fn metric(
     id: &'static str,
@@ -655,6 +662,39 @@ pub static METRICS: &[MetricDef] = &[
         "Review reply time, p90",
         &REVIEW_REPLY,
         P90,
+    ),
+    with_note(
+        mentions(
+            "negative_mentions_delivery_rate",
+            "Negative reviews about delivery",
+            "delivery",
+        ),
+        "A review mentions an aspect when its text holds one of the aspect's terms (docs/complaints.md: a Chinese term anywhere, other terms as whole words; `[complaints.aspects]` in svcq.toml adds terms). No data without a text column.",
+    ),
+    mentions(
+        "negative_mentions_quality_rate",
+        "Negative reviews about quality",
+        "quality",
+    ),
+    mentions(
+        "negative_mentions_service_rate",
+        "Negative reviews about service",
+        "service",
+    ),
+    mentions(
+        "negative_mentions_price_rate",
+        "Negative reviews about price",
+        "price",
+    ),
+    mentions(
+        "negative_mentions_packaging_rate",
+        "Negative reviews about packaging",
+        "packaging",
+    ),
+    mentions(
+        "negative_mentions_returns_rate",
+        "Negative reviews about returns",
+        "returns",
     ),
     MetricDef {
         id: "service_index",

@@ -92,6 +92,9 @@ pub enum Cond {
     /// A negative review that got a follow-up ticket (derived by joining the tickets
     /// source; see `followups`).
     FollowedUp,
+    /// The text mentions the aspect (`text::ASPECTS`): one of its lexicon terms is
+    /// in it (derived in `mentions`).
+    Mentions(&'static str),
     And(&'static [Cond]),
 }
 
@@ -104,6 +107,7 @@ impl Cond {
                 out.push(c)
             }
             Cond::NotAfter(a, b) => out.extend([a, b]),
+            Cond::Mentions(_) => out.push("text"),
             Cond::And(parts) => parts.iter().for_each(|p| p.columns(out)),
         }
     }
@@ -136,6 +140,7 @@ impl Cond {
             Cond::TextIn(c, values) => format!("{c} is {}", values.join(" or ")),
             Cond::NotAfter(a, b) => format!("{a} ≤ {b}"),
             Cond::FollowedUp => "a follow-up exists".into(),
+            Cond::Mentions(aspect) => format!("text mentions {aspect}"),
             Cond::And(parts) => parts
                 .iter()
                 .map(Cond::describe)

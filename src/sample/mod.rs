@@ -1,5 +1,7 @@
 //! A deterministic generator of realistic exports: same seed and sizes, same bytes.
 
+mod text;
+
 use std::path::Path;
 
 use anyhow::Result;
@@ -217,7 +219,9 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
             "order_id",
             "reopens",
             "agent_replies",
+            "subject",
         ])?;
+        let mut subjects = Rng(spec.seed ^ 0x0000_5B1E_C75E_ED01);
         let channels = [
             ("chat", 0.35),
             ("email", 0.3),
@@ -307,6 +311,7 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
                 reopens.to_string(),
                 replies.to_string(),
             ];
+            record.push(text::subject(&mut subjects, &record[6]));
             match i % 613 {
                 100 => record[1] = "2026-13-45 25:00".into(),
                 200 => record[5] = "medium".into(),
@@ -344,33 +349,7 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
             ("5", 0.45),
         ];
         let channels = [("marketplace", 0.5), ("app", 0.3), ("web", 0.2)];
-        let texts: [&[&str]; 5] = [
-            &[
-                "Never arrived and nobody answered.",
-                "非常失望，客服不回复",
-                "Broken on arrival, refund took weeks.",
-            ],
-            &[
-                "Slow delivery, support was unhelpful.",
-                "物流太慢了",
-                "Wrong size and the return was a hassle.",
-            ],
-            &[
-                "OK product, delivery could be faster.",
-                "一般般",
-                "Average experience.",
-            ],
-            &[
-                "Good product, arrived on time.",
-                "质量不错，发货快",
-                "Support solved my issue quickly.",
-            ],
-            &[
-                "Excellent! Fast shipping and great service.",
-                "非常满意，五星好评",
-                "Perfect, will buy again.",
-            ],
-        ];
+        let mut texts = Rng(spec.seed ^ 0x0000_7E27_5EED_0001);
         for i in 0..reviews {
             let created = when(&mut rng);
             let rating: u64 = rng.pick(&ratings).parse().unwrap_or(5);
@@ -390,8 +369,11 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
             } else {
                 String::new()
             };
-            let options = texts[(rating - 1) as usize];
-            let text = options[rng.below(options.len() as u64) as usize];
+            // The main stream keeps the draw the canned texts once took, so the other
+            // columns stay as they were; the text comes from its own stream.
+            let _ = rng.below(3);
+            let late = (created - start) / (end - start);
+            let text = text::review(&mut texts, rating, late);
             let rating_text = if i % 769 == 300 {
                 "6".to_string()
             } else {
@@ -413,7 +395,7 @@ pub fn generate(dir: &Path, spec: &SampleSpec) -> Result<()> {
                 order,
                 ticket,
                 rng.pick(&channels).to_string(),
-                text.to_string(),
+                text,
                 replied,
             ])?;
         }

@@ -1,0 +1,82 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::args::{emit, AnalysisArgs};
+use crate::engine::complaints::ComplaintOptions;
+use crate::engine::Query;
+use crate::exit::OK as EXIT_OK;
+use crate::render::complaints::{self, Format};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ComplaintsFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "What customers complain about, in their own words: the terms (Chinese words, \
+                  English words and two-word phrases) that negative reviews (rating 1–2) use more \
+                  than positive ones (4–5), ranked by the weighted log-odds ratio with an \
+                  informative prior (z-score, counts, the latest examples); what they praise; the \
+                  complaints that rose most since the previous period; the share of negative \
+                  reviews about delivery, quality, service, price, packaging and returns (catalogue \
+                  metrics with targets); and, when tickets have a subject, the words of each \
+                  ticket category. Definitions: docs/complaints.md.",
+    after_help = "Examples:\n  svcq complaints --data sample-data\n  svcq complaints --data sample-data --last 4w --by channel\n  svcq complaints --reviews reviews.csv --period 2026-11 --format json\n\nMore words for the segmenter, stop words and aspect terms go in svcq.toml's [complaints]."
+)]
+pub struct ComplaintsArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// One list per value of a reviews field: channel, product, category, seller, region.
+    #[arg(long, value_name = "DIM")]
+    pub by: Option<String>,
+    /// Terms per list. Default: `top` in [complaints], else 15.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// List a term only when at least N reviews of its side use it. Default:
+    /// `min_count` in [complaints], else 3.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_count: Option<u64>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ComplaintsFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn exec(args: ComplaintsArgs) -> Result<ExitCode> {
+    let options = ComplaintOptions {
+        period: args.analysis.period.spec(),
+        by: args.by.clone(),
+        top: args.top.filter(|t| *t > 0),
+        min_count: args.min_count,
+    };
+    let mut fields = vec!["review_id", "ticket_id", "text", "subject", "category"];
+    fields.extend(args.by.as_deref());
+    let (dataset, targets) = args.analysis.load(&fields)?;
+    let engine = args.analysis.engine(&dataset, &targets)?;
+    let result = engine
+        .run(&targets, &[Query::Complaints(options)])?
+        .into_iter()
+        .next()
+        .context("internal: an answer per query")?
+        .into_complaints()?;
+    let color = args.out.is_none() && crate::ui::color_stdout();
+    let format = match args.format {
+        ComplaintsFormat::Table => Format::Table,
+        ComplaintsFormat::Json => Format::Json,
+        ComplaintsFormat::Csv => Format::Csv,
+        ComplaintsFormat::Markdown => Format::Markdown,
+    };
+    emit(
+        args.out.as_deref(),
+        &complaints::render(&result, format, color)?,
+    )?;
+    Ok(ExitCode::from(EXIT_OK))
+}

@@ -1,0 +1,522 @@
+//! What customers complain about (docs/complaints.md): the terms over-represented
+//! in negative reviews against positive ones (weighted log-odds, `text::logodds`),
+//! the rising ones against the previous period, the terms of ticket texts by
+//! category, and the aspect metrics from the catalogue. Computed here, rendered by
+//! `render::complaints`.
+
+pub mod model;
+pub mod settings;
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{bail, Result};
+use polars::prelude::*;
+
+use super::model::Group;
+use super::period::{Period, PeriodSpec};
+use super::query::{ReportOptions, Split};
+use super::targets::Targets;
+use super::Engine;
+use crate::source::timestamp::format_utc;
+use crate::source::Source;
+use crate::text::{log_odds, Score, Tokenizer};
+use model::{
+    CategoryTermRow, CategoryTerms, Complaints, Example, RisingRow, TermGroup, TermRow, TextCounts,
+};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplaintOptions {
+    pub period: PeriodSpec,
+    /// A reviews dimension: one group of terms per value.
+    pub by: Option<String>,
+    pub top: Option<usize>,
+    pub min_count: Option<u64>,
+}
+
+/// Examples shown per term.
+const EXAMPLES: usize = 2;
+
+/// One text of the period: its row in the period's frame and its terms.
+struct Doc {
+    row: usize,
+    created: i64,
+    rating: Option<i64>,
+    /// `None`: no text (or only white space).
+    terms: Option<Vec<u32>>,
+    segment: Option<String>,
+}
+
+impl Doc {
+    fn negative(&self) -> bool {
+        self.rating.is_some_and(|r| r <= 2) && self.has_terms()
+    }
+
+    fn positive(&self) -> bool {
+        self.rating.is_some_and(|r| r >= 4) && self.has_terms()
+    }
+
+    fn has_terms(&self) -> bool {
+        self.terms.as_ref().is_some_and(|t| !t.is_empty())
+    }
+
+    fn terms(&self) -> &[u32] {
+        self.terms.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Every term seen, interned.
+#[derive(Default)]
+struct Vocab {
+    ids: HashMap<String, u32>,
+    words: Vec<String>,
+}
+
+impl Vocab {
+    fn id(&mut self, term: String) -> u32 {
+        if let Some(&id) = self.ids.get(&term) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(term.clone());
+        self.ids.insert(term, id);
+        id
+    }
+}
+
+/// The texts of one period: the frame's rows and their terms.
+struct Corpus {
+    frame: DataFrame,
+    docs: Vec<Doc>,
+}
+
+/// Terms of every text of a string column, on every core. `None` for an empty or
+/// blank text.
+fn tokenize(tokenizer: &Tokenizer, texts: &StringChunked) -> Vec<Option<Vec<String>>> {
+    let height = texts.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = height.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..height)
+            .step_by(chunk)
+            .map(|start| {
+                let part = texts.slice(start as i64, chunk.min(height - start));
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|t| {
+                            t.filter(|t| !t.trim().is_empty())
+                                .map(|t| tokenizer.terms(t))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a tokenizer worker panicked"))
+            .collect()
+    })
+}
+
+/// The rows of `frame` whose `created_at` is in `period`, with their terms.
+fn corpus(
+    frame: &DataFrame,
+    period: &Period,
+    text: &str,
+    segment: Option<&str>,
+    tokenizer: &Tokenizer,
+    vocab: &mut Vocab,
+) -> Result<Corpus> {
+    let frame = frame
+        .clone()
+        .lazy()
+        .filter(
+            col("created_at")
+                .gt_eq(lit(period.from))
+                .and(col("created_at").lt(lit(period.to))),
+        )
+        .collect()?;
+    let texts = frame.column(text)?.str()?;
+    let terms = tokenize(tokenizer, texts);
+    let created = frame.column("created_at")?.i64()?;
+    let rating = match frame.column("rating") {
+        Ok(r) => Some(r.cast(&DataType::Int64)?),
+        Err(_) => None,
+    };
+    let rating = rating.as_ref().map(|r| r.i64()).transpose()?;
+    let segment = match segment {
+        Some(s) => Some(frame.column(s)?.str()?.clone()),
+        None => None,
+    };
+    let docs = terms
+        .into_iter()
+        .enumerate()
+        .map(|(row, terms)| Doc {
+            row,
+            created: created.get(row).unwrap_or_default(),
+            rating: rating.and_then(|r| r.get(row)),
+            terms: terms.map(|t| t.into_iter().map(|t| vocab.id(t)).collect()),
+            segment: segment
+                .as_ref()
+                .and_then(|s| s.get(row))
+                .map(str::to_string),
+        })
+        .collect();
+    Ok(Corpus { frame, docs })
+}
+
+/// Per term, the number of `docs` that use it.
+fn doc_counts<'a>(docs: impl Iterator<Item = &'a Doc>) -> HashMap<u32, u64> {
+    let mut counts = HashMap::new();
+    for d in docs {
+        for &t in d.terms() {
+            *counts.entry(t).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// What the lists keep and how long they are.
+#[derive(Clone, Copy)]
+struct Limits {
+    top: usize,
+    min_count: u64,
+}
+
+/// The listed side of a score: complaints (a) or praise (b).
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    A,
+    B,
+}
+
+/// The top terms of one side, strongest first, ties by term. A word is left out
+/// when a two-word phrase with the same counts contains it: the phrase says more.
+fn top_terms<'s>(
+    scores: &'s [Score<u32>],
+    side: Side,
+    limits: Limits,
+    vocab: &Vocab,
+) -> Vec<&'s Score<u32>> {
+    let mut kept: Vec<&Score<u32>> = scores
+        .iter()
+        .filter(|s| match side {
+            Side::A => s.z > 0.0 && s.a >= limits.min_count,
+            Side::B => s.z < 0.0 && s.b >= limits.min_count,
+        })
+        .collect();
+    let word = |s: &Score<u32>| vocab.words[s.term as usize].as_str();
+    let phrases: std::collections::HashSet<(&str, u64, u64)> = kept
+        .iter()
+        .filter(|s| word(s).contains(' '))
+        .flat_map(|s| word(s).split(' ').map(move |w| (w, s.a, s.b)))
+        .collect();
+    kept.retain(|s| word(s).contains(' ') || !phrases.contains(&(word(s), s.a, s.b)));
+    kept.sort_by(|x, y| {
+        let strength = match side {
+            Side::A => y.z.total_cmp(&x.z),
+            Side::B => x.z.total_cmp(&y.z),
+        };
+        strength.then_with(|| word(x).cmp(word(y)))
+    });
+    kept.truncate(limits.top);
+    kept
+}
+
+impl Engine<'_> {
+    /// Complaint terms, rising complaints, ticket terms by category and the aspect
+    /// metrics for a period.
+    pub fn complaints(&self, targets: &Targets, options: &ComplaintOptions) -> Result<Complaints> {
+        let period = self.period(&options.period)?;
+        let previous = period.previous(self.tz);
+        let limits = Limits {
+            top: options.top.unwrap_or(targets.text.top),
+            min_count: options.min_count.unwrap_or(targets.text.min_count),
+        };
+        if let Some(by) = &options.by {
+            if !Source::Reviews.dimensions().contains(&by.as_str()) {
+                bail!(
+                    "complaints cannot be split by {by:?}; reviews can be split by: {}",
+                    Source::Reviews.dimensions().join(", ")
+                );
+            }
+        }
+        let tokenizer = targets.text.tokenizer()?;
+        let mut notes = Vec::new();
+        let mut groups = Vec::new();
+        let mut vocab = Vocab::default();
+        match self.frame(Source::Reviews) {
+            None => notes.push("No reviews source: no complaint terms.".to_string()),
+            Some(_) if self.lacks(Source::Reviews, "text") => notes.push(
+                "The reviews export has no text: no complaint terms, and the aspect rates have no data."
+                    .to_string(),
+            ),
+            Some(frame) => {
+                let by = options.by.as_deref();
+                let now = corpus(frame, &period, "text", by, &tokenizer, &mut vocab)?;
+                let before = corpus(frame, &previous, "text", by, &tokenizer, &mut vocab)?;
+                let all: Vec<&Doc> = now.docs.iter().collect();
+                let all_before: Vec<&Doc> = before.docs.iter().collect();
+                groups.push(segment_group(
+                    Group::new(),
+                    &now,
+                    &all,
+                    &all_before,
+                    &vocab,
+                    limits,
+                )?);
+                if let Some(by) = by {
+                    let mut values: Vec<&str> =
+                        now.docs.iter().filter_map(|d| d.segment.as_deref()).collect();
+                    values.sort_unstable();
+                    values.dedup();
+                    for value in values {
+                        let docs: Vec<&Doc> = now
+                            .docs
+                            .iter()
+                            .filter(|d| d.segment.as_deref() == Some(value))
+                            .collect();
+                        let before_docs: Vec<&Doc> = before
+                            .docs
+                            .iter()
+                            .filter(|d| d.segment.as_deref() == Some(value))
+                            .collect();
+                        let group = Group::from([(by.to_string(), value.to_string())]);
+                        groups.push(segment_group(
+                            group,
+                            &now,
+                            &docs,
+                            &before_docs,
+                            &vocab,
+                            limits,
+                        )?);
+                    }
+                }
+            }
+        }
+        let ticket_categories = match self.frame(Source::Tickets) {
+            Some(frame)
+                if !self.lacks(Source::Tickets, "subject")
+                    && frame.column("subject").is_ok()
+                    && frame.column("category").is_ok() =>
+            {
+                let tickets = corpus(
+                    frame,
+                    &period,
+                    "subject",
+                    Some("category"),
+                    &tokenizer,
+                    &mut vocab,
+                )?;
+                category_terms(&tickets, &vocab, limits)?
+            }
+            Some(_) => {
+                notes.push(
+                    "The tickets export has no subject (or no category): no ticket terms."
+                        .to_string(),
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let report = self.report(
+            targets,
+            &ReportOptions {
+                period: options.period.clone(),
+                split: options.by.clone().map(Split::Dimension),
+                compare: true,
+                min_n: 0,
+            },
+        )?;
+        let aspects = report
+            .metrics
+            .into_iter()
+            .filter(|r| r.id.starts_with("negative_mentions_"))
+            .collect();
+        Ok(Complaints {
+            period: period.info(self.tz),
+            previous_period: previous.info(self.tz),
+            as_of: format_utc(self.as_of),
+            inputs: self.dataset.entries(),
+            by: options.by.clone(),
+            min_count: limits.min_count,
+            top: limits.top,
+            groups,
+            aspects,
+            ticket_categories,
+            notes,
+        })
+    }
+}
+
+fn counts_of(docs: &[&Doc]) -> TextCounts {
+    let mut c = TextCounts {
+        reviews: docs.len() as u64,
+        ..Default::default()
+    };
+    for d in docs {
+        match &d.terms {
+            None => c.without_text += 1,
+            Some(t) if t.is_empty() => c.without_terms += 1,
+            Some(_) => {
+                c.negative += u64::from(d.negative());
+                c.positive += u64::from(d.positive());
+            }
+        }
+    }
+    c
+}
+
+/// The lists of one group of reviews: `docs` of the period, `before` of the
+/// previous one.
+fn segment_group(
+    group: Group,
+    now: &Corpus,
+    docs: &[&Doc],
+    before: &[&Doc],
+    vocab: &Vocab,
+    limits: Limits,
+) -> Result<TermGroup> {
+    let counts = counts_of(docs);
+    let negative = doc_counts(docs.iter().copied().filter(|d| d.negative()));
+    let positive = doc_counts(docs.iter().copied().filter(|d| d.positive()));
+    let background = doc_counts(docs.iter().copied());
+    let scores = log_odds(&negative, &positive, &background);
+    let rows = |side: Side| -> Result<Vec<TermRow>> {
+        let total = match side {
+            Side::A => counts.negative,
+            Side::B => counts.positive,
+        };
+        top_terms(&scores, side, limits, vocab)
+            .into_iter()
+            .map(|s| {
+                let used = if side == Side::A { s.a } else { s.b };
+                let of_side = |d: &Doc| match side {
+                    Side::A => d.negative(),
+                    Side::B => d.positive(),
+                };
+                Ok(TermRow {
+                    term: vocab.words[s.term as usize].clone(),
+                    log_odds: s.log_odds,
+                    z: s.z,
+                    negative: s.a,
+                    positive: s.b,
+                    share: used as f64 / total as f64,
+                    examples: examples(
+                        now,
+                        docs.iter().copied().filter(|d| of_side(d)),
+                        s.term,
+                        "review_id",
+                    )?,
+                })
+            })
+            .collect()
+    };
+    let complaints = rows(Side::A)?;
+    let praise = rows(Side::B)?;
+    let before_counts = counts_of(before);
+    let before_negative = doc_counts(before.iter().copied().filter(|d| d.negative()));
+    let mut rising: Vec<RisingRow> = negative
+        .iter()
+        .filter(|(_, &n)| n >= limits.min_count)
+        .map(|(&term, &n)| {
+            let previous_negative = before_negative.get(&term).copied().unwrap_or(0);
+            let share = n as f64 / counts.negative as f64;
+            let previous_share = if before_counts.negative == 0 {
+                0.0
+            } else {
+                previous_negative as f64 / before_counts.negative as f64
+            };
+            RisingRow {
+                term: vocab.words[term as usize].clone(),
+                negative: n,
+                previous_negative,
+                share,
+                previous_share,
+                rise: share - previous_share,
+            }
+        })
+        .filter(|r| r.rise > 0.0)
+        .collect();
+    rising.sort_by(|x, y| y.rise.total_cmp(&x.rise).then_with(|| x.term.cmp(&y.term)));
+    rising.truncate(limits.top);
+    Ok(TermGroup {
+        group: (!group.is_empty()).then_some(group),
+        counts,
+        complaints,
+        praise,
+        rising,
+    })
+}
+
+/// The latest reviews (or tickets) among `docs` that use `term`; ties by id.
+fn examples<'a>(
+    corpus: &Corpus,
+    docs: impl Iterator<Item = &'a Doc>,
+    term: u32,
+    id_column: &str,
+) -> Result<Vec<Example>> {
+    let mut using: Vec<&Doc> = docs.filter(|d| d.terms().contains(&term)).collect();
+    let ids = corpus.frame.column(id_column)?.str()?;
+    let texts = match id_column {
+        "review_id" => corpus.frame.column("text")?.str()?,
+        _ => corpus.frame.column("subject")?.str()?,
+    };
+    using.sort_by(|x, y| {
+        y.created
+            .cmp(&x.created)
+            .then_with(|| ids.get(x.row).cmp(&ids.get(y.row)))
+    });
+    Ok(using
+        .into_iter()
+        .take(EXAMPLES)
+        .map(|d| Example {
+            id: ids.get(d.row).unwrap_or_default().to_string(),
+            created_at: format_utc(d.created),
+            rating: d.rating,
+            text: texts.get(d.row).unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
+/// For each ticket category, the terms its tickets use more than the others'.
+fn category_terms(tickets: &Corpus, vocab: &Vocab, limits: Limits) -> Result<Vec<CategoryTerms>> {
+    let with_terms: Vec<&Doc> = tickets.docs.iter().filter(|d| d.has_terms()).collect();
+    let background = doc_counts(with_terms.iter().copied());
+    let mut by_category: BTreeMap<&str, Vec<&Doc>> = BTreeMap::new();
+    for d in &with_terms {
+        if let Some(c) = d.segment.as_deref() {
+            by_category.entry(c).or_default().push(d);
+        }
+    }
+    let mut out = Vec::new();
+    for (category, docs) in by_category {
+        let inside = doc_counts(docs.iter().copied());
+        let outside = doc_counts(
+            with_terms
+                .iter()
+                .copied()
+                .filter(|d| d.segment.as_deref() != Some(category)),
+        );
+        let scores = log_odds(&inside, &outside, &background);
+        let terms = top_terms(&scores, Side::A, limits, vocab)
+            .into_iter()
+            .map(|s| {
+                Ok(CategoryTermRow {
+                    term: vocab.words[s.term as usize].clone(),
+                    log_odds: s.log_odds,
+                    z: s.z,
+                    tickets: s.a,
+                    other_tickets: s.b,
+                    share: s.a as f64 / docs.len() as f64,
+                    examples: examples(tickets, docs.iter().copied(), s.term, "ticket_id")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.push(CategoryTerms {
+            category: category.to_string(),
+            tickets: docs.len() as u64,
+            terms,
+        });
+    }
+    Ok(out)
+}

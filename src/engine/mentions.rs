@@ -1,0 +1,56 @@
+//! The aspects each negative review mentions, as one boolean column per aspect
+//! (`mentions__delivery`, …) for `Cond::Mentions`. Only reviews rated 1–2 with a
+//! text are read (the aspect rates count no others); the other rows are null.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::text::{Lexicon, ASPECTS};
+
+pub fn column(aspect: &str) -> String {
+    format!("mentions__{aspect}")
+}
+
+/// `reviews` with the mention columns, when it has a text column.
+pub fn with_mentions(reviews: &DataFrame, lexicon: &Lexicon) -> Result<DataFrame> {
+    let (Ok(text), Ok(rating)) = (reviews.column("text"), reviews.column("rating")) else {
+        return Ok(reviews.clone());
+    };
+    let text = text.str()?;
+    let rating = rating.cast(&DataType::Int64)?;
+    let rating = rating.i64()?;
+    let height = reviews.height();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = height.div_ceil(threads).max(1);
+    let masks: Vec<Option<u8>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..height)
+            .step_by(chunk)
+            .map(|start| {
+                let len = chunk.min(height - start);
+                let text = text.slice(start as i64, len);
+                let rating = rating.slice(start as i64, len);
+                scope.spawn(move || {
+                    text.iter()
+                        .zip(rating.iter())
+                        .map(|(t, r)| match (t, r) {
+                            (Some(t), Some(r)) if r <= 2 => Some(lexicon.mentions(t)),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a mention worker panicked"))
+            .collect()
+    });
+    let mut frame = reviews.clone();
+    for (i, aspect) in ASPECTS.iter().enumerate() {
+        let values: BooleanChunked = masks.iter().map(|m| m.map(|m| m & (1 << i) != 0)).collect();
+        frame.with_column(Column::from(
+            values.into_series().with_name(column(aspect.id).into()),
+        ))?;
+    }
+    Ok(frame)
+}
