@@ -10,7 +10,9 @@ use crate::engine::period;
 use crate::engine::{Query, ReportOptions, Split};
 use crate::exit::OK as EXIT_OK;
 use crate::fsutil::atomic_write_bytes;
+use crate::engine::complaints::ComplaintOptions;
 use crate::render::chart::breakdown::{self, Breakdown};
+use crate::render::chart::complaints::{self, Diverging};
 use crate::render::chart::distribution::{self, Distribution};
 use crate::render::chart::trend::{self, Trend};
 use crate::render::chart::{pareto, scorecard, Canvas};
@@ -23,6 +25,7 @@ use crate::source::Source;
   svcq chart distribution --data sample-data --metric first_response_hours --out frt-hist.png
   svcq chart pareto --data sample-data --source shipments --field return_reason --out returns.png
   svcq chart scorecard --data sample-data --out scorecard.png
+  svcq chart complaints --data sample-data --out complaints.png
 
 Charts draw the same numbers `svcq report` prints, with the bundled Latin + CJK font.")]
 pub struct ChartArgs {
@@ -72,6 +75,12 @@ pub enum ChartKind {
         /// channel, priority, agent; reviews: channel.
         #[arg(long, value_name = "FIELD", default_value = "return_reason")]
         field: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Diverging bars of the top complaint terms (right) and praise terms (left)
+    /// of the period's reviews, with the number of reviews using each.
+    Complaints {
         #[command(flatten)]
         common: Common,
     },
@@ -154,12 +163,14 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
         | ChartKind::Breakdown { common, .. }
         | ChartKind::Distribution { common, .. }
         | ChartKind::Pareto { common, .. }
+        | ChartKind::Complaints { common }
         | ChartKind::Scorecard { common } => common,
     };
     let canvas = common.canvas();
     let fields: Vec<&str> = match &args.kind {
         ChartKind::Breakdown { by, .. } => vec![by.as_str()],
         ChartKind::Pareto { field, .. } => vec![field.as_str()],
+        ChartKind::Complaints { .. } => vec!["review_id", "text"],
         _ => Vec::new(),
     };
     // Arguments are checked before any data is read.
@@ -200,6 +211,10 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
             options.compare = true;
             vec![Query::Report(options)]
         }
+        ChartKind::Complaints { .. } => vec![Query::Complaints(ComplaintOptions {
+            period,
+            ..Default::default()
+        })],
     };
     let (dataset, targets) = common.analysis.load(&fields)?;
     let engine = common.analysis.engine(&dataset, &targets)?;
@@ -222,6 +237,10 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
         }
         ChartKind::Pareto { .. } => pareto::draw(&next()?.into_counts()?, &canvas)?,
         ChartKind::Scorecard { .. } => scorecard::draw(&next()?.into_report()?, &canvas)?,
+        ChartKind::Complaints { .. } => complaints::draw(
+            &Diverging::from_complaints(&next()?.into_complaints()?),
+            &canvas,
+        )?,
     };
     atomic_write_bytes(&common.out, &png)?;
     crate::ui::note(format!("wrote {}", common.out.display()));

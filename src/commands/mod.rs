@@ -88,7 +88,7 @@ pub enum Command {
     /// What customers complain about: complaint terms of negative reviews (Chinese
     /// and English), rising complaints, aspects, ticket words by category.
     Complaints(commands::complaints::ComplaintsArgs),
-    /// Draw a PNG chart: trend, breakdown, distribution, pareto or scorecard.
+    /// Draw a PNG chart: trend, breakdown, distribution, pareto, scorecard or complaints.
     Chart(commands::chart::ChartArgs),
     /// Generate realistic, deterministic sample exports.
     Sample(commands::sample::SampleArgs),

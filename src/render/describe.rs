@@ -3,6 +3,7 @@
 //! anyone the image does not reach.
 
 use super::chart::breakdown::Breakdown;
+use super::chart::complaints::{Diverging, TermBar};
 use super::chart::distribution::Distribution;
 use super::chart::trend::Trend;
 use super::{format_value, status_word};
@@ -121,5 +122,24 @@ pub fn scorecard(r: &Report) -> String {
         count(Status::Fail),
         count(Status::NoData),
         listed(rows)
+    )
+}
+
+pub fn complaints(d: &Diverging) -> String {
+    let terms = |bars: &[TermBar]| {
+        listed(
+            bars.iter()
+                .map(|b| format!("{} (z {:.1}, n={})", b.term, b.z, b.n))
+                .collect(),
+        )
+    };
+    if d.complaints.is_empty() && d.praise.is_empty() {
+        return format!("Complaint terms, {}: no term is used by enough reviews.", d.period);
+    }
+    format!(
+        "Complaint and praise terms, {}. Used more in negative reviews: {}. Used more in positive reviews: {}.",
+        d.period,
+        if d.complaints.is_empty() { "none".to_string() } else { terms(&d.complaints) },
+        if d.praise.is_empty() { "none".to_string() } else { terms(&d.praise) }
     )
 }

@@ -12,11 +12,15 @@ use chrono_tz::Tz;
 use super::chart::breakdown::{self, Breakdown};
 use super::chart::distribution::{self, Distribution};
 use super::chart::trend::{self, Trend};
-use super::chart::{pareto, scorecard, Canvas};
+use super::chart::complaints::Diverging;
+use super::chart::{self, pareto, scorecard, Canvas};
+use super::complaints::{counts_line, excerpt, percent, points};
 use super::{
     describe, format_delta, format_n, format_target, format_value, status_word, thousands,
 };
 use crate::engine::catalogue::{self, FIRST_RESPONSE};
+use crate::engine::complaints::model::{Complaints, TermRow};
+use crate::engine::complaints::ComplaintOptions;
 use crate::engine::model::Report;
 use crate::engine::period::{self, Period, PeriodSpec};
 use crate::engine::targets::Status;
@@ -27,7 +31,17 @@ use crate::source::timestamp::to_local;
 use crate::source::Source;
 
 /// The fields the page's charts split or count by, beyond the metrics' columns.
-pub const FIELDS: &[&str] = &["channel", "carrier", "return_reason", "category"];
+pub const FIELDS: &[&str] = &[
+    "channel",
+    "carrier",
+    "return_reason",
+    "category",
+    // The complaints section's texts and the ids of its examples.
+    "review_id",
+    "ticket_id",
+    "text",
+    "subject",
+];
 
 const DEFINITIONS: &str = include_str!("../../docs/metrics.md");
 /// Weeks of history in the report's trend chart.
@@ -68,6 +82,8 @@ pub enum Figure {
     OnTimeByCarrier,
     ReturnReasons,
     TicketCategories,
+    /// The complaint terms chart and the section's tables.
+    Complaints,
 }
 
 /// The queries the page needs, for the sources that were read. `period` is the
@@ -134,6 +150,15 @@ pub fn plan(
             counts(Source::Tickets, "category"),
         ));
     }
+    if has(Source::Reviews) {
+        figures.push((
+            Figure::Complaints,
+            Query::Complaints(ComplaintOptions {
+                period: options.period.clone(),
+                ..Default::default()
+            }),
+        ));
+    }
     figures
 }
 
@@ -153,6 +178,7 @@ pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>>
     };
     let mut written = Vec::new();
     let mut figures = Vec::new();
+    let mut complaints = None;
     let mut save = |file: &str, caption: String, alt: String, png: Vec<u8>| -> Result<()> {
         let path = dir.join(file);
         atomic_write_bytes(&path, &png)?;
@@ -229,6 +255,18 @@ pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>>
                     pareto::draw(&c, &canvas)?,
                 )?
             }
+            Figure::Complaints => {
+                let c = answer.into_complaints()?;
+                let d = Diverging::from_complaints(&c);
+                save(
+                    "complaints.png",
+                    "Terms used more in negative reviews (right) and in positive ones (left)"
+                        .into(),
+                    describe::complaints(&d),
+                    chart::complaints::draw(&d, &canvas)?,
+                )?;
+                complaints = Some(c);
+            }
         }
     }
     let definitions = dir.join("metrics.html");
@@ -243,12 +281,15 @@ pub fn write(dir: &Path, answers: Vec<(Figure, Answer)>) -> Result<Vec<PathBuf>>
     )?;
     written.push(definitions);
     let index = dir.join("index.html");
-    atomic_write_bytes(&index, page(&report, &figures).as_bytes())?;
+    atomic_write_bytes(
+        &index,
+        page(&report, &figures, complaints.as_ref()).as_bytes(),
+    )?;
     written.push(index);
     Ok(written)
 }
 
-fn page(report: &Report, figures: &[Written]) -> String {
+fn page(report: &Report, figures: &[Written], complaints: Option<&Complaints>) -> String {
     let mut html = String::new();
     let title = format!("Service quality · {}", report.period.label);
     html.push_str(&format!(
@@ -305,6 +346,9 @@ fn page(report: &Report, figures: &[Written]) -> String {
             escape(&f.caption)
         ));
     }
+    if let Some(c) = complaints {
+        html.push_str(&complaints_section(c));
+    }
     html.push_str("</section>\n<section aria-labelledby=\"inputs\">\n<h2 id=\"inputs\">Inputs</h2>\n<table>\n<thead><tr><th scope=\"col\">Source</th><th scope=\"col\">File</th><th scope=\"col\">Read</th><th scope=\"col\">Accepted</th><th scope=\"col\">Rejected</th><th scope=\"col\">Rejected rows</th></tr></thead>\n<tbody>\n");
     for (name, entry) in &report.inputs {
         match entry {
@@ -331,12 +375,125 @@ fn page(report: &Report, figures: &[Written]) -> String {
     html
 }
 
+/// A term in its language, so a screen reader reads 物流 as Chinese.
+fn term_html(term: &str) -> String {
+    match crate::text::Term::of(term) {
+        crate::text::Term::Han => format!("<span lang=\"zh\">{}</span>", escape(term)),
+        crate::text::Term::Word => escape(term),
+    }
+}
+
+fn terms_table(rows: &[TermRow], caption: &str) -> String {
+    let mut html = format!(
+        "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">Term</th><th scope=\"col\">z</th><th scope=\"col\">Negative</th><th scope=\"col\">Positive</th><th scope=\"col\">Share</th><th scope=\"col\">Latest example</th></tr></thead>\n<tbody>\n",
+        escape(caption)
+    );
+    for r in rows {
+        html.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{:.2}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            term_html(&r.term),
+            r.z,
+            thousands(r.negative),
+            thousands(r.positive),
+            percent(r.share),
+            r.examples.first().map(|e| escape(&excerpt(&e.text, 90))).unwrap_or_default()
+        ));
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+/// The complaints section: what the chart shows, as tables with examples, the
+/// rising terms, the aspect metrics and the ticket words by category.
+fn complaints_section(c: &Complaints) -> String {
+    let mut html = String::from(
+        "</section>\n<section aria-labelledby=\"complaints\">\n<h2 id=\"complaints\">What customers complain about</h2>\n",
+    );
+    let Some(whole) = c.groups.iter().find(|g| g.group.is_none()) else {
+        for note in &c.notes {
+            html.push_str(&format!("<p class=\"meta\">{}</p>\n", escape(note)));
+        }
+        return html;
+    };
+    html.push_str(&format!(
+        "<p class=\"meta\">{}. Terms ranked by the weighted log-odds z of negative (1–2) against positive (4–5) reviews; a term is listed when at least {} reviews of its side use it (docs/complaints.md).</p>\n",
+        escape(&counts_line(&whole.counts)),
+        c.min_count
+    ));
+    if whole.complaints.is_empty() {
+        html.push_str("<p>No complaint term reaches the minimum count.</p>\n");
+    } else {
+        html.push_str(&terms_table(&whole.complaints, "Used more in negative reviews"));
+    }
+    if !whole.rising.is_empty() {
+        html.push_str(&format!(
+            "<table>\n<caption>Rising since {}</caption>\n<thead><tr><th scope=\"col\">Term</th><th scope=\"col\">Negative</th><th scope=\"col\">Share</th><th scope=\"col\">Before</th><th scope=\"col\">Previous share</th><th scope=\"col\">Change</th></tr></thead>\n<tbody>\n",
+            escape(&c.previous_period.label)
+        ));
+        for r in &whole.rising {
+            html.push_str(&format!(
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+                term_html(&r.term),
+                thousands(r.negative),
+                percent(r.share),
+                thousands(r.previous_negative),
+                percent(r.previous_share),
+                points(r.rise)
+            ));
+        }
+        html.push_str("</tbody>\n</table>\n");
+    }
+    if !c.aspects.is_empty() {
+        html.push_str("<table>\n<caption>Negative reviews that mention each aspect</caption>\n<thead><tr><th scope=\"col\">Aspect</th><th scope=\"col\">Actual</th><th scope=\"col\">n</th><th scope=\"col\">Target</th><th scope=\"col\">Status</th><th scope=\"col\">Previous</th><th scope=\"col\">Change</th></tr></thead>\n<tbody>\n");
+        for r in c.aspects.iter().filter(|r| r.group.is_none()) {
+            let title = catalogue::find(r.id).map_or(r.id, |d| d.title);
+            html.push_str(&format!(
+                "<tr><th scope=\"row\">{} <code>{}</code></th><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+                escape(title),
+                r.id,
+                escape(&format_value(r.unit, r.value)),
+                thousands(r.n),
+                escape(&format_target(r.target.as_ref(), r.unit)),
+                status_class(r.status),
+                status_word(r.status),
+                escape(&format_value(r.unit, r.previous)),
+                escape(&format_delta(r.unit, r.delta))
+            ));
+        }
+        html.push_str("</tbody>\n</table>\n");
+    }
+    let categories: Vec<_> = c.ticket_categories.iter().filter(|t| !t.terms.is_empty()).collect();
+    if !categories.is_empty() {
+        html.push_str("<table>\n<caption>Ticket subjects: the words of each category against the others</caption>\n<thead><tr><th scope=\"col\">Category</th><th scope=\"col\">Tickets</th><th scope=\"col\">Its words (tickets using each)</th></tr></thead>\n<tbody>\n");
+        for cat in categories {
+            let words: Vec<String> = cat
+                .terms
+                .iter()
+                .take(6)
+                .map(|t| format!("{} ({})", term_html(&t.term), thousands(t.tickets)))
+                .collect();
+            html.push_str(&format!(
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                escape(&cat.category),
+                thousands(cat.tickets),
+                words.join(", ")
+            ));
+        }
+        html.push_str("</tbody>\n</table>\n");
+    }
+    for note in &c.notes {
+        html.push_str(&format!("<p class=\"meta\">{}</p>\n", escape(note)));
+    }
+    html
+}
+
 const STYLE: &str = "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;color:#212529;max-width:1100px;margin:2em auto;padding:0 1em}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #dee2e6}\
 .meta{color:#5c636a}table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #e9ecef;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85em;color:#495057}\
 th[scope=row]{font-weight:normal}\
 .pass{color:#2e7d32;font-weight:600}.warn{color:#8a5100;font-weight:600}.fail{color:#c62828;font-weight:600}.nodata{color:#5c636a}\
+caption{text-align:left;font-weight:600;margin:1em 0 .3em}\
 figure{margin:1.5em 0;break-inside:avoid}img{max-width:100%;height:auto;border:1px solid #e9ecef}figcaption{color:#5c636a}\
 @page{size:A4;margin:15mm}\
 @media print{body{max-width:none;margin:0;font-size:11pt}figure{break-inside:avoid;page-break-inside:avoid}\

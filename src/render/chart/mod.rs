@@ -7,6 +7,7 @@
 //! system font is needed.
 
 pub mod breakdown;
+pub mod complaints;
 pub mod distribution;
 pub mod pareto;
 pub mod scorecard;
