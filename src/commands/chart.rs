@@ -6,11 +6,11 @@ use clap::{Args, Subcommand};
 
 use super::args::AnalysisArgs;
 use crate::engine::catalogue::{self, MetricDef};
+use crate::engine::complaints::ComplaintOptions;
 use crate::engine::period;
 use crate::engine::{Query, ReportOptions, Split};
 use crate::exit::OK as EXIT_OK;
 use crate::fsutil::atomic_write_bytes;
-use crate::engine::complaints::ComplaintOptions;
 use crate::render::chart::breakdown::{self, Breakdown};
 use crate::render::chart::complaints::{self, Diverging};
 use crate::render::chart::distribution::{self, Distribution};

@@ -134,7 +134,10 @@ pub fn complaints(d: &Diverging) -> String {
         )
     };
     if d.complaints.is_empty() && d.praise.is_empty() {
-        return format!("Complaint terms, {}: no term is used by enough reviews.", d.period);
+        return format!(
+            "Complaint terms, {}: no term is used by enough reviews.",
+            d.period
+        );
     }
     format!(
         "Complaint and praise terms, {}. Used more in negative reviews: {}. Used more in positive reviews: {}.",

@@ -10,9 +10,9 @@ use chrono::Duration;
 use chrono_tz::Tz;
 
 use super::chart::breakdown::{self, Breakdown};
+use super::chart::complaints::Diverging;
 use super::chart::distribution::{self, Distribution};
 use super::chart::trend::{self, Trend};
-use super::chart::complaints::Diverging;
 use super::chart::{self, pareto, scorecard, Canvas};
 use super::complaints::{counts_line, excerpt, percent, points};
 use super::{
@@ -423,7 +423,10 @@ fn complaints_section(c: &Complaints) -> String {
     if whole.complaints.is_empty() {
         html.push_str("<p>No complaint term reaches the minimum count.</p>\n");
     } else {
-        html.push_str(&terms_table(&whole.complaints, "Used more in negative reviews"));
+        html.push_str(&terms_table(
+            &whole.complaints,
+            "Used more in negative reviews",
+        ));
     }
     if !whole.rising.is_empty() {
         html.push_str(&format!(
@@ -462,7 +465,11 @@ fn complaints_section(c: &Complaints) -> String {
         }
         html.push_str("</tbody>\n</table>\n");
     }
-    let categories: Vec<_> = c.ticket_categories.iter().filter(|t| !t.terms.is_empty()).collect();
+    let categories: Vec<_> = c
+        .ticket_categories
+        .iter()
+        .filter(|t| !t.terms.is_empty())
+        .collect();
     if !categories.is_empty() {
         html.push_str("<table>\n<caption>Ticket subjects: the words of each category against the others</caption>\n<thead><tr><th scope=\"col\">Category</th><th scope=\"col\">Tickets</th><th scope=\"col\">Its words (tickets using each)</th></tr></thead>\n<tbody>\n");
         for cat in categories {

@@ -437,6 +437,21 @@ fn segment_group(
         })
         .filter(|r| r.rise > 0.0)
         .collect();
+    // As in the lists: a word goes when a phrase with its counts contains it.
+    let phrases: std::collections::HashSet<(String, u64, u64)> = rising
+        .iter()
+        .filter(|r| r.term.contains(' '))
+        .flat_map(|r| {
+            r.term
+                .split(' ')
+                .map(|w| (w.to_string(), r.negative, r.previous_negative))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    rising.retain(|r| {
+        r.term.contains(' ')
+            || !phrases.contains(&(r.term.clone(), r.negative, r.previous_negative))
+    });
     rising.sort_by(|x, y| y.rise.total_cmp(&x.rise).then_with(|| x.term.cmp(&y.term)));
     rising.truncate(limits.top);
     Ok(TermGroup {

@@ -69,13 +69,22 @@ fn draw_on(root: &super::Area, theme: &Theme, d: &Diverging, canvas: &Canvas) ->
     );
     let area = titled(root, theme, &title, &subtitle)?;
     if d.complaints.is_empty() && d.praise.is_empty() {
-        return no_data(&area, theme, "no term is used by enough reviews of either side");
+        return no_data(
+            &area,
+            theme,
+            "no term is used by enough reviews of either side",
+        );
     }
     // Complaints on top (strongest first), then praise (strongest last, nearest
     // the bottom edge).
     let bars: Vec<&TermBar> = d.complaints.iter().chain(d.praise.iter().rev()).collect();
     let count = bars.len();
-    let reach = bars.iter().map(|b| b.z.abs()).fold(0.0_f64, f64::max).max(1.0) * 1.35;
+    let reach = bars
+        .iter()
+        .map(|b| b.z.abs())
+        .fold(0.0_f64, f64::max)
+        .max(1.0)
+        * 1.35;
     let mut chart = ChartBuilder::on(&area)
         .margin(theme.px(16.0))
         .x_label_area_size(theme.px(30.0))
@@ -102,18 +111,26 @@ fn draw_on(root: &super::Area, theme: &Theme, d: &Diverging, canvas: &Canvas) ->
             status_color(Status::Pass)
         };
         let mut rect = Rectangle::new(
-            [(0.0, SegmentValue::Exact(r)), (bar.z, SegmentValue::Exact(r + 1))],
+            [
+                (0.0, SegmentValue::Exact(r)),
+                (bar.z, SegmentValue::Exact(r + 1)),
+            ],
             colour.filled(),
         );
         rect.set_margin(gap, gap, 0, 0);
-        chart.draw_series(std::iter::once(rect)).map_err(plot_error)?;
+        chart
+            .draw_series(std::iter::once(rect))
+            .map_err(plot_error)?;
         let label = format!(" {}  n={} ", shorten(&bar.term, 24), thousands(bar.n));
         let anchor = if bar.z > 0.0 { HPos::Left } else { HPos::Right };
         chart
             .draw_series(std::iter::once(Text::new(
                 label,
                 (bar.z, SegmentValue::CenterOf(r)),
-                theme.font(12.0).color(&INK).pos(Pos::new(anchor, VPos::Center)),
+                theme
+                    .font(12.0)
+                    .color(&INK)
+                    .pos(Pos::new(anchor, VPos::Center)),
             )))
             .map_err(plot_error)?;
     }
