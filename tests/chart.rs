@@ -298,7 +298,10 @@ fn html_report_is_self_contained() {
         .skip(1)
         .map(|s| s.split('"').next().unwrap())
         .collect();
-    assert_eq!(images.len(), 7, "{images:?}");
+    // Seven charts of the KPIs and the complaint terms of the reviews.
+    assert_eq!(images.len(), 8, "{images:?}");
+    assert!(images.contains(&"complaints.png"));
+    assert!(index.contains("<h2 id=\"complaints\">What customers complain about</h2>"));
     for img in &images {
         let png = Image::read(&site.join(img));
         assert_eq!((png.width, png.height), (1600, 900), "{img}");

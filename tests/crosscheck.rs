@@ -50,6 +50,28 @@ fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
+/// The aspect lexicon as data (docs/complaints.md): aspect → terms.
+fn aspect_lexicon() -> BTreeMap<String, Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/text/aspects.toml");
+    toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Written apart from the engine's matcher: a Chinese term anywhere in the
+/// lower-cased text, any other term where neither neighbour is a letter or digit.
+/// (The sample's texts have no full-width letters to fold.)
+fn mentions(text: &str, term: &str) -> bool {
+    let text = text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let term = term.to_lowercase();
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    if term.chars().any(han) {
+        return text.contains(&term);
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| (c.is_alphanumeric() || c == '\'') && !han(c));
+    text.match_indices(&term).any(|(at, _)| {
+        !word(text[..at].chars().last()) && !word(text[at + term.len()..].chars().next())
+    })
+}
+
 /// Linear interpolation between closest ranks (numpy's default).
 fn percentile(values: &[f64], p: f64) -> Option<f64> {
     if values.is_empty() {
@@ -399,6 +421,8 @@ impl Oracle {
         let order = texts(df, "order_id");
         let named = texts(df, "ticket_id");
         let replied = ints(df, "replied_at");
+        let text = texts(df, "text");
+        let lexicon = aspect_lexicon();
         let ticket_ids: HashSet<String> =
             texts(tickets, "ticket_id").into_iter().flatten().collect();
         let ticket_created: HashMap<String, i64> = texts(tickets, "ticket_id")
@@ -496,6 +520,20 @@ impl Oracle {
                 rate(followed, negatives.len()),
                 negatives.len(),
             );
+            // Aspects: negative reviews with a text that mention one of the terms.
+            let with_text: Vec<&str> = negatives.iter().filter_map(|&i| text[i].as_deref()).collect();
+            for (aspect, terms) in &lexicon {
+                let mentioning = with_text
+                    .iter()
+                    .filter(|t| terms.iter().any(|term| mentions(t, term)))
+                    .count();
+                self.put(
+                    &g,
+                    &format!("negative_mentions_{aspect}_rate"),
+                    rate(mentioning, with_text.len()),
+                    with_text.len(),
+                );
+            }
             let reply: Vec<f64> = rows
                 .iter()
                 .filter_map(|&i| replied[i].map(|r| (r - created[i].unwrap()) as f64 / HOUR))
