@@ -10,7 +10,10 @@ generated benchmark data does not use them.
 """
 
 import json
+import os
 import sys
+
+import tomllib
 
 import duckdb
 
@@ -111,6 +114,7 @@ typed AS (
         TRY_CAST(trim(rating) AS BIGINT) AS rating,
         CASE WHEN blank(nps) THEN NULL ELSE TRY_CAST(trim(nps) AS BIGINT) END AS nps,
         trim(order_id) AS order_id, trim(ticket_id) AS ticket_id, ms(replied_at) AS replied,
+        NULLIF(text, '') AS text,
         NOT blank(review_id) AND NOT blank(created_at) AND NOT bad_ts(created_at)
             AND NOT blank(rating) AND int_in(rating, 1, 5)
             AND (blank(nps) OR int_in(nps, 0, 10))
@@ -261,6 +265,40 @@ WITH o AS (
 SELECT count(*) AS n, quantile_cont(age, 0.5) AS p50, quantile_cont(age, 0.9) AS p90 FROM o
 """
 
+ASPECTS_TOML = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "text", "aspects.toml")
+REGEX_META = set("\\.^$|?*+()[]{}")
+
+
+def sql_text(s):
+    return s.replace("'", "''")
+
+
+def aspect_sql():
+    """Negative reviews with a text that mention each aspect of the lexicon (data,
+    docs/complaints.md), written here with DuckDB's own string and regex functions:
+    a Chinese term anywhere, any other term between non-word characters."""
+    with open(ASPECTS_TOML, "rb") as f:
+        lexicon = tomllib.load(f)
+    edge_before = r"(^|[^\p{L}\p{N}']|\p{Han})"
+    edge_after = r"($|[^\p{L}\p{N}']|\p{Han})"
+    columns = []
+    for aspect, terms in lexicon.items():
+        tests = []
+        for term in terms:
+            t = " ".join(term.lower().split())
+            if any("\u4e00" <= ch <= "\u9fff" for ch in t):
+                tests.append(f"contains(t, '{sql_text(t)}')")
+            else:
+                pattern = "".join("\\" + ch if ch in REGEX_META else ch for ch in t)
+                tests.append(f"regexp_matches(t, '{sql_text(edge_before + pattern + edge_after)}')")
+        columns.append(f"count(*) FILTER ({' OR '.join(tests)}) AS {aspect}")
+    return (
+        "WITH a AS (SELECT regexp_replace(lower(text), '\\s+', ' ', 'g') AS t FROM reviews "
+        "WHERE ok AND created >= $start AND created < $end AND rating <= 2 AND text IS NOT NULL) "
+        f"SELECT count(*) AS n, {', '.join(columns)} FROM a"
+    ), list(lexicon)
+
+
 HOUR = 3_600_000.0
 SLA = {"urgent": 0.5, "high": 2.0, "normal": 6.0, "low": 24.0}
 
@@ -302,6 +340,8 @@ def main():
     f = row(REFUND_METRICS, params)
     r = row(REVIEW_METRICS, params)
     b = row(BACKLOG, params)
+    aspects_sql, aspects = aspect_sql()
+    a = row(aspects_sql, params)
     o = row(CANCELS, params)
 
     def km(samples_sql):
@@ -354,6 +394,7 @@ def main():
             r["nps_n"],
         ),
         "followup_rate": (ratio(r["followed_up"], r["negative"]), r["negative"]),
+        **{f"negative_mentions_{x}_rate": (ratio(a[x], a["n"]), a["n"]) for x in aspects},
         "followup_within_window_rate": (ratio(r["fu_within"], r["fu_judged"]), r["fu_judged"]),
         "review_reply_hours_p50": (hours(r["reply_p50"], r["replied"]), r["replied"]),
         "review_reply_hours_p90": (hours(r["reply_p90"], r["replied"]), r["replied"]),
