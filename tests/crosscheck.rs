@@ -60,7 +60,11 @@ fn aspect_lexicon() -> BTreeMap<String, Vec<String>> {
 /// lower-cased text, any other term where neither neighbour is a letter or digit.
 /// (The sample's texts have no full-width letters to fold.)
 fn mentions(text: &str, term: &str) -> bool {
-    let text = text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = text
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let term = term.to_lowercase();
     let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
     if term.chars().any(han) {
@@ -521,7 +525,10 @@ impl Oracle {
                 negatives.len(),
             );
             // Aspects: negative reviews with a text that mention one of the terms.
-            let with_text: Vec<&str> = negatives.iter().filter_map(|&i| text[i].as_deref()).collect();
+            let with_text: Vec<&str> = negatives
+                .iter()
+                .filter_map(|&i| text[i].as_deref())
+                .collect();
             for (aspect, terms) in &lexicon {
                 let mentioning = with_text
                     .iter()

@@ -13,6 +13,7 @@ use crate::engine::targets::Targets;
 use crate::engine::{columns_needed, Engine, ReportOptions};
 use crate::source::load::{load_csv, load_store, CsvInputs, Dataset};
 use crate::source::timestamp::parse_tz;
+use crate::source::Source;
 
 #[derive(Debug, Clone, Args, Default)]
 #[command(next_help_heading = "Inputs")]
@@ -61,6 +62,7 @@ impl InputArgs {
                 .rejects
                 .clone()
                 .or_else(|| default_rejects.map(PathBuf::from)),
+            unused: Vec::new(),
         }
     }
 }
@@ -130,6 +132,11 @@ impl AnalysisArgs {
     /// Reads the targets and the data, keeping the columns the metrics use, the
     /// dimensions of segment targets, and `fields` (a split, a chart's field).
     pub fn load(&self, fields: &[&str]) -> Result<(Dataset, Targets)> {
+        self.load_without(fields, &[])
+    }
+
+    /// [`load`](Self::load), leaving the CSV exports of `unused` sources unread.
+    pub fn load_without(&self, fields: &[&str], unused: &[Source]) -> Result<(Dataset, Targets)> {
         let targets = Targets::load(self.targets.as_deref(), &self.data.csv.preset)?;
         let tz = resolve_tz(self.data.csv.tz.as_deref(), &targets)?;
         let segment_dims = targets
@@ -147,7 +154,10 @@ impl AnalysisArgs {
         let dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep)?,
             None => load_csv(
-                &self.data.csv.csv_inputs(None),
+                &CsvInputs {
+                    unused: unused.to_vec(),
+                    ..self.data.csv.csv_inputs(None)
+                },
                 tz,
                 &keep,
                 &targets.mappings,

@@ -9,6 +9,7 @@ use crate::engine::complaints::ComplaintOptions;
 use crate::engine::Query;
 use crate::exit::OK as EXIT_OK;
 use crate::render::complaints::{self, Format};
+use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ComplaintsFormat {
@@ -20,14 +21,6 @@ pub enum ComplaintsFormat {
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "What customers complain about, in their own words: the terms (Chinese words, \
-                  English words and two-word phrases) that negative reviews (rating 1–2) use more \
-                  than positive ones (4–5), ranked by the weighted log-odds ratio with an \
-                  informative prior (z-score, counts, the latest examples); what they praise; the \
-                  complaints that rose most since the previous period; the share of negative \
-                  reviews about delivery, quality, service, price, packaging and returns (catalogue \
-                  metrics with targets); and, when tickets have a subject, the words of each \
-                  ticket category. Definitions: docs/complaints.md.",
     after_help = "Examples:\n  svcq complaints --data sample-data\n  svcq complaints --data sample-data --last 4w --by channel\n  svcq complaints --reviews reviews.csv --period 2026-11 --format json\n\nMore words for the segmenter, stop words and aspect terms go in svcq.toml's [complaints]."
 )]
 pub struct ComplaintsArgs {
@@ -59,7 +52,8 @@ pub fn exec(args: ComplaintsArgs) -> Result<ExitCode> {
     };
     let mut fields = vec!["review_id", "ticket_id", "text", "subject", "category"];
     fields.extend(args.by.as_deref());
-    let (dataset, targets) = args.analysis.load(&fields)?;
+    // Shipments feed no complaint list and no aspect: not read.
+    let (dataset, targets) = args.analysis.load_without(&fields, &[Source::Shipments])?;
     let engine = args.analysis.engine(&dataset, &targets)?;
     let result = engine
         .run(&targets, &[Query::Complaints(options)])?

@@ -87,6 +87,15 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// What customers complain about: complaint terms of negative reviews (Chinese
     /// and English), rising complaints, aspects, ticket words by category.
+    ///
+    /// The terms (Chinese words, English words and two-word phrases) that negative
+    /// reviews (rating 1–2) use more than positive ones (4–5), ranked by the weighted
+    /// log-odds ratio with an informative prior (z-score, counts, the latest
+    /// examples); what customers praise; the complaints that rose most since the
+    /// previous period; the share of negative reviews about delivery, quality,
+    /// service, price, packaging and returns (catalogue metrics with targets); and,
+    /// when tickets have a subject, the words of each ticket category. Reviews
+    /// without text are counted, never dropped. Definitions: docs/complaints.md.
     Complaints(commands::complaints::ComplaintsArgs),
     /// Draw a PNG chart: trend, breakdown, distribution, pareto, scorecard or complaints.
     Chart(commands::chart::ChartArgs),

@@ -26,6 +26,8 @@ pub struct CsvInputs {
     pub reviews: Option<PathBuf>,
     /// Where rejected rows are written, as `<source>.rejects.csv` (None: not written).
     pub rejects: Option<PathBuf>,
+    /// Sources the command has no use for: not read, listed as skipped.
+    pub unused: Vec<Source>,
 }
 
 impl CsvInputs {
@@ -178,6 +180,12 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
     };
     let mut jobs = Vec::new();
     for source in Source::ALL {
+        if args.unused.contains(&source) {
+            dataset
+                .skipped
+                .insert(source, "not used by this command".to_string());
+            continue;
+        }
         let Some((path, explicit)) = paths.get(&source) else {
             dataset
                 .skipped

@@ -3,6 +3,7 @@
 //! dictionary (plus the user's words). Stop words, numbers, links, e-mail
 //! addresses, @handles, punctuation and emoji are never terms.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -109,8 +110,26 @@ impl Tokenizer {
 
     /// The distinct terms of `text`, in the order they first appear.
     pub fn terms(&self, text: &str) -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut list = Vec::new();
+        self.each_term(text, &mut |t| {
+            if seen.insert(t.to_string()) {
+                list.push(t.to_string());
+            }
+        });
+        list
+    }
+
+    /// Calls `emit` with every term of `text`, in order, repeats included; no
+    /// allocation per term (the engine interns them as they come).
+    pub fn each_term(&self, text: &str, emit: &mut dyn FnMut(&str)) {
         let text = normalise(text);
-        let mut out = Terms::default();
+        let mut out = Clause {
+            emit,
+            previous: String::new(),
+            has_previous: false,
+            bigram: String::new(),
+        };
         for chunk in text.split_whitespace() {
             let stripped = strip_links(chunk);
             self.chunk_terms(&stripped, &mut out);
@@ -119,10 +138,9 @@ impl Tokenizer {
                 out.clause_break();
             }
         }
-        out.list
     }
 
-    fn chunk_terms(&self, chunk: &str, out: &mut Terms) {
+    fn chunk_terms(&self, chunk: &str, out: &mut Clause) {
         let mut rest = chunk;
         while let Some(c) = rest.chars().next() {
             let len = if is_han(c) {
@@ -131,7 +149,7 @@ impl Tokenizer {
                 for token in self.jieba().cut(&rest[..end], true) {
                     let w = strip_degree(token.word);
                     if !w.is_empty() && w.chars().all(is_han) && !self.is_stop(w) {
-                        out.push(w.to_string());
+                        (out.emit)(w);
                     }
                 }
                 end
@@ -150,7 +168,7 @@ impl Tokenizer {
         }
     }
 
-    fn word(&self, word: &str, out: &mut Terms) {
+    fn word(&self, word: &str, out: &mut Clause) {
         let has_digit = word.chars().any(|c| c.is_numeric());
         if has_digit || word.chars().count() < 2 {
             // Order numbers, sizes, times, stray letters.
@@ -159,16 +177,22 @@ impl Tokenizer {
         }
         let negation = NEGATIONS.contains(&word);
         if self.is_stop(word) && !negation {
-            out.previous = None;
+            out.clause_break();
             return;
         }
         if !negation {
-            out.push(word.to_string());
-            if let Some(prev) = out.previous.take() {
-                out.push(format!("{prev} {word}"));
+            (out.emit)(word);
+            if out.has_previous {
+                out.bigram.clear();
+                out.bigram.push_str(&out.previous);
+                out.bigram.push(' ');
+                out.bigram.push_str(word);
+                (out.emit)(&out.bigram);
             }
         }
-        out.previous = Some(word.to_string());
+        out.previous.clear();
+        out.previous.push_str(word);
+        out.has_previous = true;
     }
 }
 
@@ -195,7 +219,7 @@ fn is_word_char(c: char) -> bool {
 
 /// The chunk without a link (from its scheme or `www.` on), an e-mail address or
 /// an @handle.
-fn strip_links(chunk: &str) -> String {
+fn strip_links(chunk: &str) -> Cow<'_, str> {
     let mut chunk = chunk;
     for marker in ["http://", "https://", "www."] {
         if let Some(i) = chunk.find(marker) {
@@ -203,7 +227,7 @@ fn strip_links(chunk: &str) -> String {
         }
     }
     if !chunk.contains('@') {
-        return chunk.to_string();
+        return Cow::Borrowed(chunk);
     }
     let mut out = String::new();
     let mut skipping = false;
@@ -219,26 +243,21 @@ fn strip_links(chunk: &str) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
-/// Terms collected for one text, and the word a bigram may start with.
-#[derive(Default)]
-struct Terms {
-    list: Vec<String>,
-    seen: HashSet<String>,
-    previous: Option<String>,
+/// Where terms go, and the word a bigram may start with (buffers reused across
+/// words).
+struct Clause<'e> {
+    emit: &'e mut dyn FnMut(&str),
+    previous: String,
+    has_previous: bool,
+    bigram: String,
 }
 
-impl Terms {
-    fn push(&mut self, term: String) {
-        if self.seen.insert(term.clone()) {
-            self.list.push(term);
-        }
-    }
-
+impl Clause<'_> {
     fn clause_break(&mut self) {
-        self.previous = None;
+        self.has_previous = false;
     }
 }
 

@@ -72,6 +72,14 @@ struct Vocab {
 }
 
 impl Vocab {
+    /// The id of a term seen as a borrowed string (allocates only when new).
+    fn id_of(&mut self, term: &str) -> u32 {
+        match self.ids.get(term) {
+            Some(&id) => id,
+            None => self.id(term.to_string()),
+        }
+    }
+
     fn id(&mut self, term: String) -> u32 {
         if let Some(&id) = self.ids.get(&term) {
             return id;
@@ -89,32 +97,57 @@ struct Corpus {
     docs: Vec<Doc>,
 }
 
-/// Terms of every text of a string column, on every core. `None` for an empty or
-/// blank text.
-fn tokenize(tokenizer: &Tokenizer, texts: &StringChunked) -> Vec<Option<Vec<String>>> {
+/// Term ids of every text of a string column, on every core: each worker interns
+/// into its own vocabulary, merged into `vocab` after. `None` for an empty or
+/// blank text; ids sorted, each once.
+fn tokenize(
+    tokenizer: &Tokenizer,
+    texts: &StringChunked,
+    vocab: &mut Vocab,
+) -> Vec<Option<Vec<u32>>> {
     let height = texts.len();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = height.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
+    let parts: Vec<(Vec<Option<Vec<u32>>>, Vec<String>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..height)
             .step_by(chunk)
             .map(|start| {
                 let part = texts.slice(start as i64, chunk.min(height - start));
                 scope.spawn(move || {
-                    part.iter()
+                    let mut local = Vocab::default();
+                    let docs = part
+                        .iter()
                         .map(|t| {
-                            t.filter(|t| !t.trim().is_empty())
-                                .map(|t| tokenizer.terms(t))
+                            let t = t.filter(|t| !t.trim().is_empty())?;
+                            let mut ids = Vec::new();
+                            tokenizer.each_term(t, &mut |term| ids.push(local.id_of(term)));
+                            ids.sort_unstable();
+                            ids.dedup();
+                            Some(ids)
                         })
-                        .collect::<Vec<_>>()
+                        .collect::<Vec<_>>();
+                    (docs, local.words)
                 })
             })
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().expect("a tokenizer worker panicked"))
+            .map(|w| w.join().expect("a tokenizer worker panicked"))
             .collect()
-    })
+    });
+    let mut out = Vec::with_capacity(height);
+    for (docs, words) in parts {
+        let global: Vec<u32> = words.into_iter().map(|w| vocab.id(w)).collect();
+        out.extend(docs.into_iter().map(|d| {
+            d.map(|mut ids| {
+                for id in &mut ids {
+                    *id = global[*id as usize];
+                }
+                ids
+            })
+        }));
+    }
+    out
 }
 
 /// The rows of `frame` whose `created_at` is in `period`, with their terms.
@@ -136,7 +169,7 @@ fn corpus(
         )
         .collect()?;
     let texts = frame.column(text)?.str()?;
-    let terms = tokenize(tokenizer, texts);
+    let terms = tokenize(tokenizer, texts, vocab);
     let created = frame.column("created_at")?.i64()?;
     let rating = match frame.column("rating") {
         Ok(r) => Some(r.cast(&DataType::Int64)?),
@@ -154,7 +187,7 @@ fn corpus(
             row,
             created: created.get(row).unwrap_or_default(),
             rating: rating.and_then(|r| r.get(row)),
-            terms: terms.map(|t| t.into_iter().map(|t| vocab.id(t)).collect()),
+            terms,
             segment: segment
                 .as_ref()
                 .and_then(|s| s.get(row))
