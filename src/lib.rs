@@ -3,7 +3,7 @@
 //!
 //! Layers, each depending only on those above it in this list (docs/architecture.md):
 //! `fsutil` and `exit` (foundations) → `source` (contract, reader, rejects, store)
-//! → `engine` (catalogue, periods, aggregation, targets, the result model) →
+//! and `text` (terms, aspects, log-odds) → `engine` (catalogue, periods, aggregation, targets, the result model) →
 //! `render` (tables, JSON, CSV, Markdown, JUnit, GitHub, charts, HTML) →
 //! `commands` (clap arguments, one file per subcommand). `sample` writes demo
 //! exports in the contract's layout.

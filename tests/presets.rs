@@ -58,6 +58,45 @@ fn zendesk() {
     assert_row(&by, "tickets", Some(("channel", "web form")), Some(1.0), 1);
 }
 
+// The Subject is the ticket's text: `complaints` contrasts ticket types by it.
+// 1042 (incident) "Late parcel" gives late, parcel and "late parcel"; the words
+// have the phrase's counts and are left out for it.
+#[test]
+fn zendesk_subjects_feed_ticket_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = run_json(
+        dir.path(),
+        &[
+            "complaints",
+            "--preset",
+            "zendesk",
+            "--tickets",
+            &preset_file("zendesk.csv"),
+            "--period",
+            "2026-W47",
+            "--as-of",
+            AS_OF,
+            "--min-count",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    let categories = c["ticket_categories"].as_array().unwrap();
+    let incident = categories
+        .iter()
+        .find(|k| k["category"] == "incident")
+        .unwrap_or_else(|| panic!("{categories:?}"));
+    assert_eq!(incident["tickets"], 1);
+    let terms: Vec<&str> = incident["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(terms, ["late parcel"]);
+}
+
 // 17 answered after 1 h, resolved after 4 h; 18 unanswered, open; 19 answered
 // after 30 min, resolved after 24 h. Answered 2/3, mean 0.75 h; resolved 2/3 in
 // a mean of 14 h. Medium is normal.

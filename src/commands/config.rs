@@ -137,6 +137,22 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
         ),
         from(has(&["working_days"])),
     )?;
+    let text = &targets.text;
+    line(
+        "complaints",
+        format!(
+            "min_count {}, top {}; {} aspect terms{}",
+            text.min_count,
+            text.top,
+            text.lexicon.term_count(),
+            if text.has_user_dict() {
+                "; a user dictionary"
+            } else {
+                ""
+            }
+        ),
+        from(has(&["complaints"])),
+    )?;
     line(
         "targets",
         format!("{} target(s)", targets.targets.len()),

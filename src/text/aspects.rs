@@ -107,8 +107,9 @@ impl Lexicon {
         })
     }
 
-    pub fn terms(&self, aspect: usize) -> &[String] {
-        &self.terms[aspect]
+    /// Terms over every aspect.
+    pub fn term_count(&self) -> usize {
+        self.terms.iter().map(Vec::len).sum()
     }
 
     /// The Chinese terms, for the segmenter's dictionary.

@@ -10,7 +10,7 @@
 //! σ²_w ≈ 1/(y_a+α_w) + 1/(y_b+α_w),  z_w = δ_w / σ_w
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 /// One term's score: positive when group a uses it more.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,10 +24,10 @@ pub struct Score<T> {
 
 /// Scores every term of the background. Counts of a and b must be part of the
 /// background's (so α_w > 0 wherever y_a or y_b is).
-pub fn log_odds<T: Copy + Eq + Hash>(
-    a: &HashMap<T, u64>,
-    b: &HashMap<T, u64>,
-    prior: &HashMap<T, u64>,
+pub fn log_odds<T: Copy + Eq + Hash, S: BuildHasher>(
+    a: &HashMap<T, u64, S>,
+    b: &HashMap<T, u64, S>,
+    prior: &HashMap<T, u64, S>,
 ) -> Vec<Score<T>> {
     let n_a: u64 = a.values().sum();
     let n_b: u64 = b.values().sum();

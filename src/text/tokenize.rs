@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+
+use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
 use anyhow::{bail, Result};
@@ -53,7 +55,7 @@ pub struct Tokenizer {
     /// Loaded on the first Chinese text: English-only data never pays for it.
     jieba: OnceLock<Jieba>,
     user_words: Vec<UserWord>,
-    stop: HashSet<String>,
+    stop: FxHashSet<String>,
 }
 
 impl Default for Tokenizer {

@@ -7,10 +7,11 @@
 pub mod model;
 pub mod settings;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::model::Group;
 use super::period::{Period, PeriodSpec};
@@ -67,7 +68,7 @@ impl Doc {
 /// Every term seen, interned.
 #[derive(Default)]
 struct Vocab {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     words: Vec<String>,
 }
 
@@ -197,15 +198,20 @@ fn corpus(
     Ok(Corpus { frame, docs })
 }
 
-/// Per term, the number of `docs` that use it.
-fn doc_counts<'a>(docs: impl Iterator<Item = &'a Doc>) -> HashMap<u32, u64> {
-    let mut counts = HashMap::new();
+/// Per term, the number of `docs` that use it (counted densely by term id).
+fn doc_counts<'a>(docs: impl Iterator<Item = &'a Doc>, vocab: &Vocab) -> FxHashMap<u32, u64> {
+    let mut dense = vec![0u64; vocab.words.len()];
     for d in docs {
         for &t in d.terms() {
-            *counts.entry(t).or_insert(0) += 1;
+            dense[t as usize] += 1;
         }
     }
-    counts
+    dense
+        .into_iter()
+        .enumerate()
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| (t as u32, n))
+        .collect()
 }
 
 /// What the lists keep and how long they are.
@@ -410,9 +416,9 @@ fn segment_group(
     limits: Limits,
 ) -> Result<TermGroup> {
     let counts = counts_of(docs);
-    let negative = doc_counts(docs.iter().copied().filter(|d| d.negative()));
-    let positive = doc_counts(docs.iter().copied().filter(|d| d.positive()));
-    let background = doc_counts(docs.iter().copied());
+    let negative = doc_counts(docs.iter().copied().filter(|d| d.negative()), vocab);
+    let positive = doc_counts(docs.iter().copied().filter(|d| d.positive()), vocab);
+    let background = doc_counts(docs.iter().copied(), vocab);
     let scores = log_odds(&negative, &positive, &background);
     let rows = |side: Side| -> Result<Vec<TermRow>> {
         let total = match side {
@@ -447,7 +453,7 @@ fn segment_group(
     let complaints = rows(Side::A)?;
     let praise = rows(Side::B)?;
     let before_counts = counts_of(before);
-    let before_negative = doc_counts(before.iter().copied().filter(|d| d.negative()));
+    let before_negative = doc_counts(before.iter().copied().filter(|d| d.negative()), vocab);
     let mut rising: Vec<RisingRow> = negative
         .iter()
         .filter(|(_, &n)| n >= limits.min_count)
@@ -503,17 +509,23 @@ fn examples<'a>(
     term: u32,
     id_column: &str,
 ) -> Result<Vec<Example>> {
-    let mut using: Vec<&Doc> = docs.filter(|d| d.terms().contains(&term)).collect();
     let ids = corpus.frame.column(id_column)?.str()?;
     let texts = match id_column {
         "review_id" => corpus.frame.column("text")?.str()?,
         _ => corpus.frame.column("subject")?.str()?,
     };
-    using.sort_by(|x, y| {
+    let latest_first = |x: &&Doc, y: &&Doc| {
         y.created
             .cmp(&x.created)
             .then_with(|| ids.get(x.row).cmp(&ids.get(y.row)))
-    });
+    };
+    // One pass keeping the latest few: a common term is used by many reviews.
+    let mut using: Vec<&Doc> = Vec::with_capacity(EXAMPLES + 1);
+    for d in docs.filter(|d| d.terms().binary_search(&term).is_ok()) {
+        using.push(d);
+        using.sort_by(latest_first);
+        using.truncate(EXAMPLES);
+    }
     Ok(using
         .into_iter()
         .take(EXAMPLES)
@@ -529,7 +541,7 @@ fn examples<'a>(
 /// For each ticket category, the terms its tickets use more than the others'.
 fn category_terms(tickets: &Corpus, vocab: &Vocab, limits: Limits) -> Result<Vec<CategoryTerms>> {
     let with_terms: Vec<&Doc> = tickets.docs.iter().filter(|d| d.has_terms()).collect();
-    let background = doc_counts(with_terms.iter().copied());
+    let background = doc_counts(with_terms.iter().copied(), vocab);
     let mut by_category: BTreeMap<&str, Vec<&Doc>> = BTreeMap::new();
     for d in &with_terms {
         if let Some(c) = d.segment.as_deref() {
@@ -538,13 +550,13 @@ fn category_terms(tickets: &Corpus, vocab: &Vocab, limits: Limits) -> Result<Vec
     }
     let mut out = Vec::new();
     for (category, docs) in by_category {
-        let inside = doc_counts(docs.iter().copied());
-        let outside = doc_counts(
-            with_terms
-                .iter()
-                .copied()
-                .filter(|d| d.segment.as_deref() != Some(category)),
-        );
+        let inside = doc_counts(docs.iter().copied(), vocab);
+        // Every other ticket: all of them but this category's.
+        let outside: FxHashMap<u32, u64> = background
+            .iter()
+            .map(|(t, n)| (*t, n - inside.get(t).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
         let scores = log_odds(&inside, &outside, &background);
         let terms = top_terms(&scores, Side::A, limits, vocab)
             .into_iter()

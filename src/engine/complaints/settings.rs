@@ -86,6 +86,10 @@ impl ComplaintsSpec {
 }
 
 impl TextSettings {
+    pub fn has_user_dict(&self) -> bool {
+        self.user_dict.is_some()
+    }
+
     /// A tokenizer that knows the aspect terms and the user's words.
     pub fn tokenizer(&self) -> Result<Tokenizer> {
         Tokenizer::new(
