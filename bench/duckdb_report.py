@@ -114,7 +114,7 @@ typed AS (
         TRY_CAST(trim(rating) AS BIGINT) AS rating,
         CASE WHEN blank(nps) THEN NULL ELSE TRY_CAST(trim(nps) AS BIGINT) END AS nps,
         trim(order_id) AS order_id, trim(ticket_id) AS ticket_id, ms(replied_at) AS replied,
-        NULLIF(text, '') AS text,
+        CASE WHEN blank(text) THEN NULL ELSE text END AS text,
         NOT blank(review_id) AND NOT blank(created_at) AND NOT bad_ts(created_at)
             AND NOT blank(rating) AND int_in(rating, 1, 5)
             AND (blank(nps) OR int_in(nps, 0, 10))
@@ -279,8 +279,10 @@ def aspect_sql():
     a Chinese term anywhere, any other term between non-word characters."""
     with open(ASPECTS_TOML, "rb") as f:
         lexicon = tomllib.load(f)
-    edge_before = r"(^|[^\p{L}\p{N}']|\p{Han})"
-    edge_after = r"($|[^\p{L}\p{N}']|\p{Han})"
+    # An edge is not a letter or digit; an apostrophe is one unless a letter or
+    # digit is on its far side ("don't" is one word, "'refund'" a quoted one).
+    edge_before = r"(^|[^\p{L}\p{N}']|\p{Han}|(^|[^\p{L}\p{N}]|\p{Han})')"
+    edge_after = r"($|[^\p{L}\p{N}']|\p{Han}|'($|[^\p{L}\p{N}]|\p{Han}))"
     columns = []
     for aspect, terms in lexicon.items():
         tests = []

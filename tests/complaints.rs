@@ -5,7 +5,7 @@
 //!   R1 1★ 物流太慢了                      → 物流, 慢
 //!   R2 2★ Delivery was slow, support never replied
 //!                                         → delivery, slow, support, replied, never replied
-//!   R3 1★ 物流慢，客服不回复              → 物流, 慢, 客服, 回复
+//!   R3 1★ 物流慢，客服不回复              → 物流, 慢, 客服, 回复, 不回复
 //!   R4 1★ (no text)    R5 2★ 😡😡 (a text without terms)
 //!   R6 5★ Fast delivery, great support    → fast, delivery, fast delivery, great, support, great support
 //!   R7 4★ 物流很快                        → 物流, 快
@@ -13,13 +13,13 @@
 //!   R9 3★ 一般                            → 一般 (background only)
 //! and in 2026-W46: R10 1★ 物流太慢 (物流, 慢), R11 2★ Bad quality.
 //!
-//! Counts are reviews using a term. Negative (R1–R3): n_a = 11; positive (R6–R8):
-//! n_b = 9; the prior is every review with terms: α_0 = 21, α(物流) = 3, α(慢) = 2,
+//! Counts are reviews using a term. Negative (R1–R3): n_a = 12; positive (R6–R8):
+//! n_b = 9; the prior is every review with terms: α_0 = 22, α(物流) = 3, α(慢) = 2,
 //! α(great) = 2, α(slow) = 1.
-//!   慢:    ln(4/28) − ln(2/28) = ln 2,          σ² = 1/4 + 1/2 → z = ln 2 / √0.75
-//!   slow:  ln(2/30) − ln(1/29) = ln(58/30),     σ² = 1/2 + 1   → z = ln(58/30) / √1.5
-//!   物流:  ln(5/27) − ln(4/26) = ln(130/108),   σ² = 1/5 + 1/4 → z = ln(130/108) / √0.45
-//!   great: ln(2/30) − ln(4/26) = ln(52/120),    σ² = 1/2 + 1/4 → z = ln(52/120) / √0.75
+//!   慢:    ln(4/30) − ln(2/29) = ln(29/15),     σ² = 1/4 + 1/2 → z = ln(29/15) / √0.75
+//!   slow:  ln(2/32) − ln(1/30) = ln(15/8),      σ² = 1/2 + 1   → z = ln(15/8) / √1.5
+//!   物流:  ln(5/29) − ln(4/27) = ln(135/116),   σ² = 1/5 + 1/4 → z = ln(135/116) / √0.45
+//!   great: ln(2/32) − ln(4/27) = ln(27/64),     σ² = 1/2 + 1/4 → z = ln(27/64) / √0.75
 
 use assert_cmd::Command;
 use common::{assert_row, fixture, run_json};
@@ -70,15 +70,16 @@ fn complaint_terms_are_ranked_by_hand_worked_z_scores() {
     let whole = &c["groups"][0];
     assert!(whole["group"].is_null());
     let got = terms(&whole["complaints"]);
-    let z_slow = (58.0_f64 / 30.0).ln() / 1.5_f64.sqrt();
+    let z_slow = (15.0_f64 / 8.0).ln() / 1.5_f64.sqrt();
     // "replied" is left out: the phrase "never replied" has its counts. Ties by term.
     let want = [
-        ("慢", 2.0_f64.ln() / 0.75_f64.sqrt(), 2, 0),
+        ("慢", (29.0_f64 / 15.0).ln() / 0.75_f64.sqrt(), 2, 0),
         ("never replied", z_slow, 1, 0),
         ("slow", z_slow, 1, 0),
+        ("不回复", z_slow, 1, 0),
         ("回复", z_slow, 1, 0),
         ("客服", z_slow, 1, 0),
-        ("物流", (130.0_f64 / 108.0).ln() / 0.45_f64.sqrt(), 2, 1),
+        ("物流", (135.0_f64 / 116.0).ln() / 0.45_f64.sqrt(), 2, 1),
     ];
     assert_eq!(got.len(), want.len(), "{got:?}");
     for (g, w) in got.iter().zip(want) {
@@ -86,7 +87,10 @@ fn complaint_terms_are_ranked_by_hand_worked_z_scores() {
         assert!(close(g.1, w.1), "{}: z {} against {}", w.0, g.1, w.1);
     }
     let slow = &whole["complaints"][0];
-    assert!(close(slow["log_odds"].as_f64().unwrap(), 2.0_f64.ln()));
+    assert!(close(
+        slow["log_odds"].as_f64().unwrap(),
+        (29.0_f64 / 15.0).ln()
+    ));
     // Share of the three negative reviews with terms; the latest example first.
     assert!(close(slow["share"].as_f64().unwrap(), 2.0 / 3.0));
     let examples: Vec<&str> = slow["examples"]
@@ -108,10 +112,7 @@ fn praise_terms_are_the_other_side() {
         (praise[0].0.as_str(), praise[0].2, praise[0].3),
         ("great", 0, 2)
     );
-    assert!(close(
-        praise[0].1,
-        (52.0_f64 / 120.0).ln() / 0.75_f64.sqrt()
-    ));
+    assert!(close(praise[0].1, (27.0_f64 / 64.0).ln() / 0.75_f64.sqrt()));
     // With two reviews needed, only 慢 and 物流 are complaint terms.
     let complaints: Vec<String> = terms(&c["groups"][0]["complaints"])
         .into_iter()
@@ -462,4 +463,31 @@ fn the_users_words_and_aspect_terms_are_used() {
         Some(1.0),
         2,
     );
+}
+
+#[test]
+fn nothing_rises_from_a_period_without_negative_reviews() {
+    // 2026-W46 has R10 and R11; 2026-W45 has nothing to compare with.
+    let dir = tempfile::tempdir().unwrap();
+    let reviews = fixture("complaints/reviews.csv");
+    let c = run_json(
+        dir.path(),
+        &[
+            "complaints",
+            "--reviews",
+            &reviews,
+            "--tz",
+            "Asia/Shanghai",
+            "--period",
+            "2026-W46",
+            "--min-count",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(c["groups"][0]["counts"]["negative"], 2);
+    assert!(c["groups"][0]["rising"].as_array().unwrap().is_empty());
+    let notes = c["notes"].to_string();
+    assert!(notes.contains("2026-W45 has no negative review"), "{notes}");
 }

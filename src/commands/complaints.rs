@@ -30,8 +30,8 @@ pub struct ComplaintsArgs {
     #[arg(long, value_name = "DIM")]
     pub by: Option<String>,
     /// Terms per list. Default: `top` in [complaints], else 15.
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub top: Option<u64>,
     /// List a term only when at least N reviews of its side use it. Default:
     /// `min_count` in [complaints], else 3.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -47,7 +47,7 @@ pub fn exec(args: ComplaintsArgs) -> Result<ExitCode> {
     let options = ComplaintOptions {
         period: args.analysis.period.spec(),
         by: args.by.clone(),
-        top: args.top.filter(|t| *t > 0),
+        top: args.top.map(|t| t as usize),
         min_count: args.min_count,
     };
     let mut fields = vec!["review_id", "ticket_id", "text", "subject", "category"];

@@ -19,32 +19,20 @@ pub fn with_mentions(reviews: &DataFrame, lexicon: &Lexicon) -> Result<DataFrame
     let text = text.str()?;
     let rating = rating.cast(&DataType::Int64)?;
     let rating = rating.i64()?;
-    let height = reviews.height();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = height.div_ceil(threads).max(1);
-    let masks: Vec<Option<u8>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..height)
-            .step_by(chunk)
-            .map(|start| {
-                let len = chunk.min(height - start);
-                let text = text.slice(start as i64, len);
-                let rating = rating.slice(start as i64, len);
-                scope.spawn(move || {
-                    text.iter()
-                        .zip(rating.iter())
-                        .map(|(t, r)| match (t, r) {
-                            (Some(t), Some(r)) if r <= 2 => Some(lexicon.mentions(t)),
-                            _ => None,
-                        })
-                        .collect::<Vec<_>>()
-                })
+    let masks: Vec<Option<u8>> = super::parallel::map_parts(reviews.height(), |start, len| {
+        let text = text.slice(start as i64, len);
+        let rating = rating.slice(start as i64, len);
+        text.iter()
+            .zip(rating.iter())
+            .map(|(t, r)| match (t, r) {
+                (Some(t), Some(r)) if r <= 2 => Some(lexicon.mentions(t)),
+                _ => None,
             })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a mention worker panicked"))
-            .collect()
-    });
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let mut frame = reviews.clone();
     for (i, aspect) in ASPECTS.iter().enumerate() {
         let values: BooleanChunked = masks.iter().map(|m| m.map(|m| m & (1 << i) != 0)).collect();

@@ -14,6 +14,7 @@ pub mod gate;
 mod index;
 mod mentions;
 pub mod model;
+mod parallel;
 pub mod period;
 pub mod query;
 mod survival;

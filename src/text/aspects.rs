@@ -131,12 +131,8 @@ impl Lexicon {
             if mask & (1 << aspect) != 0 {
                 continue;
             }
-            if whole_words {
-                let before = text[..m.start()].chars().next_back();
-                let after = text[m.end()..].chars().next();
-                if before.is_some_and(is_word_char) || after.is_some_and(is_word_char) {
-                    continue;
-                }
+            if whole_words && (joins_before(&text[..m.start()]) || joins_after(&text[m.end()..])) {
+                continue;
             }
             mask |= 1 << aspect;
         }
@@ -145,7 +141,27 @@ impl Lexicon {
 }
 
 fn is_word_char(c: char) -> bool {
-    (c.is_alphanumeric() || c == '\'') && !is_han(c)
+    c.is_alphanumeric() && !is_han(c)
+}
+
+/// Whether the text before a match continues its word: a letter or digit, or an
+/// apostrophe after one ("don't"); a quote mark after a space does not.
+fn joins_before(before: &str) -> bool {
+    let mut chars = before.chars().rev();
+    match chars.next() {
+        Some('\'') => chars.next().is_some_and(is_word_char),
+        Some(c) => is_word_char(c),
+        None => false,
+    }
+}
+
+fn joins_after(after: &str) -> bool {
+    let mut chars = after.chars();
+    match chars.next() {
+        Some('\'') => chars.next().is_some_and(is_word_char),
+        Some(c) => is_word_char(c),
+        None => false,
+    }
 }
 
 /// Runs of white space as one space, so "customer  service" matches.
@@ -183,6 +199,9 @@ mod tests {
         // "boxing" is not "box", "priceless" not "price", "returned" is listed.
         assert!(mentioned("boxing day priceless").is_empty());
         assert_eq!(mentioned("I returned it"), ["returns"]);
+        // A quoted word is a whole word; an apostrophe inside a word is not an edge.
+        assert_eq!(mentioned("the 'refund' never came"), ["returns"]);
+        assert!(mentioned("o'box").is_empty());
         assert_eq!(mentioned("customer   service was rude"), ["service"]);
         assert_eq!(mentioned("ＤＨＬ courier没来"), ["delivery"]);
     }

@@ -4,7 +4,6 @@
 //! addresses, @handles, punctuation and emoji are never terms.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
@@ -111,8 +110,9 @@ impl Tokenizer {
     }
 
     /// The distinct terms of `text`, in the order they first appear.
+    #[cfg(test)]
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let mut seen = HashSet::new();
+        let mut seen = std::collections::HashSet::new();
         let mut list = Vec::new();
         self.each_term(text, &mut |t| {
             if seen.insert(t.to_string()) {
@@ -144,30 +144,75 @@ impl Tokenizer {
 
     fn chunk_terms(&self, chunk: &str, out: &mut Clause) {
         let mut rest = chunk;
+        // A Chinese character right after a number is its measure word (5星, 10天).
+        let mut after_number = false;
         while let Some(c) = rest.chars().next() {
             let len = if is_han(c) {
                 let end = rest.find(|c: char| !is_han(c)).unwrap_or(rest.len());
                 out.clause_break();
-                for token in self.jieba().cut(&rest[..end], true) {
-                    let w = strip_degree(token.word);
-                    if !w.is_empty() && w.chars().all(is_han) && !self.is_stop(w) {
-                        (out.emit)(w);
-                    }
-                }
+                self.han_terms(&rest[..end], after_number, out);
+                after_number = false;
                 end
             } else if is_word_char(c) {
                 let end = rest
                     .find(|c: char| !is_word_char(c) || is_han(c))
                     .unwrap_or(rest.len());
-                self.word(rest[..end].trim_matches('\''), out);
+                let word = rest[..end].trim_matches('\'');
+                after_number = word.chars().any(char::is_numeric);
+                self.word(word, out);
                 end
             } else {
                 // Punctuation, symbols and emoji end a clause: no bigram across them.
                 out.clause_break();
+                after_number = false;
                 c.len_utf8()
             };
             rest = &rest[len..];
         }
+    }
+
+    /// The words of a run of Chinese. A negation (不, 没有, …) is not a term but
+    /// makes one with the word after it (不回复), which is a term too.
+    fn han_terms(&self, run: &str, after_number: bool, out: &mut Clause) {
+        let mut negation: Option<&str> = None;
+        for (i, token) in self.jieba().cut(run, true).into_iter().enumerate() {
+            if i == 0 && after_number && token.word.chars().count() == 1 {
+                continue;
+            }
+            if HAN_NEGATIONS.contains(&token.word) {
+                negation = Some(token.word);
+                continue;
+            }
+            let w = self.strip_degree(token.word);
+            if w.is_empty() || !w.chars().all(is_han) || self.is_stop(w) {
+                negation = None;
+                continue;
+            }
+            (out.emit)(w);
+            if let Some(neg) = negation.take() {
+                out.bigram.clear();
+                out.bigram.push_str(neg);
+                out.bigram.push_str(w);
+                (out.emit)(&out.bigram);
+            }
+        }
+    }
+
+    /// 太慢 → 慢: an adverb of degree that jieba keeps on an adjective is dropped;
+    /// 太阳 and 很多 stay (the rest is not an adjective).
+    fn strip_degree<'w>(&self, word: &'w str) -> &'w str {
+        for prefix in DEGREE {
+            if let Some(rest) = word.strip_prefix(prefix) {
+                if rest.is_empty() {
+                    continue;
+                }
+                let tags = self.jieba().tag(rest, false);
+                if tags.len() == 1 && tags[0].tag.starts_with('a') {
+                    return rest;
+                }
+            }
+        }
+        word
     }
 
     fn word(&self, word: &str, out: &mut Clause) {
@@ -198,49 +243,48 @@ impl Tokenizer {
     }
 }
 
+/// Chinese negations: they join the word after them (不回复, 没有发货).
+const HAN_NEGATIONS: &[&str] = &["不", "没", "没有", "未", "别", "无"];
+
 /// Adverbs of degree that jieba keeps on the word they modify (太慢, 很差): the
 /// word is the term, so 太慢 and 很慢 count as 慢.
 const DEGREE: &[&str] = &[
     "非常", "特别", "十分", "相当", "有点", "比较", "太", "很", "挺",
 ];
 
-fn strip_degree(word: &str) -> &str {
-    for prefix in DEGREE {
-        if let Some(rest) = word.strip_prefix(prefix) {
-            if !rest.is_empty() {
-                return rest;
-            }
-        }
-    }
-    word
-}
-
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '\''
 }
 
-/// The chunk without a link (from its scheme or `www.` on), an e-mail address or
-/// an @handle.
+const LINK_MARKERS: [&str; 3] = ["http://", "https://", "www."];
+
+/// The chunk without its links, e-mail addresses and @handles. A link runs from
+/// its scheme or `www.` to the end of the chunk or the first Chinese character
+/// (Chinese is written without spaces around a link); a space takes its place.
 fn strip_links(chunk: &str) -> Cow<'_, str> {
-    let mut chunk = chunk;
-    for marker in ["http://", "https://", "www."] {
-        if let Some(i) = chunk.find(marker) {
-            chunk = &chunk[..i];
-        }
-    }
-    if !chunk.contains('@') {
+    let has_link = LINK_MARKERS.iter().any(|m| chunk.contains(m));
+    if !has_link && !chunk.contains('@') {
         return Cow::Borrowed(chunk);
     }
-    let mut out = String::new();
+    let mut text = chunk.to_string();
+    while let Some(i) = LINK_MARKERS.iter().filter_map(|m| text.find(m)).min() {
+        let end = text[i..].find(is_han).map_or(text.len(), |j| i + j);
+        text.replace_range(i..end, " ");
+    }
+    if !text.contains('@') {
+        return Cow::Owned(text);
+    }
+    let handle_char = |c: char| (c.is_alphanumeric() && !is_han(c)) || matches!(c, '.' | '_' | '-');
+    let mut out = String::with_capacity(text.len());
     let mut skipping = false;
-    for c in chunk.chars() {
+    for c in text.chars() {
         if c == '@' {
             // The user part of an address before it goes too.
-            let keep = out.trim_end_matches(|c: char| c.is_alphanumeric() || c == '.' || c == '_');
+            let keep = out.trim_end_matches(handle_char);
             out.truncate(keep.len());
+            out.push(' ');
             skipping = true;
-        } else if skipping && (c.is_alphanumeric() && !is_han(c) || matches!(c, '.' | '_' | '-')) {
-        } else {
+        } else if !(skipping && handle_char(c)) {
             skipping = false;
             out.push(c);
         }
@@ -310,7 +354,32 @@ mod tests {
     #[test]
     fn chinese_is_segmented_and_stop_words_dropped() {
         assert_eq!(terms("物流太慢了"), ["物流", "慢"]);
-        assert_eq!(terms("客服不回复，非常失望"), ["客服", "回复", "失望"]);
+        // 不 makes a term with the word after it; 非常 is a stop word.
+        assert_eq!(
+            terms("客服不回复，非常失望"),
+            ["客服", "回复", "不回复", "失望"]
+        );
+    }
+
+    #[test]
+    fn degree_is_dropped_only_before_an_adjective() {
+        assert_eq!(terms("太贵"), ["贵"]);
+        assert_eq!(terms("很差"), ["差"]);
+        assert_eq!(terms("太阳"), ["太阳"]);
+        assert_eq!(terms("太太"), ["太太"]);
+    }
+
+    #[test]
+    fn a_measure_word_after_a_number_is_not_a_term() {
+        assert!(terms("5星").is_empty());
+        assert!(!terms("等了10天才到货").contains(&"天".to_string()));
+        assert!(terms("等了10天才到货").contains(&"到货".to_string()));
+    }
+
+    #[test]
+    fn chinese_around_links_and_handles_is_kept() {
+        assert_eq!(terms("见http://t.cn/x物流太慢"), ["见", "物流", "慢"]);
+        assert_eq!(terms("客服太差@京东客服"), ["客服", "差", "京东"]);
     }
 
     #[test]

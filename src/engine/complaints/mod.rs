@@ -107,34 +107,21 @@ fn tokenize(
     vocab: &mut Vocab,
 ) -> Vec<Option<Vec<u32>>> {
     let height = texts.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = height.div_ceil(threads).max(1);
-    let parts: Vec<(Vec<Option<Vec<u32>>>, Vec<String>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..height)
-            .step_by(chunk)
-            .map(|start| {
-                let part = texts.slice(start as i64, chunk.min(height - start));
-                scope.spawn(move || {
-                    let mut local = Vocab::default();
-                    let docs = part
-                        .iter()
-                        .map(|t| {
-                            let t = t.filter(|t| !t.trim().is_empty())?;
-                            let mut ids = Vec::new();
-                            tokenizer.each_term(t, &mut |term| ids.push(local.id_of(term)));
-                            ids.sort_unstable();
-                            ids.dedup();
-                            Some(ids)
-                        })
-                        .collect::<Vec<_>>();
-                    (docs, local.words)
-                })
+    let parts = super::parallel::map_parts(height, |start, len| {
+        let mut local = Vocab::default();
+        let docs = texts
+            .slice(start as i64, len)
+            .iter()
+            .map(|t| {
+                let t = t.filter(|t| !t.trim().is_empty())?;
+                let mut ids = Vec::new();
+                tokenizer.each_term(t, &mut |term| ids.push(local.id_of(term)));
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
             })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a tokenizer worker panicked"))
-            .collect()
+            .collect::<Vec<_>>();
+        (docs, local.words)
     });
     let mut out = Vec::with_capacity(height);
     for (docs, words) in parts {
@@ -238,6 +225,8 @@ fn top_terms<'s>(
 ) -> Vec<&'s Score<u32>> {
     let mut kept: Vec<&Score<u32>> = scores
         .iter()
+        // A term every text of both sides uses has no odds (z is not a number).
+        .filter(|s| s.z.is_finite())
         .filter(|s| match side {
             Side::A => s.z > 0.0 && s.a >= limits.min_count,
             Side::B => s.z < 0.0 && s.b >= limits.min_count,
@@ -295,6 +284,12 @@ impl Engine<'_> {
                 let before = corpus(frame, &previous, "text", by, &tokenizer, &mut vocab)?;
                 let all: Vec<&Doc> = now.docs.iter().collect();
                 let all_before: Vec<&Doc> = before.docs.iter().collect();
+                if counts_of(&all_before).negative == 0 {
+                    notes.push(format!(
+                        "{} has no negative review with terms: no rising complaints.",
+                        previous.label
+                    ));
+                }
                 groups.push(segment_group(
                     Group::new(),
                     &now,
@@ -346,7 +341,7 @@ impl Engine<'_> {
                     &tokenizer,
                     &mut vocab,
                 )?;
-                category_terms(&tickets, &vocab, limits)?
+                category_terms(&tickets, &vocab, limits, &mut notes)?
             }
             Some(_) => {
                 notes.push(
@@ -371,6 +366,14 @@ impl Engine<'_> {
             .into_iter()
             .filter(|r| r.id.starts_with("negative_mentions_"))
             .collect();
+        // What the report says about the aspect rows (a missing text column, a
+        // split its reviews lack) is said here too.
+        notes.extend(
+            report
+                .notes
+                .into_iter()
+                .filter(|n| n.contains("negative_mentions_")),
+        );
         Ok(Complaints {
             period: period.info(self.tz),
             previous_period: previous.info(self.tz),
@@ -453,6 +456,16 @@ fn segment_group(
     let complaints = rows(Side::A)?;
     let praise = rows(Side::B)?;
     let before_counts = counts_of(before);
+    if before_counts.negative == 0 {
+        // Every term would "rise" by its whole share: nothing to compare with.
+        return Ok(TermGroup {
+            group: (!group.is_empty()).then_some(group),
+            counts,
+            complaints,
+            praise,
+            rising: Vec::new(),
+        });
+    }
     let before_negative = doc_counts(before.iter().copied().filter(|d| d.negative()), vocab);
     let mut rising: Vec<RisingRow> = negative
         .iter()
@@ -460,11 +473,7 @@ fn segment_group(
         .map(|(&term, &n)| {
             let previous_negative = before_negative.get(&term).copied().unwrap_or(0);
             let share = n as f64 / counts.negative as f64;
-            let previous_share = if before_counts.negative == 0 {
-                0.0
-            } else {
-                previous_negative as f64 / before_counts.negative as f64
-            };
+            let previous_share = previous_negative as f64 / before_counts.negative as f64;
             RisingRow {
                 term: vocab.words[term as usize].clone(),
                 negative: n,
@@ -539,14 +548,26 @@ fn examples<'a>(
 }
 
 /// For each ticket category, the terms its tickets use more than the others'.
-fn category_terms(tickets: &Corpus, vocab: &Vocab, limits: Limits) -> Result<Vec<CategoryTerms>> {
+fn category_terms(
+    tickets: &Corpus,
+    vocab: &Vocab,
+    limits: Limits,
+    notes: &mut Vec<String>,
+) -> Result<Vec<CategoryTerms>> {
     let with_terms: Vec<&Doc> = tickets.docs.iter().filter(|d| d.has_terms()).collect();
     let background = doc_counts(with_terms.iter().copied(), vocab);
     let mut by_category: BTreeMap<&str, Vec<&Doc>> = BTreeMap::new();
+    let mut uncategorised = 0u64;
     for d in &with_terms {
-        if let Some(c) = d.segment.as_deref() {
-            by_category.entry(c).or_default().push(d);
+        match d.segment.as_deref() {
+            Some(c) => by_category.entry(c).or_default().push(d),
+            None => uncategorised += 1,
         }
+    }
+    if uncategorised > 0 {
+        notes.push(format!(
+            "{uncategorised} ticket(s) with terms have no category: in the prior of every category, listed under none."
+        ));
     }
     let mut out = Vec::new();
     for (category, docs) in by_category {

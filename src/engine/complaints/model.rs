@@ -51,8 +51,8 @@ pub struct TermGroup {
     pub complaints: Vec<TermRow>,
     /// Terms over-represented in positive reviews, lowest z first.
     pub praise: Vec<TermRow>,
-    /// Complaint terms whose share of negative reviews rose most since the
-    /// previous period.
+    /// Terms of negative reviews whose share of them rose most since the previous
+    /// period (empty when that period has no negative reviews with terms).
     pub rising: Vec<RisingRow>,
 }
 
@@ -95,7 +95,7 @@ pub struct RisingRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct CategoryTerms {
     pub category: String,
-    /// Tickets of the category with at least one term.
+    /// Tickets of the category with at least one term in their subject.
     pub tickets: u64,
     /// Terms over-represented in this category against all other tickets.
     pub terms: Vec<CategoryTermRow>,

@@ -79,11 +79,19 @@ pub fn render(c: &Complaints) -> Result<String> {
             ])?;
         }
     }
-    for (i, r) in c.aspects.iter().enumerate() {
+    let mut rank = 0;
+    let mut group = None;
+    for r in &c.aspects {
+        // Ranked within each group, as the term lists are.
+        if group != Some(&r.group) {
+            group = Some(&r.group);
+            rank = 0;
+        }
+        rank += 1;
         w.write_record([
             "aspect".to_string(),
             r.group_label(),
-            (i + 1).to_string(),
+            rank.to_string(),
             r.id.to_string(),
             String::new(),
             String::new(),

@@ -94,7 +94,7 @@ pub fn render(c: &Complaints) -> String {
     }
     for cat in c.ticket_categories.iter().filter(|c| !c.terms.is_empty()) {
         out.push_str(&format!(
-            "\n## Tickets about {} ({} with a subject)\n\n| term | z | tickets | other tickets | share | latest example |\n|---|--:|--:|--:|--:|---|\n",
+            "\n## Tickets about {} ({} with terms in their subject)\n\n| term | z | tickets | other tickets | share | latest example |\n|---|--:|--:|--:|--:|---|\n",
             cell(&cat.category),
             thousands(cat.tickets)
         ));

@@ -183,7 +183,7 @@ pub fn render(c: &Complaints, color: bool) -> String {
             ]);
         }
         out.push_str(&format!(
-            "\nTickets about {} ({} with a subject): their words against other categories'\n{t}\n",
+            "\nTickets about {} ({} with terms in their subject): their words against other categories'\n{t}\n",
             cat.category,
             thousands(cat.tickets)
         ));
