@@ -317,10 +317,11 @@ def write_results(args, rows, duckdb_version, commit, incremental):
                    f"{r['csv_peak']:,.0f} / {r['business_peak']:,.0f} MiB |")
     out.append("")
     out.append("## Complaints\n")
-    out.append("`svcq complaints` over the same export and span: every review text tokenized "
-               "(jieba for Chinese, words and bigrams otherwise), the weighted log-odds of each "
-               "term, the rising terms and the aspect rates (checked equal to the report's). "
-               "Target: at most 2× the time of `report` on the same export.\n")
+    out.append("`svcq complaints` over the same export and span: every review text and ticket "
+               "subject tokenized (jieba for Chinese, words and bigrams otherwise), the weighted "
+               "log-odds of each term, the rising terms, the ticket words of each category and the "
+               "aspect rates (checked equal to the report's). It reads tickets and reviews, not "
+               "shipments. Target: at most 2× the time of `report` on the same export.\n")
     out.append("| tickets | reviews in the span | report | complaints | ratio | peaks |")
     out.append("|---:|---:|---:|---:|---:|---:|")
     for r in rows:
