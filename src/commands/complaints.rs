@@ -2,22 +2,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::args::{emit, AnalysisArgs};
+use super::report::ReportFormat;
 use crate::engine::complaints::ComplaintOptions;
 use crate::engine::Query;
 use crate::exit::OK as EXIT_OK;
 use crate::render::complaints::{self, Format};
 use crate::source::Source;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ComplaintsFormat {
-    Table,
-    Json,
-    Csv,
-    Markdown,
-}
 
 #[derive(Debug, Args)]
 #[command(
@@ -37,7 +30,7 @@ pub struct ComplaintsArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub min_count: Option<u64>,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: ComplaintsFormat,
+    pub format: ReportFormat,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -63,10 +56,10 @@ pub fn exec(args: ComplaintsArgs) -> Result<ExitCode> {
         .into_complaints()?;
     let color = args.out.is_none() && crate::ui::color_stdout();
     let format = match args.format {
-        ComplaintsFormat::Table => Format::Table,
-        ComplaintsFormat::Json => Format::Json,
-        ComplaintsFormat::Csv => Format::Csv,
-        ComplaintsFormat::Markdown => Format::Markdown,
+        ReportFormat::Table => Format::Table,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Csv => Format::Csv,
+        ReportFormat::Markdown => Format::Markdown,
     };
     emit(
         args.out.as_deref(),

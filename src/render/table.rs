@@ -15,7 +15,8 @@ pub struct TableExporter {
     pub color: bool,
 }
 
-fn status_cell(status: Status, color: bool) -> Cell {
+/// The status word, coloured when `color` (also for the complaints table).
+pub(crate) fn status_cell(status: Status, color: bool) -> Cell {
     let cell = Cell::new(status_word(status));
     if !color {
         return cell;

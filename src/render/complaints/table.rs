@@ -1,12 +1,12 @@
 //! `svcq complaints` on a terminal: one table per list.
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
 use super::{counts_line, excerpt, group_label, percent, points};
 use crate::engine::catalogue;
 use crate::engine::complaints::model::{Complaints, TermRow};
-use crate::engine::targets::Status;
-use crate::render::{format_delta, format_target, format_value, status_word, thousands};
+use crate::render::table::status_cell;
+use crate::render::{format_delta, format_target, format_value, thousands};
 
 const EXAMPLE_CHARS: usize = 48;
 
@@ -52,17 +52,6 @@ fn terms_table(rows: &[TermRow], color: bool) -> Table {
         ]);
     }
     t
-}
-
-fn status_cell(status: Status, color: bool) -> Cell {
-    let cell = Cell::new(status_word(status));
-    match (color, status) {
-        (true, Status::Pass) => cell.fg(Color::Green),
-        (true, Status::Warn) => cell.fg(Color::Yellow),
-        (true, Status::Fail) => cell.fg(Color::Red),
-        (true, Status::NoData) => cell.fg(Color::DarkGrey),
-        _ => cell,
-    }
 }
 
 pub fn render(c: &Complaints, color: bool) -> String {
