@@ -30,7 +30,8 @@ TS_FORMATS = [
 SETUP = f"""
 CREATE MACRO blank(x) AS x IS NULL OR trim(x) = '';
 -- Milliseconds since the epoch, NULL when empty or unparseable.
-CREATE MACRO ms(x) AS epoch_ms(try_strptime(trim(x), {TS_FORMATS!r}));
+CREATE MACRO ms(x) AS coalesce(epoch_ms(try_strptime(trim(x), {TS_FORMATS!r})),
+    epoch_ms(try_strptime(trim(x), '%Y-%m-%dT%H:%M:%S%z')));
 -- A present field that does not parse.
 CREATE MACRO bad_ts(x) AS NOT blank(x) AND ms(x) IS NULL;
 CREATE MACRO int_in(x, lo, hi) AS
