@@ -1,10 +1,13 @@
 //! The aspects each negative review mentions, as one boolean column per aspect
-//! (`mentions__delivery`, …) for `Cond::Mentions`. Only reviews rated 1–2 with a
-//! text are read (the aspect rates count no others); the other rows are null.
+//! (`mentions__delivery`, …) for `Cond::Mentions`. Only negative reviews (the
+//! catalogue's `NEGATIVE`) with a text are read — the aspect rates count no
+//! others; the other rows are null.
 
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::aggregate::cond_expr;
+use super::catalogue::NEGATIVE;
 use crate::text::{Lexicon, ASPECTS};
 
 pub fn column(aspect: &str) -> String {
@@ -13,19 +16,23 @@ pub fn column(aspect: &str) -> String {
 
 /// `reviews` with the mention columns, when it has a text column.
 pub fn with_mentions(reviews: &DataFrame, lexicon: &Lexicon) -> Result<DataFrame> {
-    let (Ok(text), Ok(rating)) = (reviews.column("text"), reviews.column("rating")) else {
+    let Ok(text) = reviews.column("text") else {
         return Ok(reviews.clone());
     };
     let text = text.str()?;
-    let rating = rating.cast(&DataType::Int64)?;
-    let rating = rating.i64()?;
+    let negative = reviews
+        .clone()
+        .lazy()
+        .select([cond_expr(&NEGATIVE).fill_null(lit(false)).alias("negative")])
+        .collect()?;
+    let negative = negative.column("negative")?.bool()?;
     let masks: Vec<Option<u8>> = super::parallel::map_parts(reviews.height(), |start, len| {
         let text = text.slice(start as i64, len);
-        let rating = rating.slice(start as i64, len);
+        let negative = negative.slice(start as i64, len);
         text.iter()
-            .zip(rating.iter())
-            .map(|(t, r)| match (t, r) {
-                (Some(t), Some(r)) if r <= 2 => Some(lexicon.mentions(t)),
+            .zip(negative.iter())
+            .map(|(t, negative)| match (t, negative) {
+                (Some(t), Some(true)) => Some(lexicon.mentions(t)),
                 _ => None,
             })
             .collect::<Vec<_>>()
