@@ -30,8 +30,10 @@ TS_FORMATS = [
 SETUP = f"""
 CREATE MACRO blank(x) AS x IS NULL OR trim(x) = '';
 -- Milliseconds since the epoch, NULL when empty or unparseable.
-CREATE MACRO ms(x) AS coalesce(epoch_ms(try_strptime(trim(x), {TS_FORMATS!r})),
-    epoch_ms(try_strptime(trim(x), '%Y-%m-%dT%H:%M:%S%z')));
+-- A time with an offset (+08:00) is tried with the offset format only.
+CREATE MACRO ms(x) AS CASE WHEN regexp_matches(trim(x), '[+-][0-9][0-9]:?[0-9][0-9]$')
+    THEN epoch_ms(try_strptime(trim(x), '%Y-%m-%dT%H:%M:%S%z'))
+    ELSE epoch_ms(try_strptime(trim(x), {TS_FORMATS!r})) END;
 -- A present field that does not parse.
 CREATE MACRO bad_ts(x) AS NOT blank(x) AND ms(x) IS NULL;
 CREATE MACRO int_in(x, lo, hi) AS

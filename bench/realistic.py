@@ -18,6 +18,8 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
 
@@ -82,6 +84,12 @@ def write_shape(data, out, shape):
             writer.writerows(rows)
 
 
+def write_in_child(data, out, shape):
+    """Rewrites in a child process: the rows it holds would otherwise stay in this
+    process, and every command it starts would count them in its peak memory."""
+    subprocess.run([sys.executable, os.path.abspath(__file__), data, out, shape], check=True)
+
+
 def run_realistic(svcq, python, duckdb_script, data, work, tickets, period, duck_args, runs,
                   timed, compare, svcq_metrics, canonical):
     """Returns {shape: (svcq wall, svcq peak, duckdb wall, duckdb peak)}; exits on any
@@ -89,7 +97,7 @@ def run_realistic(svcq, python, duckdb_script, data, work, tickets, period, duck
     results = {}
     for shape in SHAPES:
         out = os.path.join(work, f"shape-{shape}-{tickets}")
-        write_shape(data, out, shape)
+        write_in_child(data, out, shape)
         s_json = os.path.join(work, f"svcq-{shape}-{tickets}.json")
         d_json = os.path.join(work, f"duckdb-{shape}-{tickets}.json")
         s_wall, s_peak = timed([svcq, "report", "--data", out, *period], runs, s_json)
@@ -105,3 +113,7 @@ def run_realistic(svcq, python, duckdb_script, data, work, tickets, period, duck
             compare("svcq (canonical)", canonical, f"svcq ({shape})", s_metrics)
         results[shape] = (s_wall, s_peak, d_wall, d_peak)
     return results
+
+
+if __name__ == "__main__":
+    write_shape(*sys.argv[1:4])
