@@ -14,7 +14,7 @@ use super::chart::complaints::Diverging;
 use super::chart::distribution::{self, Distribution};
 use super::chart::trend::{self, Trend};
 use super::chart::{self, pareto, scorecard, Canvas};
-use super::complaints::{counts_line, excerpt, percent, points};
+use super::complaints::{counts_line, latest_example, percent, points};
 use super::{
     describe, format_delta, format_n, format_target, format_value, status_word, thousands,
 };
@@ -396,7 +396,7 @@ fn terms_table(rows: &[TermRow], caption: &str) -> String {
             thousands(r.negative),
             thousands(r.positive),
             percent(r.share),
-            r.examples.first().map(|e| escape(&excerpt(&e.text, 90))).unwrap_or_default()
+            escape(&latest_example(&r.examples, 90))
         ));
     }
     html.push_str("</tbody>\n</table>\n");

@@ -1,7 +1,7 @@
 //! `svcq complaints --format markdown`: headings and pipe tables, for a wiki or
 //! a pull-request comment.
 
-use super::{counts_line, excerpt, group_label, percent, points};
+use super::{counts_line, group_label, latest_example, percent, points};
 use crate::engine::catalogue;
 use crate::engine::complaints::model::{Complaints, TermRow};
 use crate::render::{format_delta, format_target, format_value, status_word, thousands};
@@ -22,12 +22,7 @@ fn terms(out: &mut String, rows: &[TermRow]) {
             thousands(r.negative),
             thousands(r.positive),
             percent(r.share),
-            cell(
-                &r.examples
-                    .first()
-                    .map(|e| excerpt(&e.text, 80))
-                    .unwrap_or_default()
-            )
+            cell(&latest_example(&r.examples, 80))
         ));
     }
 }
@@ -106,12 +101,7 @@ pub fn render(c: &Complaints) -> String {
                 thousands(r.tickets),
                 thousands(r.other_tickets),
                 percent(r.share),
-                cell(
-                    &r.examples
-                        .first()
-                        .map(|e| excerpt(&e.text, 80))
-                        .unwrap_or_default()
-                )
+                cell(&latest_example(&r.examples, 80))
             ));
         }
     }

@@ -7,7 +7,7 @@ pub mod table;
 
 use anyhow::Result;
 
-use crate::engine::complaints::model::{Complaints, TermGroup, TextCounts};
+use crate::engine::complaints::model::{Complaints, Example, TermGroup, TextCounts};
 use crate::render::thousands;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,14 @@ pub fn percent(share: f64) -> String {
 /// A signed change in percentage points.
 pub fn points(rise: f64) -> String {
     format!("{:+.1} pp", rise * 100.0)
+}
+
+/// The latest example's text, cut to `max` characters ("" without one).
+pub fn latest_example(examples: &[Example], max: usize) -> String {
+    examples
+        .first()
+        .map(|e| excerpt(&e.text, max))
+        .unwrap_or_default()
 }
 
 /// The first `max` characters of a text on one line, with … when cut.

@@ -2,7 +2,7 @@
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
-use super::{counts_line, excerpt, group_label, percent, points};
+use super::{counts_line, group_label, latest_example, percent, points};
 use crate::engine::catalogue;
 use crate::engine::complaints::model::{Complaints, TermRow};
 use crate::render::table::status_cell;
@@ -43,12 +43,7 @@ fn terms_table(rows: &[TermRow], color: bool) -> Table {
             num(thousands(r.negative)),
             num(thousands(r.positive)),
             num(percent(r.share)),
-            Cell::new(
-                r.examples
-                    .first()
-                    .map(|e| excerpt(&e.text, EXAMPLE_CHARS))
-                    .unwrap_or_default(),
-            ),
+            Cell::new(latest_example(&r.examples, EXAMPLE_CHARS)),
         ]);
     }
     t
@@ -163,12 +158,7 @@ pub fn render(c: &Complaints, color: bool) -> String {
                 num(thousands(r.tickets)),
                 num(thousands(r.other_tickets)),
                 num(percent(r.share)),
-                Cell::new(
-                    r.examples
-                        .first()
-                        .map(|e| excerpt(&e.text, EXAMPLE_CHARS))
-                        .unwrap_or_default(),
-                ),
+                Cell::new(latest_example(&r.examples, EXAMPLE_CHARS)),
             ]);
         }
         out.push_str(&format!(
