@@ -4,11 +4,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use chrono_tz::Tz;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::engine::period::PeriodSpec;
+use crate::engine::sql::{Dialect, SqlEngine};
 use crate::engine::targets::Targets;
 use crate::engine::{columns_needed, Engine, ReportOptions};
 use crate::source::load::{load_csv, load_store, CsvInputs, Dataset};
@@ -116,6 +117,28 @@ pub struct DataArgs {
     pub store: Option<PathBuf>,
 }
 
+/// Which engine computes the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// svcq's own (polars), over the CSV exports or the store.
+    #[default]
+    Embedded,
+    /// Apache Spark, through `spark-submit` or Spark Connect (`[engine.spark]`).
+    Spark,
+    /// DuckDB, through a Python with the duckdb package (`[engine.duckdb]`).
+    Duckdb,
+}
+
+impl EngineArg {
+    pub fn dialect(self) -> Option<Dialect> {
+        match self {
+            EngineArg::Embedded => None,
+            EngineArg::Spark => Some(Dialect::Spark),
+            EngineArg::Duckdb => Some(Dialect::Duckdb),
+        }
+    }
+}
+
 /// What report, check and chart share: data, period and targets.
 #[derive(Debug, Clone, Args)]
 pub struct AnalysisArgs {
@@ -126,19 +149,53 @@ pub struct AnalysisArgs {
     /// Targets file. Default: ./svcq.toml when present, else the built-in goals.
     #[arg(long, value_name = "FILE", help_heading = "Targets")]
     pub targets: Option<PathBuf>,
+    /// Where the metrics are computed: svcq itself, or the same definitions as SQL
+    /// on Spark or DuckDB over a store (--store) or the tables named in svcq.toml
+    /// (`[engine.spark]`; docs/scaling.md).
+    #[arg(long, value_enum, default_value = "embedded", help_heading = "Engine")]
+    pub engine: EngineArg,
+}
+
+/// What an analysis reads: the data (or, with an SQL engine, its columns and
+/// counts), the targets, and the SQL engine holding the rows.
+pub struct Analysis {
+    pub dataset: Dataset,
+    pub targets: Targets,
+    pub sql: Option<SqlEngine>,
 }
 
 impl AnalysisArgs {
     /// Reads the targets and the data, keeping the columns the metrics use, the
     /// dimensions of segment targets, and `fields` (a split, a chart's field).
-    pub fn load(&self, fields: &[&str]) -> Result<(Dataset, Targets)> {
+    pub fn load(&self, fields: &[&str]) -> Result<Analysis> {
         self.load_without(fields, &[])
     }
 
     /// [`load`](Self::load), leaving the CSV exports of `unused` sources unread.
-    pub fn load_without(&self, fields: &[&str], unused: &[Source]) -> Result<(Dataset, Targets)> {
+    pub fn load_without(&self, fields: &[&str], unused: &[Source]) -> Result<Analysis> {
         let targets = Targets::load(self.targets.as_deref(), &self.data.csv.preset)?;
         let tz = resolve_tz(self.data.csv.tz.as_deref(), &targets)?;
+        if let Some(dialect) = self.engine.dialect() {
+            let csv = &self.data.csv;
+            if csv.data.is_some()
+                || csv.tickets.is_some()
+                || csv.shipments.is_some()
+                || csv.reviews.is_some()
+            {
+                bail!("--engine {dialect} reads tables, not CSV exports: `svcq ingest` them into a store and give --store, or name tables in svcq.toml [engine.{dialect}] (docs/scaling.md)");
+            }
+            let sql = SqlEngine::connect(
+                dialect,
+                targets.engines.get(dialect),
+                self.data.store.as_deref(),
+            )?;
+            let dataset = sql.dataset(tz)?;
+            return Ok(Analysis {
+                dataset,
+                targets,
+                sql: Some(sql),
+            });
+        }
         let segment_dims = targets
             .targets
             .iter()
@@ -163,18 +220,34 @@ impl AnalysisArgs {
                 &targets.mappings,
             )?,
         };
-        Ok((dataset, targets))
+        Ok(Analysis {
+            dataset,
+            targets,
+            sql: None,
+        })
     }
 
-    /// The engine over `dataset`, with this command's as-of time.
-    pub fn engine<'a>(&self, dataset: &'a Dataset, targets: &'a Targets) -> Result<Engine<'a>> {
-        Engine::new(
-            dataset,
-            targets.windows,
-            &targets.clocks,
-            &targets.text.lexicon,
-            self.period.as_of.as_deref(),
-        )
+    /// The engine over what [`load`](Self::load) read, with this command's as-of time.
+    pub fn engine<'a>(&self, analysis: &'a Analysis) -> Result<Engine<'a>> {
+        let targets = &analysis.targets;
+        let as_of = self.period.as_of.as_deref();
+        match &analysis.sql {
+            Some(sql) => Engine::over_sql(
+                &analysis.dataset,
+                targets.windows,
+                &targets.clocks,
+                &targets.text.lexicon,
+                as_of,
+                sql,
+            ),
+            None => Engine::new(
+                &analysis.dataset,
+                targets.windows,
+                &targets.clocks,
+                &targets.text.lexicon,
+                as_of,
+            ),
+        }
     }
 
     pub fn options(&self) -> ReportOptions {

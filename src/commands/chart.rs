@@ -216,9 +216,9 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
             ..Default::default()
         })],
     };
-    let (dataset, targets) = common.analysis.load(&fields)?;
-    let engine = common.analysis.engine(&dataset, &targets)?;
-    let mut answers = engine.run(&targets, &queries)?.into_iter();
+    let analysis = common.analysis.load(&fields)?;
+    let engine = common.analysis.engine(&analysis)?;
+    let mut answers = engine.run(&analysis.targets, &queries)?.into_iter();
     let mut next = || answers.next().context("internal: an answer per query");
     let png = match &args.kind {
         ChartKind::Trend { metric: id, .. } => trend::draw(

@@ -60,14 +60,14 @@ pub struct CheckArgs {
 }
 
 pub fn exec(args: CheckArgs) -> Result<ExitCode> {
-    let (dataset, targets) = args.analysis.load(&[])?;
-    let engine = args.analysis.engine(&dataset, &targets)?;
+    let analysis = args.analysis.load(&[])?;
+    let engine = args.analysis.engine(&analysis)?;
     let mut options = args.analysis.options();
     options.min_n = args.min_n;
-    let report = engine.report(&targets, &options)?;
+    let report = engine.report(&analysis.targets, &options)?;
     let gate = evaluate(
         &report,
-        &targets,
+        &analysis.targets,
         Policy {
             fail_on: args.fail_on.into(),
             allow_no_data: args.allow_no_data,

@@ -46,10 +46,10 @@ pub fn exec(args: ComplaintsArgs) -> Result<ExitCode> {
     let mut fields = vec!["review_id", "ticket_id", "text", "subject", "category"];
     fields.extend(args.by.as_deref());
     // Shipments feed no complaint list and no aspect: not read.
-    let (dataset, targets) = args.analysis.load_without(&fields, &[Source::Shipments])?;
-    let engine = args.analysis.engine(&dataset, &targets)?;
+    let analysis = args.analysis.load_without(&fields, &[Source::Shipments])?;
+    let engine = args.analysis.engine(&analysis)?;
     let result = engine
-        .run(&targets, &[Query::Complaints(options)])?
+        .run(&analysis.targets, &[Query::Complaints(options)])?
         .into_iter()
         .next()
         .context("internal: an answer per query")?

@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod man;
 pub mod report;
 pub mod sample;
+pub mod sql;
 pub mod store;
 pub mod validate;
 
@@ -97,6 +98,9 @@ pub enum Command {
     /// when tickets have a subject, the words of each ticket category. Reviews
     /// without text are counted, never dropped. Definitions: docs/complaints.md.
     Complaints(commands::complaints::ComplaintsArgs),
+    /// Print the SQL (Spark or DuckDB) that computes the report's metrics, written
+    /// from the metric catalogue: to run the same definitions where the data lives.
+    Sql(commands::sql::SqlArgs),
     /// Draw a PNG chart: trend, breakdown, distribution, pareto, scorecard or complaints.
     Chart(commands::chart::ChartArgs),
     /// Generate realistic, deterministic sample exports.
@@ -131,6 +135,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Complaints(args) => commands::complaints::exec(args),
         Command::Chart(args) => commands::chart::exec(args),
         Command::Sample(args) => commands::sample::exec(args),
+        Command::Sql(args) => commands::sql::exec(args),
         Command::Init(args) => commands::init::exec(args),
         Command::Inspect(args) => commands::inspect::exec(args),
         Command::Store(args) => commands::store::exec(args),

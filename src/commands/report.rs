@@ -49,20 +49,25 @@ pub fn exec(args: ReportArgs) -> Result<ExitCode> {
     if args.html.is_some() {
         fields.extend(html::FIELDS);
     }
-    let (dataset, targets) = args.analysis.load(&fields)?;
-    let engine = args.analysis.engine(&dataset, &targets)?;
+    let analysis = args.analysis.load(&fields)?;
+    let engine = args.analysis.engine(&analysis)?;
     // One engine call: the printed report and, with --html, the page's figures
     // (a query asked twice is answered once).
     let mut queries = vec![Query::Report(options.clone())];
     let figures = match &args.html {
         Some(_) => {
             let period = engine.period(&options.period)?;
-            html::plan(&options, &period, engine.tz, |s| engine.has(s))
+            let mut figures = html::plan(&options, &period, engine.tz, |s| engine.has(s));
+            if analysis.sql.is_some() {
+                figures.retain(|(f, _)| !matches!(f, html::Figure::Complaints));
+                crate::ui::note("the complaints section is left out: its term lists are read from the review texts by the embedded engine only");
+            }
+            figures
         }
         None => Vec::new(),
     };
     queries.extend(figures.iter().map(|(_, q)| q.clone()));
-    let mut answers = engine.run(&targets, &queries)?.into_iter();
+    let mut answers = engine.run(&analysis.targets, &queries)?.into_iter();
     let report = answers
         .next()
         .context("internal: an answer per query")?

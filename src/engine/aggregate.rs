@@ -77,7 +77,7 @@ impl Inputs {
 
 /// One aggregate over a cohort.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Agg {
+pub enum Agg {
     /// Records matching both conditions.
     Count(Cond, Cond),
     /// A statistic of a span in milliseconds, over the records matching the filter.
@@ -224,6 +224,11 @@ impl Plan {
             Agg::Survival(span, filter, p) => Some((i, span, filter, p)),
             _ => None,
         })
+    }
+
+    /// The aggregates, by index (the SQL backend writes the same ones).
+    pub fn aggs(&self) -> &[Agg] {
+        &self.aggs
     }
 
     pub fn width(&self) -> usize {

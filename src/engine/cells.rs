@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use polars::prelude::*;
 
 use super::aggregate::{cond_expr, span_ms, Context, Plan};
@@ -11,11 +11,21 @@ use super::catalogue::{self, Cohort, Cond, MetricDef, Origin, Span, METRICS};
 use super::model::Group;
 use super::period::Period;
 use super::query::{FieldCounts, Split};
+use super::sql::{GroupRows, Job};
 use super::survival::{survival_key, survival_quantiles};
 use super::targets::Targets;
 use super::Engine;
 use crate::source::timestamp::MS_PER_HOUR;
 use crate::source::Source;
+
+/// Where a cohort's aggregates come from: polars over the frames, or an SQL
+/// engine in two passes — the first writes down the jobs, one statement answers
+/// them all, the second takes the answers in the same order.
+pub(super) enum Fetch {
+    Polars,
+    Plan(Vec<Job>),
+    Answer(std::vec::IntoIter<GroupRows>),
+}
 
 /// One computed value before targets are attached.
 pub(super) struct Cell {
@@ -27,6 +37,19 @@ pub(super) struct Cell {
 }
 
 impl Engine<'_> {
+    /// The SQL job of one unsplit cohort over a period.
+    fn job(&self, source: Source, cohort: Cohort, period: &Period) -> Job {
+        Job {
+            source,
+            cohort,
+            from: period.from,
+            to: period.to,
+            snapshot: self.context(period).snapshot,
+            dimension: None,
+            filters: Group::new(),
+        }
+    }
+
     /// The records of `source` in the cohort of `period`, filtered on dimensions.
     fn cohort(
         &self,
@@ -118,6 +141,7 @@ impl Engine<'_> {
     /// Every metric of `source` over a period, one group per value of `dimension`.
     fn source_cells(
         &self,
+        fetch: &mut Fetch,
         source: Source,
         period: &Period,
         filters: &Group,
@@ -135,7 +159,24 @@ impl Engine<'_> {
             let Some(records) = self.cohort(source, cohort, period, filters) else {
                 return Ok(Vec::new());
             };
-            let rows = self.aggregate(&plan, records, period, dimension)?;
+            let rows = match fetch {
+                Fetch::Polars => self.aggregate(&plan, records, period, dimension)?,
+                Fetch::Plan(jobs) => {
+                    jobs.push(Job {
+                        source,
+                        cohort,
+                        from: period.from,
+                        to: period.to,
+                        snapshot: self.context(period).snapshot,
+                        dimension: dimension.map(str::to_string),
+                        filters: filters.clone(),
+                    });
+                    GroupRows::new()
+                }
+                Fetch::Answer(answers) => answers
+                    .next()
+                    .context("internal: fewer SQL answers than jobs")?,
+            };
             keys.extend(rows.keys().cloned());
             computed.push((plan, rows));
         }
@@ -176,12 +217,33 @@ impl Engine<'_> {
         targets: &Targets,
         notes: &mut Vec<String>,
     ) -> Result<Vec<Cell>> {
+        let Some(sql) = self.sql else {
+            return self.cells_from(&mut Fetch::Polars, period, split, targets, notes);
+        };
+        let mut plan = Fetch::Plan(Vec::new());
+        self.cells_from(&mut plan, period, split, targets, &mut Vec::new())?;
+        let Fetch::Plan(jobs) = plan else {
+            unreachable!("the first pass only writes down jobs")
+        };
+        let answers = sql.aggregates(&self.statement(sql), &jobs)?;
+        let mut answer = Fetch::Answer(answers.into_iter());
+        self.cells_from(&mut answer, period, split, targets, notes)
+    }
+
+    fn cells_from(
+        &self,
+        fetch: &mut Fetch,
+        period: &Period,
+        split: Option<&Split>,
+        targets: &Targets,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<Cell>> {
         let mut cells = Vec::new();
         let present: Vec<Source> = Source::ALL.into_iter().filter(|s| self.has(*s)).collect();
         match split {
             None => {
                 for &s in &present {
-                    cells.extend(self.source_cells(s, period, &Group::new(), None)?);
+                    cells.extend(self.source_cells(fetch, s, period, &Group::new(), None)?);
                 }
             }
             Some(Split::Dimension(d)) => {
@@ -195,7 +257,13 @@ impl Engine<'_> {
                             "{s} metrics are left out of the split: the {s} data has no {d}"
                         ));
                     } else {
-                        cells.extend(self.source_cells(s, period, &Group::new(), Some(d))?);
+                        cells.extend(self.source_cells(
+                            fetch,
+                            s,
+                            period,
+                            &Group::new(),
+                            Some(d),
+                        )?);
                     }
                 }
                 if !left_out.is_empty() {
@@ -209,7 +277,7 @@ impl Engine<'_> {
                 for bucket in period.buckets(*unit, self.tz) {
                     for &s in &present {
                         let label = Group::from([(unit.name().to_string(), bucket.label.clone())]);
-                        for mut cell in self.source_cells(s, &bucket, &Group::new(), None)? {
+                        for mut cell in self.source_cells(fetch, s, &bucket, &Group::new(), None)? {
                             cell.group = Some(label.clone());
                             cells.push(cell);
                         }
@@ -233,7 +301,7 @@ impl Engine<'_> {
                 .filter(|t| t.segment == segment)
                 .map(|t| t.metric.id)
                 .collect();
-            for cell in self.source_cells(source, period, &segment, None)? {
+            for cell in self.source_cells(fetch, source, period, &segment, None)? {
                 let exists = cells
                     .iter()
                     .any(|c| c.metric.id == cell.metric.id && c.group == cell.group);
@@ -252,6 +320,24 @@ impl Engine<'_> {
         let Some(records) = self.cohort(span.source, cohort, period, &Group::new()) else {
             return Ok(Vec::new());
         };
+        if let Some(sql) = self.sql {
+            if span.clock != catalogue::Clock::Calendar {
+                bail!(
+                    "{}: business-hours and working-day clocks are not in the SQL backend yet",
+                    span.family
+                );
+            }
+            let job = self.job(span.source, cohort, period);
+            let rows = sql.query(&self.statement(sql).samples_sql(&job, span)?)?;
+            let mut samples: Vec<f64> = rows
+                .rows
+                .iter()
+                .filter_map(|r| r.first().and_then(super::sql::runner::number))
+                .map(|ms| ms / MS_PER_HOUR)
+                .collect();
+            samples.sort_by(f64::total_cmp);
+            return Ok(samples);
+        }
         let frame = records
             .select([span_ms(span, &self.context(period)).alias("ms")])
             .drop_nulls(None)
@@ -283,10 +369,33 @@ impl Engine<'_> {
         let Some(records) = self.cohort(source, Cohort::Anchored, period, &Group::new()) else {
             bail!("the {source} source was not given");
         };
-        let frame = records
-            .group_by([col(field)])
-            .agg([len().cast(DataType::UInt64).alias("count")])
-            .collect()?;
+        let frame = match self.sql {
+            Some(sql) => {
+                let job = self.job(source, Cohort::Anchored, period);
+                let rows = sql.query(&self.statement(sql).counts_sql(&job, field)?)?;
+                let values: Vec<Option<String>> = rows
+                    .rows
+                    .iter()
+                    .map(|r| r.first().and_then(|v| v.as_str()).map(str::to_string))
+                    .collect();
+                let counts: Vec<u64> = rows
+                    .rows
+                    .iter()
+                    .map(|r| r.get(1).and_then(super::sql::runner::number).unwrap_or(0.0) as u64)
+                    .collect();
+                DataFrame::new(
+                    values.len(),
+                    vec![
+                        Column::new(field.into(), values),
+                        Column::new("count".into(), counts),
+                    ],
+                )?
+            }
+            None => records
+                .group_by([col(field)])
+                .agg([len().cast(DataType::UInt64).alias("count")])
+                .collect()?,
+        };
         let mut counts: Vec<(String, u64)> = Vec::new();
         let mut missing = 0;
         for (value, count) in frame

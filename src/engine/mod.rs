@@ -17,6 +17,7 @@ pub mod model;
 mod parallel;
 pub mod period;
 pub mod query;
+pub mod sql;
 mod survival;
 pub mod targets;
 mod windows;
@@ -67,6 +68,11 @@ pub struct Engine<'a> {
     pub as_of: i64,
     windows: Windows,
     clocks: &'a Clocks,
+    lexicon: &'a Lexicon,
+    /// Aggregates come from this SQL engine instead of polars (`--engine`).
+    sql: Option<&'a sql::SqlEngine>,
+    /// Whether `--as-of` censors the data.
+    censored: bool,
 }
 
 /// Latest event the data has seen: the ticket data when there is any, else the
@@ -144,8 +150,49 @@ impl<'a> Engine<'a> {
         dataset: &'a Dataset,
         windows: Windows,
         clocks: &'a Clocks,
-        lexicon: &Lexicon,
+        lexicon: &'a Lexicon,
         as_of: Option<&str>,
+    ) -> Result<Engine<'a>> {
+        Engine::build(dataset, windows, clocks, lexicon, as_of, None)
+    }
+
+    /// An engine whose aggregates an SQL engine computes over its tables;
+    /// `dataset` holds their columns without rows ([`sql::SqlEngine::dataset`]).
+    pub fn over_sql(
+        dataset: &'a Dataset,
+        windows: Windows,
+        clocks: &'a Clocks,
+        lexicon: &'a Lexicon,
+        as_of: Option<&str>,
+        sql: &'a sql::SqlEngine,
+    ) -> Result<Engine<'a>> {
+        let engine = Engine::build(dataset, windows, clocks, lexicon, as_of, Some(sql))?;
+        let refused = sql::inexpressible(&engine.inputs, &clocks.sla_business);
+        if !refused.is_empty() {
+            let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (id, why) in refused {
+                by_reason.entry(why).or_default().push(id);
+            }
+            let lines: Vec<String> = by_reason
+                .into_iter()
+                .map(|(why, ids)| format!("{}: {why}", ids.join(", ")))
+                .collect();
+            bail!(
+                "--engine {} cannot compute every metric of this configuration:\n  {}\n(run these with the embedded engine, or leave their schedules out of the targets file)",
+                sql.dialect,
+                lines.join("\n  ")
+            );
+        }
+        Ok(engine)
+    }
+
+    fn build(
+        dataset: &'a Dataset,
+        windows: Windows,
+        clocks: &'a Clocks,
+        lexicon: &'a Lexicon,
+        as_of: Option<&str>,
+        sql: Option<&'a sql::SqlEngine>,
     ) -> Result<Engine<'a>> {
         let tz = dataset.tz;
         let given = match as_of {
@@ -158,7 +205,11 @@ impl<'a> Engine<'a> {
             Some(_) => "as of the time given by --as-of".to_string(),
             None => "as of the latest event in the data (tickets when given)".to_string(),
         });
-        let as_of = match given.or_else(|| latest_timestamp(dataset)) {
+        let latest = match sql {
+            Some(sql) => sql.latest(),
+            None => latest_timestamp(dataset),
+        };
+        let as_of = match given.or(latest) {
             Some(t) => t,
             None => {
                 bail!("the inputs hold no accepted rows, so there is no as-of time; give --as-of")
@@ -209,7 +260,22 @@ impl<'a> Engine<'a> {
             as_of,
             windows,
             clocks,
+            lexicon,
+            sql,
+            censored: given.is_some(),
         })
+    }
+
+    /// The statement builder of this engine's SQL backend.
+    fn statement<'s>(&'s self, sql: &'s sql::SqlEngine) -> sql::Statement<'s> {
+        sql::Statement {
+            dialect: sql.dialect,
+            tables: &sql.tables,
+            windows: &self.windows,
+            lexicon: self.lexicon,
+            as_of: self.as_of,
+            censor: self.censored,
+        }
     }
 
     fn frame(&self, source: Source) -> Option<&DataFrame> {
@@ -228,6 +294,9 @@ impl<'a> Engine<'a> {
             .absent
             .get(&source)
             .is_some_and(|a| a.iter().any(|c| c == column));
+        if let Some(sql) = self.sql {
+            return absent || sql.lacks(source, column);
+        }
         absent
             || self.frame(source).is_some_and(|f| {
                 f.height() > 0 && f.column(column).is_ok_and(|c| c.null_count() == c.len())
@@ -289,6 +358,12 @@ impl<'a> Engine<'a> {
                     period,
                 } => Answer::Counts(self.counts_by(*source, field, &self.period(period)?)?),
                 Query::Complaints(options) => {
+                    if let Some(sql) = self.sql {
+                        bail!(
+                            "complaint terms are read from the review texts by svcq itself; --engine {} computes the aspect rates of the report, not the term lists (run complaints with the embedded engine)",
+                            sql.dialect
+                        );
+                    }
                     Answer::Complaints(Box::new(self.complaints(targets, options)?))
                 }
             });

@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use super::clock::{ClockSpec, Clocks, RuleSpec, ScheduleSpec, SlaSpec, WorkingDaysSpec};
 use super::complaints::settings::{ComplaintsSpec, TextSettings};
+use super::sql::settings::{Engines, EnginesSpec};
 use super::windows::{PriorityHoursSpec, WindowsSpec};
 pub use super::windows::{SlaHours, Windows};
 use crate::engine::catalogue::{self as metrics, MetricDef, Origin, Unit};
@@ -44,6 +45,8 @@ struct FileSpec {
     sla_resolution_hours: Option<PriorityHoursSpec>,
     #[serde(default)]
     complaints: ComplaintsSpec,
+    #[serde(default)]
+    engine: EnginesSpec,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +189,8 @@ pub struct Targets {
     pub mappings: Mappings,
     /// Terms, aspects and complaint lists (`[complaints]`).
     pub text: TextSettings,
+    /// How to reach Spark and DuckDB (`[engine.*]`).
+    pub engines: Engines,
 }
 
 /// The published industry goals, used when there is no targets file.
@@ -279,7 +284,9 @@ impl Targets {
         let text = spec
             .complaints
             .validate(origin, Path::new(origin).parent())?;
+        let engines = spec.engine.validate(origin, Path::new(origin).parent())?;
         Ok(Targets {
+            engines,
             text,
             timezone: spec.timezone,
             windows,

@@ -108,6 +108,11 @@ impl Lexicon {
     }
 
     /// Terms over every aspect.
+    /// The terms of the aspect at `index` of [`ASPECTS`], normalised.
+    pub fn terms(&self, index: usize) -> &[String] {
+        &self.terms[index]
+    }
+
     pub fn term_count(&self) -> usize {
         self.terms.iter().map(Vec::len).sum()
     }

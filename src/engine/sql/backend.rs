@@ -1,0 +1,312 @@
+//! The engine's side of an SQL engine: the tables of the three sources, what
+//! they hold (rows, filled columns, latest events), and the statements' rows
+//! turned back into the aggregates the polars engine would have computed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{bail, Context, Result};
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+use super::runner::{number, Session};
+use super::settings::{EngineSettings, Location};
+use super::{Dialect, Job, Statement, Table};
+use crate::engine::aggregate::Plan;
+use crate::source::load::{Dataset, Loaded};
+use crate::source::read::InputStats;
+use crate::source::{Kind, Moment, Source};
+
+/// Aggregates per group of one job (`None`: not split).
+pub type GroupRows = BTreeMap<Option<String>, Vec<Option<f64>>>;
+
+pub struct SqlEngine {
+    pub dialect: Dialect,
+    /// None: nothing runs, the statements are written down (`svcq sql`).
+    session: Option<Mutex<Session>>,
+    written: Mutex<Vec<String>>,
+    pub tables: BTreeMap<Source, Table>,
+    rows: BTreeMap<Source, u64>,
+    filled: BTreeMap<Source, BTreeMap<String, u64>>,
+    latest: BTreeMap<Source, Option<i64>>,
+}
+
+/// The tables of the sources: those named in the settings, else the store's.
+fn locations(settings: &EngineSettings, store: Option<&Path>) -> Result<Vec<(Source, Location)>> {
+    if !settings.sources.is_empty() {
+        return Ok(settings.sources.clone());
+    }
+    let Some(dir) = store.or(settings.store.as_deref()) else {
+        bail!("no tables to read: give --store DIR, or name them in svcq.toml (`[engine.spark]` tickets = \"db.tickets\", or a Parquet path; docs/scaling.md)");
+    };
+    let mut out = Vec::new();
+    for stored in crate::source::store::open_store(dir)? {
+        if !stored.files.is_empty() {
+            out.push((
+                stored.source,
+                Location::Parquet(stored.path.display().to_string()),
+            ));
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "store {}: holds no source yet (svcq ingest writes them)",
+            dir.display()
+        );
+    }
+    Ok(out)
+}
+
+impl SqlEngine {
+    pub fn connect(
+        dialect: Dialect,
+        settings: &EngineSettings,
+        store: Option<&Path>,
+    ) -> Result<SqlEngine> {
+        let locations = locations(settings, store)?;
+        let (command, args) = settings.command(dialect);
+        let mut session = Session::start(&command, &args).with_context(|| {
+            format!("{dialect} is not reachable (the command is set in svcq.toml [engine.{dialect}]; docs/scaling.md)")
+        })?;
+        let mut tables = BTreeMap::new();
+        let (mut rows, mut filled, mut latest) =
+            (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        for (source, location) in locations {
+            let (sql, origin) = match &location {
+                Location::Table(name) => (name.clone(), name.clone()),
+                Location::Parquet(path) => (dialect.parquet(path), path.clone()),
+            };
+            let schema = session
+                .query(&format!("SELECT * FROM {sql} LIMIT 0"))
+                .with_context(|| format!("reading the {source} table {origin}"))?;
+            let table = Table {
+                sql,
+                origin,
+                columns: Some(schema.columns),
+            };
+            let statement = Statement::profile_sql(dialect, source, &table);
+            let profile = session
+                .query(&statement)
+                .with_context(|| format!("profiling the {source} table {}", table.origin))?;
+            let row = profile
+                .rows
+                .first()
+                .context("internal: a profile without a row")?;
+            let value = |name: &str| profile.index(name).ok().and_then(|i| number(&row[i]));
+            rows.insert(source, value("svcq_rows").unwrap_or(0.0) as u64);
+            let mut counts = BTreeMap::new();
+            let mut last: Option<i64> = None;
+            for spec in source.columns() {
+                if let Some(n) = value(&format!("n__{}", spec.name)) {
+                    counts.insert(spec.name.to_string(), n as u64);
+                }
+                if spec.kind == Kind::Timestamp(Moment::Event) {
+                    if let Some(v) = value(&format!("max__{}", spec.name)) {
+                        last = Some(last.map_or(v as i64, |l| l.max(v as i64)));
+                    }
+                }
+            }
+            filled.insert(source, counts);
+            latest.insert(source, last);
+            tables.insert(source, table);
+        }
+        Ok(SqlEngine {
+            dialect,
+            session: Some(Mutex::new(session)),
+            written: Mutex::new(Vec::new()),
+            tables,
+            rows,
+            filled,
+            latest,
+        })
+    }
+
+    /// An engine that runs nothing and writes its statements down, over the
+    /// tables as named, assuming each has every contract column.
+    pub fn dry(
+        dialect: Dialect,
+        settings: &EngineSettings,
+        store: Option<&Path>,
+    ) -> Result<SqlEngine> {
+        let mut tables = BTreeMap::new();
+        for (source, location) in locations(settings, store)? {
+            let (sql, origin) = match &location {
+                Location::Table(name) => (name.clone(), name.clone()),
+                Location::Parquet(path) => (dialect.parquet(path), path.clone()),
+            };
+            tables.insert(
+                source,
+                Table {
+                    sql,
+                    origin,
+                    columns: None,
+                },
+            );
+        }
+        Ok(SqlEngine {
+            dialect,
+            session: None,
+            written: Mutex::new(Vec::new()),
+            tables,
+            rows: BTreeMap::new(),
+            filled: BTreeMap::new(),
+            latest: BTreeMap::new(),
+        })
+    }
+
+    /// The statements a dry engine was asked to run, in order.
+    pub fn written(&self) -> Vec<String> {
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The dataset the engine sees: each source's columns with no rows (the rows
+    /// stay in the engine) and its counts.
+    pub fn dataset(&self, tz: Tz) -> Result<Dataset> {
+        let mut dataset = Dataset {
+            tz,
+            sources: BTreeMap::new(),
+            skipped: BTreeMap::new(),
+        };
+        for source in Source::ALL {
+            let Some(table) = self.tables.get(&source) else {
+                dataset
+                    .skipped
+                    .insert(source, format!("no {source} table given"));
+                continue;
+            };
+            let columns: Vec<Column> = source
+                .columns()
+                .iter()
+                .map(|spec| {
+                    let dtype = match spec.kind {
+                        Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => DataType::Int64,
+                        _ => DataType::String,
+                    };
+                    Column::new_empty(spec.name.into(), &dtype)
+                })
+                .collect();
+            let rows = self.rows.get(&source).copied().unwrap_or(0);
+            let absent = source
+                .columns()
+                .iter()
+                .filter(|c| !table.has(c.name))
+                .map(|c| c.name.to_string())
+                .collect();
+            let stats = InputStats {
+                path: format!("{} ({})", table.origin, self.dialect),
+                read: rows,
+                accepted: rows,
+                rejected: 0,
+                rejects_file: None,
+                reasons: BTreeMap::new(),
+                absent_columns: absent,
+                cannot_say: BTreeMap::new(),
+                encoding: None,
+                folded_records: None,
+            };
+            dataset.sources.insert(
+                source,
+                Loaded {
+                    frame: DataFrame::new(0, columns)?,
+                    stats,
+                    rejects: Vec::new(),
+                },
+            );
+        }
+        Ok(dataset)
+    }
+
+    /// The latest event: of the tickets when given, else of the other sources.
+    pub fn latest(&self) -> Option<i64> {
+        let sources: &[Source] = if self.tables.contains_key(&Source::Tickets) {
+            &[Source::Tickets]
+        } else {
+            &[Source::Shipments, Source::Reviews]
+        };
+        sources
+            .iter()
+            .filter_map(|s| self.latest.get(s).copied().flatten())
+            .max()
+    }
+
+    /// Whether a source has rows and none with a value in `column`.
+    pub fn lacks(&self, source: Source, column: &str) -> bool {
+        let rows = self.rows.get(&source).copied().unwrap_or(0);
+        let filled = self
+            .filled
+            .get(&source)
+            .and_then(|f| f.get(column))
+            .copied()
+            .unwrap_or(0);
+        rows > 0 && filled == 0
+    }
+
+    pub fn query(&self, sql: &str) -> Result<super::runner::Rows> {
+        let Some(session) = &self.session else {
+            self.written
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(sql.to_string());
+            return Ok(super::runner::Rows {
+                columns: Vec::new(),
+                rows: Vec::new(),
+            });
+        };
+        let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+        session.query(sql)
+    }
+
+    /// The aggregates of each job, in the jobs' order.
+    pub fn aggregates(&self, statement: &Statement, jobs: &[Job]) -> Result<Vec<GroupRows>> {
+        let mut out: Vec<GroupRows> = vec![GroupRows::new(); jobs.len()];
+        if jobs.is_empty() {
+            return Ok(out);
+        }
+        let sql = statement.sql(jobs)?;
+        let started = std::time::Instant::now();
+        let answer = self.query(&sql)?;
+        if self.session.is_none() {
+            return Ok(out);
+        }
+        crate::ui::detail(format!(
+            "{}: {} jobs, {} rows in {:.2} s",
+            self.dialect,
+            jobs.len(),
+            answer.rows.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        let (job_col, grp_col) = (answer.index("job")?, answer.index("grp")?);
+        let width = super::width(jobs);
+        let value_cols: Vec<usize> = (0..width)
+            .map(|i| answer.index(&format!("a{i}")))
+            .collect::<Result<_>>()?;
+        for row in &answer.rows {
+            let job = number(&row[job_col]).context("internal: a row without its job")? as usize;
+            let Some(spec) = jobs.get(job) else {
+                bail!("internal: an answer for job {job}")
+            };
+            let plan_width = Plan::new(spec.source, spec.cohort).width();
+            let key = match &spec.dimension {
+                Some(_) => Some(row[grp_col].as_str().unwrap_or("(none)").to_string()),
+                None => None,
+            };
+            let values = value_cols
+                .iter()
+                .take(plan_width)
+                .map(|&i| number(&row[i]))
+                .collect();
+            out[job].insert(key, values);
+        }
+        // An unsplit cohort always has its row, empty or not (as polars selects one).
+        for (job, rows) in jobs.iter().zip(out.iter_mut()) {
+            if job.dimension.is_none() && rows.is_empty() {
+                rows.insert(None, Plan::new(job.source, job.cohort).empty_row());
+            }
+        }
+        Ok(out)
+    }
+}
