@@ -1,12 +1,15 @@
 //! A running SQL engine: svcq's session script under `spark-submit`, a Python
-//! with pyspark talking Spark Connect, or a Python with DuckDB. Statements go in
-//! as JSON lines on its stdin and rows come back as JSON lines on its stdout; its
-//! stderr (Spark's log) is kept for error messages and shown with `-v`.
+//! with pyspark talking Spark Connect, or a Python with DuckDB. The script
+//! connects back to svcq on a loopback port (spark-submit does not pass stdin on
+//! to a Python driver); statements go out and rows come back as JSON lines. The
+//! engine's own output (Spark's log) is kept for error messages and shown with `-v`.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -15,6 +18,8 @@ use serde_json::Value;
 const SCRIPT: &str = include_str!("svcq_sql_session.py");
 /// Lines of the engine's log kept for an error message.
 const LOG_LINES: usize = 30;
+/// How long an engine may take to start (a cold JVM, a remote cluster).
+const START_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Rows of one statement.
 #[derive(Debug, Deserialize)]
@@ -51,8 +56,8 @@ enum Answer {
 
 pub struct Session {
     child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
+    requests: Option<TcpStream>,
+    answers: BufReader<TcpStream>,
     log: Arc<Mutex<VecDeque<String>>>,
     /// The command line, for messages.
     what: String,
@@ -72,37 +77,40 @@ impl Session {
         let mut all: Vec<String> = leading.to_vec();
         all.push(script.display().to_string());
         all.extend(args.iter().cloned());
+        let listener =
+            TcpListener::bind("127.0.0.1:0").context("opening a loopback port for the engine")?;
+        all.push("--svcq".into());
+        all.push(listener.local_addr()?.to_string());
         let what = format!("{program} {}", all.join(" "));
         crate::ui::detail(format!("starting {what}"));
         let mut child = Command::new(program)
             .args(&all)
-            .stdin(Stdio::piped())
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("could not start `{what}`"))?;
         let log = Arc::new(Mutex::new(VecDeque::new()));
-        if let Some(stderr) = child.stderr.take() {
-            let log = Arc::clone(&log);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
-                    if crate::ui::verbose() {
-                        eprintln!("  | {line}");
-                    }
-                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                    if log.len() == LOG_LINES {
-                        log.pop_front();
-                    }
-                    log.push_back(line);
-                }
-            });
+        if let Some(stdout) = child.stdout.take() {
+            keep_log(stdout, Arc::clone(&log));
         }
-        let stdin = child.stdin.take().context("internal: no stdin")?;
-        let stdout = BufReader::new(child.stdout.take().context("internal: no stdout")?);
+        if let Some(stderr) = child.stderr.take() {
+            keep_log(stderr, Arc::clone(&log));
+        }
+        let stream = match accept(&listener, &mut child) {
+            Ok(stream) => stream,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                std::thread::sleep(Duration::from_millis(200));
+                bail!("`{what}` {e}{}", tail(&log));
+            }
+        };
+        let answers = BufReader::new(stream.try_clone()?);
         let mut session = Session {
             child,
-            stdin: Some(stdin),
-            stdout,
+            requests: Some(stream),
+            answers,
             log,
             what,
             version: String::new(),
@@ -118,20 +126,14 @@ impl Session {
     }
 
     fn log_tail(&self) -> String {
-        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        if log.is_empty() {
-            String::new()
-        } else {
-            let lines: Vec<&str> = log.iter().map(String::as_str).collect();
-            format!("\nits last output:\n  {}", lines.join("\n  "))
-        }
+        tail(&self.log)
     }
 
     fn answer(&mut self) -> Result<Answer> {
         let mut line = String::new();
         loop {
             line.clear();
-            let read = self.stdout.read_line(&mut line)?;
+            let read = self.answers.read_line(&mut line).unwrap_or(0);
             if read == 0 {
                 // Give the log thread a moment to take the last lines.
                 std::thread::sleep(std::time::Duration::from_millis(200));
@@ -144,7 +146,6 @@ impl Session {
                 );
             }
             let text = line.trim();
-            // A launcher may print to stdout before the script starts.
             if text.starts_with('{') {
                 return serde_json::from_str(text)
                     .with_context(|| format!("`{}` answered {text:?}", self.what));
@@ -155,12 +156,12 @@ impl Session {
     /// Runs one statement and returns its rows.
     pub fn query(&mut self, sql: &str) -> Result<Rows> {
         let request = serde_json::json!({ "sql": sql }).to_string();
-        let stdin = self
-            .stdin
+        let requests = self
+            .requests
             .as_mut()
             .context("internal: the session is closed")?;
-        writeln!(stdin, "{request}")
-            .and_then(|()| stdin.flush())
+        writeln!(requests, "{request}")
+            .and_then(|()| requests.flush())
             .with_context(|| format!("`{}` stopped reading{}", self.what, self.log_tail()))?;
         match self.answer()? {
             Answer::Rows(rows) => Ok(rows),
@@ -174,7 +175,9 @@ impl Drop for Session {
     fn drop(&mut self) {
         // End of input ends the session script, which stops Spark; an engine that
         // does not finish within a while is killed, so none outlives svcq.
-        drop(self.stdin.take());
+        if let Some(requests) = self.requests.take() {
+            let _ = requests.shutdown(std::net::Shutdown::Write);
+        }
         for _ in 0..300 {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
@@ -183,5 +186,57 @@ impl Drop for Session {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Keeps the last lines of an engine's output, echoing them with `-v`.
+fn keep_log(stream: impl Read + Send + 'static, log: Arc<Mutex<VecDeque<String>>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
+            if crate::ui::verbose() {
+                eprintln!("  | {line}");
+            }
+            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+            if log.len() == LOG_LINES {
+                log.pop_front();
+            }
+            log.push_back(line);
+        }
+    });
+}
+
+fn tail(log: &Mutex<VecDeque<String>>) -> String {
+    let log = log.lock().unwrap_or_else(|e| e.into_inner());
+    if log.is_empty() {
+        String::new()
+    } else {
+        let lines: Vec<&str> = log.iter().map(String::as_str).collect();
+        format!("\nits last output:\n  {}", lines.join("\n  "))
+    }
+}
+
+/// The session script's connection, unless the engine exits or times out first.
+fn accept(listener: &TcpListener, child: &mut Child) -> Result<TcpStream> {
+    listener.set_nonblocking(true)?;
+    let started = Instant::now();
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false)?;
+                return Ok(stream);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("ended before its session started ({status})");
+        }
+        if started.elapsed() > START_TIMEOUT {
+            bail!(
+                "did not start its session within {} s",
+                START_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -1,17 +1,19 @@
 """svcq's SQL session (written out and run by `svcq --engine spark|duckdb`).
 
-Reads one JSON object a line on stdin, {"sql": "..."}, runs the statement and
-answers with one JSON line on stdout: {"columns": [...], "rows": [[...], ...]} or
+Connects back to svcq at --svcq HOST:PORT (spark-submit does not pass stdin on
+to a Python driver), reads one JSON object a line, {"sql": "..."}, runs the
+statement and answers with one JSON line: {"columns": [...], "rows": [[...]]} or
 {"error": "..."}. The first line it writes is {"ready": "<engine and version>"}.
-Everything else (Spark's logs) goes to stderr.
+Spark's own output stays on stdout and stderr.
 
-    spark-submit [options] svcq_sql_session.py --engine spark
-    python svcq_sql_session.py --engine spark --remote sc://host:15002
-    python svcq_sql_session.py --engine duckdb
+    spark-submit [options] svcq_sql_session.py --engine spark --svcq 127.0.0.1:PORT
+    python svcq_sql_session.py --engine spark --remote sc://host:15002 --svcq ...
+    python svcq_sql_session.py --engine duckdb --svcq ...
 """
 import argparse
 import json
 import math
+import socket
 import sys
 
 
@@ -64,9 +66,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["spark", "duckdb"], required=True)
     parser.add_argument("--remote", help="a Spark Connect URL (sc://host:15002)")
+    parser.add_argument("--svcq", required=True, help="HOST:PORT svcq listens on")
     args = parser.parse_args()
-    answers = sys.stdout
-    sys.stdout = sys.stderr  # only answers on the answer stream
+    host, port = args.svcq.rsplit(":", 1)
+    channel = socket.create_connection((host, int(port)))
+    answers = channel.makefile("w", encoding="utf-8")
+    requests = channel.makefile("r", encoding="utf-8")
     try:
         version, run = spark_session(args.remote) if args.engine == "spark" else duckdb_session()
     except Exception as e:  # noqa: BLE001 - reported to svcq, which exits 2
@@ -75,7 +80,7 @@ def main():
         return 2
     answers.write(json.dumps({"ready": version}) + "\n")
     answers.flush()
-    for line in sys.stdin:
+    for line in requests:
         if not line.strip():
             continue
         try:
