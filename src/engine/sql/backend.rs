@@ -290,10 +290,10 @@ impl SqlEngine {
                 bail!("internal: an answer for job {job}")
             };
             let plan_width = Plan::new(spec.source, spec.cohort).width();
-            let key = match &spec.dimension {
-                Some(_) => Some(row[grp_col].as_str().unwrap_or("(none)").to_string()),
-                None => None,
-            };
+            let key = spec
+                .dimension
+                .as_ref()
+                .map(|_| row[grp_col].as_str().unwrap_or("(none)").to_string());
             let values = value_cols
                 .iter()
                 .take(plan_width)
