@@ -321,12 +321,6 @@ impl Engine<'_> {
             return Ok(Vec::new());
         };
         if let Some(sql) = self.sql {
-            if span.clock != catalogue::Clock::Calendar {
-                bail!(
-                    "{}: business-hours and working-day clocks are not in the SQL backend yet",
-                    span.family
-                );
-            }
             let job = self.job(span.source, cohort, period);
             let rows = sql.query(&self.statement(sql).samples_sql(&job, span)?)?;
             let mut samples: Vec<f64> = rows

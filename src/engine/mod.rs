@@ -166,24 +166,7 @@ impl<'a> Engine<'a> {
         as_of: Option<&str>,
         sql: &'a sql::SqlEngine,
     ) -> Result<Engine<'a>> {
-        let engine = Engine::build(dataset, windows, clocks, lexicon, as_of, Some(sql))?;
-        let refused = sql::inexpressible(&engine.inputs, &clocks.sla_business);
-        if !refused.is_empty() {
-            let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-            for (id, why) in refused {
-                by_reason.entry(why).or_default().push(id);
-            }
-            let lines: Vec<String> = by_reason
-                .into_iter()
-                .map(|(why, ids)| format!("{}: {why}", ids.join(", ")))
-                .collect();
-            bail!(
-                "--engine {} cannot compute every metric of this configuration:\n  {}\n(run these with the embedded engine, or leave their schedules out of the targets file)",
-                sql.dialect,
-                lines.join("\n  ")
-            );
-        }
-        Ok(engine)
+        Engine::build(dataset, windows, clocks, lexicon, as_of, Some(sql))
     }
 
     fn build(
@@ -272,9 +255,11 @@ impl<'a> Engine<'a> {
             dialect: sql.dialect,
             tables: &sql.tables,
             windows: &self.windows,
+            clocks: self.clocks,
             lexicon: self.lexicon,
             as_of: self.as_of,
             censor: self.censored,
+            ranges: &sql.ranges,
         }
     }
 

@@ -230,7 +230,7 @@ impl Timeline {
     }
 
     /// Open time before instant `t`, in ms.
-    fn open_until(&self, t: i64) -> i64 {
+    pub fn open_until(&self, t: i64) -> i64 {
         let i = self.starts.partition_point(|&s| s <= t);
         if i == 0 {
             return 0;

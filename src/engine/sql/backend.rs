@@ -30,6 +30,8 @@ pub struct SqlEngine {
     rows: BTreeMap<Source, u64>,
     filled: BTreeMap<Source, BTreeMap<String, u64>>,
     latest: BTreeMap<Source, Option<i64>>,
+    /// The first and last timestamp of each source.
+    pub ranges: BTreeMap<Source, (i64, i64)>,
 }
 
 /// The tables of the sources: those named in the settings, else the store's.
@@ -72,6 +74,7 @@ impl SqlEngine {
         let mut tables = BTreeMap::new();
         let (mut rows, mut filled, mut latest) =
             (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        let mut ranges = BTreeMap::new();
         for (source, location) in locations {
             let (sql, origin) = match &location {
                 Location::Table(name) => (name.clone(), name.clone()),
@@ -97,15 +100,25 @@ impl SqlEngine {
             rows.insert(source, value("svcq_rows").unwrap_or(0.0) as u64);
             let mut counts = BTreeMap::new();
             let mut last: Option<i64> = None;
+            let mut range: Option<(i64, i64)> = None;
             for spec in source.columns() {
                 if let Some(n) = value(&format!("n__{}", spec.name)) {
                     counts.insert(spec.name.to_string(), n as u64);
                 }
+                let (Some(lo), Some(hi)) = (
+                    value(&format!("min__{}", spec.name)),
+                    value(&format!("max__{}", spec.name)),
+                ) else {
+                    continue;
+                };
+                let (lo, hi) = (lo as i64, hi as i64);
+                range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
                 if spec.kind == Kind::Timestamp(Moment::Event) {
-                    if let Some(v) = value(&format!("max__{}", spec.name)) {
-                        last = Some(last.map_or(v as i64, |l| l.max(v as i64)));
-                    }
+                    last = Some(last.map_or(hi, |l| l.max(hi)));
                 }
+            }
+            if let Some(range) = range {
+                ranges.insert(source, range);
             }
             filled.insert(source, counts);
             latest.insert(source, last);
@@ -119,6 +132,7 @@ impl SqlEngine {
             rows,
             filled,
             latest,
+            ranges,
         })
     }
 
@@ -152,6 +166,7 @@ impl SqlEngine {
             rows: BTreeMap::new(),
             filled: BTreeMap::new(),
             latest: BTreeMap::new(),
+            ranges: BTreeMap::new(),
         })
     }
 

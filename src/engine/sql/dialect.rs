@@ -106,6 +106,14 @@ impl Dialect {
         )
     }
 
+    /// An expression that fails the statement with `message` when evaluated.
+    pub fn raise(self, message: &str) -> String {
+        match self {
+            Dialect::Spark => format!("raise_error({})", self.text(message)),
+            Dialect::Duckdb => format!("error({})", self.text(message)),
+        }
+    }
+
     pub fn string_type(self) -> &'static str {
         match self {
             Dialect::Spark => "STRING",

@@ -6,7 +6,8 @@
 
 use super::dialect::Dialect;
 use crate::engine::aggregate::Agg;
-use crate::engine::catalogue::{Cmp, Cond, End, Settled, Span, Stat, Window};
+use crate::engine::catalogue::{Clock, Cmp, Cond, End, Settled, Span, Stat, Window};
+use crate::engine::clock::{age_column, elapsed_column};
 use crate::engine::followups;
 use crate::engine::mentions;
 use crate::engine::targets::{SlaHours, Windows};
@@ -16,6 +17,8 @@ use crate::source::timestamp::MS_PER_HOUR;
 pub struct Ctx<'a> {
     pub dialect: Dialect,
     pub windows: &'a Windows,
+    /// The priorities whose SLA runs on business time (`[sla] clock`).
+    pub sla_business: &'a [&'static str],
     pub as_of: i64,
 }
 
@@ -72,17 +75,63 @@ impl Ctx<'_> {
         }
     }
 
-    /// A span in milliseconds (calendar clock: the engine refuses the others).
+    /// A span in milliseconds; on a schedule's clock, the view's clocked column.
     pub fn span_ms(&self, span: &Span) -> String {
-        format!(
-            "CAST({} - {} AS DOUBLE)",
-            self.span_end(span),
-            column(span.start)
-        )
+        match span.clock {
+            Clock::Calendar => format!(
+                "CAST({} - {} AS DOUBLE)",
+                self.span_end(span),
+                column(span.start)
+            ),
+            _ => format!("CAST({} AS DOUBLE)", column(&elapsed_column(span))),
+        }
     }
 
     fn age_ms(&self, span: &Span) -> String {
-        format!("CAST({} - {} AS DOUBLE)", self.as_of, column(span.start))
+        match span.clock {
+            Clock::Calendar => format!("CAST({} - {} AS DOUBLE)", self.as_of, column(span.start)),
+            _ => format!("CAST({} AS DOUBLE)", column(&age_column(span))),
+        }
+    }
+
+    /// Whether a ticket's SLA runs on business time: its priority is on that clock.
+    fn on_business_clock(&self, window: Window, span: &Span) -> Option<(String, &'static Span)> {
+        let twin = span.business?;
+        if !matches!(window, Window::SlaResponse | Window::SlaResolution)
+            || self.sla_business.is_empty()
+        {
+            return None;
+        }
+        let list: Vec<String> = self
+            .sla_business
+            .iter()
+            .map(|p| self.dialect.text(p))
+            .collect();
+        Some((format!("(r.priority IN ({}))", list.join(", ")), twin))
+    }
+
+    /// A span in ms on the clock its window is judged on.
+    fn window_span_ms(&self, span: &Span, window: Window) -> String {
+        match self.on_business_clock(window, span) {
+            Some((business, twin)) => format!(
+                "(CASE WHEN {business} THEN {} ELSE {} END)",
+                self.span_ms(twin),
+                self.span_ms(span)
+            ),
+            None => self.span_ms(span),
+        }
+    }
+
+    /// A record's age at the as-of time on the clock its window is judged on.
+    fn window_age_ms(&self, span: &Span, window: Window) -> String {
+        match self.on_business_clock(window, span) {
+            Some((business, twin)) => format!(
+                "(CASE WHEN {business} THEN {} ELSE {} END)",
+                self.age_ms(twin),
+                self.age_ms(span)
+            ),
+            None => self.age_ms(span),
+        }
     }
 
     fn window_ms(&self, window: Window) -> String {
@@ -108,7 +157,11 @@ impl Ctx<'_> {
     }
 
     fn judged(&self, span: &Span, window: Window, settled: Settled) -> String {
-        let passed = format!("({} > {})", self.age_ms(span), self.window_ms(window));
+        let passed = format!(
+            "({} > {})",
+            self.window_age_ms(span, window),
+            self.window_ms(window)
+        );
         match settled {
             Settled::EndedOrPassed => format!("({} OR {passed})", self.cond(&span.ended())),
             Settled::Passed => passed,
@@ -146,7 +199,7 @@ impl Ctx<'_> {
                     "({} AND {} AND {} <= {})",
                     self.judged(span, window, settled),
                     self.cond(&span.ended()),
-                    self.span_ms(span),
+                    self.window_span_ms(span, window),
                     self.window_ms(window)
                 ),
             )),
@@ -154,7 +207,11 @@ impl Ctx<'_> {
                 self.count(&both(&filter, self.judged(span, window, settled)))
             }
             Agg::Pending(span, window, settled, filter) => {
-                let open = format!("({} <= {})", self.age_ms(span), self.window_ms(window));
+                let open = format!(
+                    "({} <= {})",
+                    self.window_age_ms(span, window),
+                    self.window_ms(window)
+                );
                 self.count(&both(
                     &filter,
                     match settled {

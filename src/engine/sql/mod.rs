@@ -11,6 +11,7 @@
 //! (business-hours clocks) fails with the metrics' names.
 
 mod backend;
+mod clock;
 mod dialect;
 mod expr;
 pub mod runner;
@@ -25,8 +26,9 @@ pub use backend::{GroupRows, SqlEngine};
 pub use dialect::Dialect;
 use expr::Ctx;
 
-use super::aggregate::{Agg, Inputs, Plan};
-use super::catalogue::{Clock, Cohort, Measure, Span, METRICS, NEGATIVE};
+use super::aggregate::{Agg, Plan};
+use super::catalogue::{Cohort, Span, NEGATIVE};
+use super::clock::Clocks;
 use super::followups;
 use super::model::Group;
 use super::targets::Windows;
@@ -70,34 +72,14 @@ pub struct Statement<'a> {
     pub dialect: Dialect,
     pub tables: &'a BTreeMap<Source, Table>,
     pub windows: &'a Windows,
+    pub clocks: &'a Clocks,
     pub lexicon: &'a Lexicon,
     pub as_of: i64,
     /// Whether the data is taken as it stood at `as_of` (`--as-of` given).
     pub censor: bool,
-}
-
-/// Metrics SQL cannot compute yet on this configuration, with the reason; the
-/// engine refuses them by name rather than leave them out.
-pub fn inexpressible(inputs: &Inputs, sla_business: &[&str]) -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    for m in METRICS {
-        if m.source().is_none() || !inputs.can_compute(m) {
-            continue;
-        }
-        if m.clock() != Clock::Calendar {
-            out.push((
-                m.id,
-                "business-hours and working-day clocks are not in the SQL backend yet",
-            ));
-        } else if !sla_business.is_empty() {
-            if let Measure::WithinWindow { span, .. } = m.measure {
-                if span.business.is_some() {
-                    out.push((m.id, "an SLA on the business clock (`[sla] clock`) is not in the SQL backend yet"));
-                }
-            }
-        }
-    }
-    out
+    /// The first and last timestamp of each source, when known: the business
+    /// calendar covers them (else the periods, a year each side).
+    pub ranges: &'a BTreeMap<Source, (i64, i64)>,
 }
 
 /// The result columns: job, grp, then a0 … a{width-1}.
@@ -113,6 +95,7 @@ impl Statement<'_> {
         Ctx {
             dialect: self.dialect,
             windows: self.windows,
+            sla_business: &self.clocks.sla_business,
             as_of: self.as_of,
         }
     }
@@ -203,21 +186,57 @@ impl Statement<'_> {
         format!("SELECT r.*, {mentions}, {followed}")
     }
 
-    /// The source views every statement starts from.
-    fn views(&self) -> Vec<String> {
+    /// The source views every statement starts from: each table as the contract
+    /// (`svcq_<source>_base`), then with what the engine derives (`svcq_<source>`):
+    /// business-time columns, follow-ups, mentions. `jobs` bound the business
+    /// calendar when the data's own range is not known.
+    fn views(&self, jobs: &[Job]) -> Vec<String> {
         let mut ctes = Vec::new();
         for (&source, table) in self.tables {
-            let name = if source == Source::Reviews {
-                "svcq_reviews_base".to_string()
-            } else {
-                Self::view_name(source)
-            };
-            ctes.push(format!("{name} AS ({})", self.source_view(source, table)));
+            ctes.push(format!(
+                "svcq_{}_base AS ({})",
+                source.name(),
+                self.source_view(source, table)
+            ));
         }
-        if self.tables.contains_key(&Source::Reviews) {
-            ctes.push(format!("svcq_reviews AS ({})", self.reviews_view()));
+        for &source in self.tables.keys() {
+            let view = match source {
+                Source::Reviews => self.reviews_view(),
+                _ => {
+                    let (from, to) = self.calendar_range(source, jobs);
+                    let schedule = clock::schedule_of(self.dialect, source, self.clocks);
+                    let calendar = clock::Calendar::new(
+                        self.dialect,
+                        source,
+                        self.clocks,
+                        from,
+                        to,
+                        self.as_of,
+                    );
+                    match (schedule, calendar) {
+                        (Some(schedule), Some(calendar)) => {
+                            let view = calendar.view(self.dialect, source, &schedule, self.as_of);
+                            ctes.push(calendar.cte);
+                            view
+                        }
+                        _ => clock::null_columns(source),
+                    }
+                }
+            };
+            ctes.push(format!("{} AS ({view})", Self::view_name(source)));
         }
         ctes
+    }
+
+    /// The instants a source's business calendar covers.
+    fn calendar_range(&self, source: Source, jobs: &[Job]) -> (i64, i64) {
+        if let Some(&range) = self.ranges.get(&source) {
+            return range;
+        }
+        const YEAR: i64 = 366 * crate::source::timestamp::MS_PER_DAY;
+        let from = jobs.iter().map(|j| j.from).min().unwrap_or(self.as_of);
+        let to = jobs.iter().map(|j| j.to).max().unwrap_or(self.as_of);
+        (from - YEAR, to.max(self.as_of) + YEAR)
     }
 
     /// `FROM` the job's records joined with the periods of `members` (jobs that
@@ -265,7 +284,7 @@ impl Statement<'_> {
         let ms = self.ctx().span_ms(span);
         Ok(format!(
             "WITH {}\nSELECT {ms} AS ms {} AND {ms} IS NOT NULL",
-            self.views().join(",\n"),
+            self.views(jobs).join(",\n"),
             self.from(jobs, &[0])?
         ))
     }
@@ -276,7 +295,7 @@ impl Statement<'_> {
         let f = format!("r.{}", self.dialect.ident(field));
         Ok(format!(
             "WITH {}\nSELECT {f} AS v, CAST(count(*) AS BIGINT) AS n {} GROUP BY {f}",
-            self.views().join(",\n"),
+            self.views(jobs).join(",\n"),
             self.from(jobs, &[0])?
         ))
     }
@@ -286,7 +305,7 @@ impl Statement<'_> {
         if jobs.is_empty() {
             bail!("internal: no SQL jobs");
         }
-        let mut ctes = self.views();
+        let mut ctes = self.views(jobs);
         // Jobs that differ only in their period share one scan, joined with a
         // table of their periods.
         let mut groups: Vec<(&Job, Vec<usize>)> = Vec::new();
@@ -374,12 +393,14 @@ impl Statement<'_> {
                 d.ident(&format!("n__{}", spec.name)),
                 c = d.ident(spec.name)
             ));
-            if spec.kind == Kind::Timestamp(Moment::Event) {
-                columns.push(format!(
-                    "max({}) AS {}",
-                    d.millis(&d.ident(spec.name)),
-                    d.ident(&format!("max__{}", spec.name))
-                ));
+            if matches!(spec.kind, Kind::Timestamp(_)) {
+                for f in ["min", "max"] {
+                    columns.push(format!(
+                        "{f}({}) AS {}",
+                        d.millis(&d.ident(spec.name)),
+                        d.ident(&format!("{f}__{}", spec.name))
+                    ));
+                }
             }
         }
         format!("SELECT {} FROM {}", columns.join(", "), table.sql)
