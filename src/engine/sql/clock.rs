@@ -15,6 +15,10 @@ use crate::engine::clock::{age_column, elapsed_column, Clocks};
 use crate::source::timestamp::MS_PER_DAY;
 use crate::source::Source;
 
+/// One schedule's UTC day: (schedule, day number, open time before it, its open
+/// intervals).
+type Day = (usize, i64, i64, Vec<(i64, i64)>);
+
 /// The calendar of the schedules `source` uses over `[from, to]`: its CTE and
 /// the open time before the as-of time per schedule.
 pub struct Calendar {
@@ -90,7 +94,7 @@ impl Calendar {
             from.div_euclid(MS_PER_DAY),
             to.max(as_of).div_euclid(MS_PER_DAY),
         );
-        let mut days: Vec<(usize, i64, i64, Vec<(i64, i64)>)> = Vec::new();
+        let mut days: Vec<Day> = Vec::new();
         let mut at_as_of = BTreeMap::new();
         for &s in &schedules {
             let timeline = Timeline::new(
