@@ -112,8 +112,14 @@ fn close(a: &Value, b: &Value) -> bool {
 }
 
 /// Every metric row equal: the same rows, values, n, pending, previous values,
-/// statuses and notes.
+/// statuses and notes; and not a comparison of empty reports.
 fn assert_same(embedded: &Value, other: &Value, what: &str) {
+    let valued = assert_same_values(embedded, other, what);
+    assert!(valued >= 10, "{what}: only {valued} rows have values");
+}
+
+/// [`assert_same`] for any size; returns how many rows have values.
+fn assert_same_values(embedded: &Value, other: &Value, what: &str) -> usize {
     let rows = |r: &Value| -> Vec<Value> { r["metrics"].as_array().unwrap().clone() };
     let (a, b) = (rows(embedded), rows(other));
     assert_eq!(a.len(), b.len(), "{what}: row counts");
@@ -132,11 +138,10 @@ fn assert_same(embedded: &Value, other: &Value, what: &str) {
         }
         valued += usize::from(!x["value"].is_null());
     }
-    // Not a comparison of empty reports.
-    assert!(valued >= 10, "{what}: only {valued} rows have values");
     assert_eq!(embedded["notes"], other["notes"], "{what}: notes");
     assert_eq!(embedded["period"], other["period"], "{what}: period");
     assert_eq!(embedded["as_of"], other["as_of"], "{what}: as of");
+    valued
 }
 
 /// The report over `store` with `options` on the embedded engine and each of
@@ -213,6 +218,63 @@ fn spark_and_duckdb_equal_the_embedded_engine_on_mapped_exports() {
         &["--period", "2026-W47", "--compare"],
         &["duckdb", "spark"],
     );
+}
+
+/// A raw table (text timestamps, `P1` for urgent, `Email ` for email, rows that
+/// break the contract) is validated by the engine as the CSV reader validates
+/// the same rows: read 7 = accepted 4 + rejected 3, with the reasons, and the
+/// same metrics over the accepted rows.
+#[test]
+fn engines_validate_a_raw_table_as_the_csv_reader_does() {
+    let Some(venv) = venv() else { return };
+    let ws = Workspace::new(venv.clone());
+    let csv = format!("{ROOT}/tests/fixtures/sql/tickets.csv");
+    let to_parquet = format!(
+        "import duckdb; duckdb.sql(\"COPY (SELECT * FROM read_csv('{csv}', all_varchar = true)) TO 'tickets.parquet' (FORMAT parquet)\")"
+    );
+    let made = std::process::Command::new(venv.join("bin/python"))
+        .current_dir(ws.path())
+        .args(["-c", &to_parquet])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let config = std::fs::read_to_string(ws.path().join("svcq.toml")).unwrap();
+    let config = config
+        .replace(
+            "[engine.duckdb]\n",
+            "[engine.duckdb]\ntickets = \"./tickets.parquet\"\n",
+        )
+        .replace(
+            "[engine.spark]\n",
+            "[engine.spark]\ntickets = \"./tickets.parquet\"\n",
+        );
+    std::fs::write(ws.path().join("svcq.toml"), config).unwrap();
+    let options = ["report", "--period", "2026-W47", "--format", "json"];
+    let mut from_csv = options.to_vec();
+    from_csv.extend(["--tickets", &csv]);
+    let embedded = ws.json(&from_csv);
+    let expected = serde_json::json!({
+        "read": 7, "accepted": 4, "rejected": 3,
+        "reasons": {
+            "priority empty": 1,
+            "priority not a known priority": 1,
+            "resolved_at before created_at": 1
+        }
+    });
+    for engine in ["duckdb", "spark"] {
+        let mut args = options.to_vec();
+        args.extend(["--engine", engine]);
+        let report = ws.json(&args);
+        let tickets = &report["inputs"]["tickets"];
+        for field in ["read", "accepted", "rejected", "reasons"] {
+            assert_eq!(tickets[field], expected[field], "{engine} {field}");
+            assert_eq!(
+                tickets[field], embedded["inputs"]["tickets"][field],
+                "{engine} {field}"
+            );
+        }
+        assert_same_values(&embedded, &report, engine);
+    }
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub struct SqlEngine {
     latest: BTreeMap<Source, Option<i64>>,
     /// The first and last timestamp of each source.
     pub ranges: BTreeMap<Source, (i64, i64)>,
+    /// Rows the contract's rules reject, per source and reason.
+    rejects: BTreeMap<Source, BTreeMap<String, u64>>,
 }
 
 /// The tables of the sources: those named in the settings, else the store's.
@@ -75,6 +77,7 @@ impl SqlEngine {
         let (mut rows, mut filled, mut latest) =
             (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         let mut ranges = BTreeMap::new();
+        let mut rejects = BTreeMap::new();
         for (source, location) in locations {
             let (sql, origin) = match &location {
                 Location::Table(name) => (name.clone(), name.clone()),
@@ -92,10 +95,22 @@ impl SqlEngine {
             let profile = session
                 .query(&statement)
                 .with_context(|| format!("profiling the {source} table {}", table.origin))?;
+            // The accepted rows' statistics; the other rows are the rejects.
+            let reason = profile.index("svcq_reason")?;
+            let count = profile.index("svcq_rows")?;
+            let mut reasons = BTreeMap::new();
+            for r in &profile.rows {
+                if let Some(why) = r[reason].as_str() {
+                    reasons.insert(why.to_string(), number(&r[count]).unwrap_or(0.0) as u64);
+                }
+            }
+            rejects.insert(source, reasons);
+            let empty = vec![serde_json::Value::Null; profile.columns.len()];
             let row = profile
                 .rows
-                .first()
-                .context("internal: a profile without a row")?;
+                .iter()
+                .find(|r| r[reason].is_null())
+                .unwrap_or(&empty);
             let value = |name: &str| profile.index(name).ok().and_then(|i| number(&row[i]));
             rows.insert(source, value("svcq_rows").unwrap_or(0.0) as u64);
             let mut counts = BTreeMap::new();
@@ -133,6 +148,7 @@ impl SqlEngine {
             filled,
             latest,
             ranges,
+            rejects,
         })
     }
 
@@ -167,6 +183,7 @@ impl SqlEngine {
             filled: BTreeMap::new(),
             latest: BTreeMap::new(),
             ranges: BTreeMap::new(),
+            rejects: BTreeMap::new(),
         })
     }
 
@@ -205,6 +222,8 @@ impl SqlEngine {
                 })
                 .collect();
             let rows = self.rows.get(&source).copied().unwrap_or(0);
+            let reasons = self.rejects.get(&source).cloned().unwrap_or_default();
+            let rejected: u64 = reasons.values().sum();
             let absent = source
                 .columns()
                 .iter()
@@ -213,11 +232,11 @@ impl SqlEngine {
                 .collect();
             let stats = InputStats {
                 path: format!("{} ({})", table.origin, self.dialect),
-                read: rows,
+                read: rows + rejected,
                 accepted: rows,
-                rejected: 0,
+                rejected,
                 rejects_file: None,
-                reasons: BTreeMap::new(),
+                reasons,
                 absent_columns: absent,
                 cannot_say: BTreeMap::new(),
                 encoding: None,

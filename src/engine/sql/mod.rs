@@ -17,6 +17,7 @@ mod expr;
 pub mod runner;
 pub mod settings;
 mod text;
+mod validate;
 
 use std::collections::BTreeMap;
 
@@ -104,29 +105,10 @@ impl Statement<'_> {
         format!("svcq_{}", source.name())
     }
 
-    /// A source's contract columns, timestamps as UTC ms, absent ones null; as it
-    /// stood at the as-of time when censored.
+    /// A source's accepted rows as the contract's columns (`validate`), as
+    /// they stood at the as-of time when censored.
     fn source_view(&self, source: Source, table: &Table) -> String {
-        let d = self.dialect;
-        let columns: Vec<String> = source
-            .columns()
-            .iter()
-            .map(|spec| {
-                let ty = match spec.kind {
-                    Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => "BIGINT",
-                    _ => d.string_type(),
-                };
-                let value = if !table.has(spec.name) {
-                    format!("CAST(NULL AS {ty})")
-                } else if matches!(spec.kind, Kind::Timestamp(_)) {
-                    d.millis(&d.ident(spec.name))
-                } else {
-                    format!("CAST({} AS {ty})", d.ident(spec.name))
-                };
-                format!("{value} AS {}", spec.name)
-            })
-            .collect();
-        let read = format!("SELECT {} FROM {}", columns.join(", "), table.sql);
+        let read = validate::accepted(source, table);
         if !self.censor {
             return read;
         }
@@ -193,9 +175,11 @@ impl Statement<'_> {
     fn views(&self, jobs: &[Job]) -> Vec<String> {
         let mut ctes = Vec::new();
         for (&source, table) in self.tables {
+            let name = source.name();
+            let raw = validate::raw_view(self.dialect, source, table);
+            ctes.push(format!("svcq_{name}_raw AS ({raw})"));
             ctes.push(format!(
-                "svcq_{}_base AS ({})",
-                source.name(),
+                "svcq_{name}_base AS ({})",
                 self.source_view(source, table)
             ));
         }
@@ -379,11 +363,15 @@ impl Statement<'_> {
         ))
     }
 
-    /// Per source: rows, non-empty values per column, and the latest of each event
-    /// timestamp (the as-of time and what a split can use).
+    /// Per source and rejection reason (null: accepted): rows, non-empty values
+    /// per column, and the first and last of each timestamp (the as-of time, the
+    /// business calendar's range, what a split can use).
     pub fn profile_sql(dialect: Dialect, source: Source, table: &Table) -> String {
         let d = dialect;
-        let mut columns = vec!["CAST(count(*) AS BIGINT) AS svcq_rows".to_string()];
+        let mut columns = vec![
+            "svcq_reason".to_string(),
+            "CAST(count(*) AS BIGINT) AS svcq_rows".to_string(),
+        ];
         for spec in source.columns() {
             if !table.has(spec.name) {
                 continue;
@@ -391,18 +379,22 @@ impl Statement<'_> {
             columns.push(format!(
                 "CAST(count({c}) AS BIGINT) AS {}",
                 d.ident(&format!("n__{}", spec.name)),
-                c = d.ident(spec.name)
+                c = spec.name
             ));
             if matches!(spec.kind, Kind::Timestamp(_)) {
                 for f in ["min", "max"] {
                     columns.push(format!(
                         "{f}({}) AS {}",
-                        d.millis(&d.ident(spec.name)),
+                        spec.name,
                         d.ident(&format!("{f}__{}", spec.name))
                     ));
                 }
             }
         }
-        format!("SELECT {} FROM {}", columns.join(", "), table.sql)
+        format!(
+            "SELECT {} FROM ({}) r GROUP BY svcq_reason",
+            columns.join(", "),
+            validate::raw_view(dialect, source, table)
+        )
     }
 }
