@@ -332,3 +332,57 @@ fn an_unreachable_engine_is_exit_2_with_what_was_tried() {
     assert!(err.contains("spark is not reachable"), "{err}");
     assert!(err.contains("/nonexistent/spark-submit"), "{err}");
 }
+
+/// `svcq sql` needs no engine: it prints the statement for the period (and the
+/// previous one with --compare), with the exact percentile, never the
+/// approximate one; without --as-of it says why it cannot.
+#[test]
+fn sql_prints_the_statements_from_the_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let svcq = |args: &[&str]| {
+        Command::cargo_bin("svcq")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        svcq(&["-q", "sample", "--out", "sample", "--tickets", "300"])
+            .status
+            .success()
+    );
+    assert!(
+        svcq(&["-q", "ingest", "--data", "sample", "--store", "store"])
+            .status
+            .success()
+    );
+    let as_of = ["--store", "store", "--as-of", "2026-11-23T00:00:00Z"];
+    let out = svcq(&[&["sql", "--dialect", "spark", "--compare"][..], &as_of].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("-- svcq").count(), 2, "{text}");
+    assert!(text.contains("the previous period"));
+    assert!(text.contains("percentile(") && !text.contains("percentile_approx"));
+    assert!(
+        text.contains("parquet.`"),
+        "reads the store's Parquet folders"
+    );
+    let out = svcq(
+        &[
+            &["sql", "--dialect", "duckdb", "--by", "week", "--last", "4w"][..],
+            &as_of,
+        ]
+        .concat(),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("quantile_cont(") && text.contains("read_parquet("));
+    assert_eq!(text.matches("-- svcq").count(), 1);
+    let out = svcq(&["sql", "--store", "store"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--as-of"));
+}

@@ -322,7 +322,9 @@ impl Engine<'_> {
         };
         if let Some(sql) = self.sql {
             let job = self.job(span.source, cohort, period);
-            let rows = sql.query(&self.statement(sql).samples_sql(&job, span)?)?;
+            let statement = self.statement(sql);
+            sql.prepare(&statement, std::slice::from_ref(&job))?;
+            let rows = sql.query(&statement.samples_sql(&job, span)?)?;
             let mut samples: Vec<f64> = rows
                 .rows
                 .iter()
@@ -366,7 +368,9 @@ impl Engine<'_> {
         let frame = match self.sql {
             Some(sql) => {
                 let job = self.job(source, Cohort::Anchored, period);
-                let rows = sql.query(&self.statement(sql).counts_sql(&job, field)?)?;
+                let statement = self.statement(sql);
+                sql.prepare(&statement, std::slice::from_ref(&job))?;
+                let rows = sql.query(&statement.counts_sql(&job, field)?)?;
                 let values: Vec<Option<String>> = rows
                     .rows
                     .iter()

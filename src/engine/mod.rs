@@ -260,6 +260,7 @@ impl<'a> Engine<'a> {
             as_of: self.as_of,
             censor: self.censored,
             ranges: &sql.ranges,
+            prepared: sql.is_live(),
         }
     }
 

@@ -34,6 +34,8 @@ pub struct SqlEngine {
     pub ranges: BTreeMap<Source, (i64, i64)>,
     /// Rows the contract's rules reject, per source and reason.
     rejects: BTreeMap<Source, BTreeMap<String, u64>>,
+    /// Whether the session holds the views yet.
+    prepared: Mutex<bool>,
 }
 
 /// The tables of the sources: those named in the settings, else the store's.
@@ -49,7 +51,7 @@ fn locations(settings: &EngineSettings, store: Option<&Path>) -> Result<Vec<(Sou
         if !stored.files.is_empty() {
             out.push((
                 stored.source,
-                Location::Parquet(stored.path.display().to_string()),
+                Location::Store(stored.path.display().to_string()),
             ));
         }
     }
@@ -81,8 +83,11 @@ impl SqlEngine {
         for (source, location) in locations {
             let (sql, origin) = match &location {
                 Location::Table(name) => (name.clone(), name.clone()),
-                Location::Parquet(path) => (dialect.parquet(path), path.clone()),
+                Location::Parquet(path) | Location::Store(path) => {
+                    (dialect.parquet(path), path.clone())
+                }
             };
+            let from_store = matches!(location, Location::Store(_));
             let schema = session
                 .query(&format!("SELECT * FROM {sql} LIMIT 0"))
                 .with_context(|| format!("reading the {source} table {origin}"))?;
@@ -90,6 +95,7 @@ impl SqlEngine {
                 sql,
                 origin,
                 columns: Some(schema.columns),
+                validated: from_store,
             };
             let statement = Statement::profile_sql(dialect, source, &table);
             let profile = session
@@ -149,6 +155,7 @@ impl SqlEngine {
             latest,
             ranges,
             rejects,
+            prepared: Mutex::new(false),
         })
     }
 
@@ -163,14 +170,18 @@ impl SqlEngine {
         for (source, location) in locations(settings, store)? {
             let (sql, origin) = match &location {
                 Location::Table(name) => (name.clone(), name.clone()),
-                Location::Parquet(path) => (dialect.parquet(path), path.clone()),
+                Location::Parquet(path) | Location::Store(path) => {
+                    (dialect.parquet(path), path.clone())
+                }
             };
+            let validated = matches!(location, Location::Store(_));
             tables.insert(
                 source,
                 Table {
                     sql,
                     origin,
                     columns: None,
+                    validated,
                 },
             );
         }
@@ -184,7 +195,53 @@ impl SqlEngine {
             latest: BTreeMap::new(),
             ranges: BTreeMap::new(),
             rejects: BTreeMap::new(),
+            prepared: Mutex::new(false),
         })
+    }
+
+    /// Whether statements run (not a dry engine).
+    pub fn is_live(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Creates the views in the session once — the validated, derived sources
+    /// computed once and kept (Spark's `CACHE TABLE`, a DuckDB temporary table)
+    /// — so every later statement reads them instead of recomputing them.
+    pub fn prepare(&self, statement: &Statement, jobs: &[Job]) -> Result<()> {
+        if !self.is_live() {
+            return Ok(());
+        }
+        let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if *prepared {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        for view in statement.views(jobs) {
+            let create = match (self.dialect, view.keep) {
+                (Dialect::Spark, false) => format!(
+                    "CREATE OR REPLACE TEMPORARY VIEW {} AS {}",
+                    view.name, view.sql
+                ),
+                (Dialect::Spark, true) => format!("CACHE TABLE {} AS {}", view.name, view.sql),
+                (Dialect::Duckdb, false) => format!(
+                    "CREATE OR REPLACE TEMPORARY VIEW {} AS {}",
+                    view.name, view.sql
+                ),
+                (Dialect::Duckdb, true) => format!(
+                    "CREATE OR REPLACE TEMPORARY TABLE {} AS {}",
+                    view.name, view.sql
+                ),
+            };
+            self.query(&create)
+                .with_context(|| format!("preparing {}", view.name))?;
+        }
+        crate::ui::detail(format!(
+            "{}: sources validated and derived in {:.2} s",
+            self.dialect,
+            started.elapsed().as_secs_f64()
+        ));
+        *prepared = true;
+        Ok(())
     }
 
     /// The statements a dry engine was asked to run, in order.
@@ -300,6 +357,7 @@ impl SqlEngine {
         if jobs.is_empty() {
             return Ok(out);
         }
+        self.prepare(statement, jobs)?;
         let sql = statement.sql(jobs)?;
         let started = std::time::Instant::now();
         let answer = self.query(&sql)?;

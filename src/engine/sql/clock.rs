@@ -22,7 +22,8 @@ type Day = (usize, i64, i64, Vec<(i64, i64)>);
 /// The calendar of the schedules `source` uses over `[from, to]`: its CTE and
 /// the open time before the as-of time per schedule.
 pub struct Calendar {
-    pub cte: String,
+    pub name: String,
+    pub sql: String,
     slots: usize,
     at_as_of: BTreeMap<usize, i64>,
 }
@@ -127,13 +128,9 @@ impl Calendar {
             })
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let cte = format!(
-            "svcq_calendar_{} AS {}",
-            source.name(),
-            dialect.values(&rows, &names)
-        );
         Some(Calendar {
-            cte,
+            name: Self::name(source),
+            sql: format!("SELECT * FROM {}", dialect.values(&rows, &names)),
             slots,
             at_as_of,
         })

@@ -45,6 +45,8 @@ pub struct Table {
     pub origin: String,
     /// Its columns; None: assume every contract column is there.
     pub columns: Option<Vec<String>>,
+    /// Written by `svcq ingest`, so validated already: the rules are not run again.
+    pub validated: bool,
 }
 
 impl Table {
@@ -81,6 +83,29 @@ pub struct Statement<'a> {
     /// The first and last timestamp of each source, when known: the business
     /// calendar covers them (else the periods, a year each side).
     pub ranges: &'a BTreeMap<Source, (i64, i64)>,
+    /// The session already holds the views ([`Statement::views`]): statements
+    /// name them instead of repeating them.
+    pub prepared: bool,
+}
+
+/// A named view a statement reads: a CTE, or created once in the session.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: String,
+    pub sql: String,
+    /// The engine computes it once and keeps it (the derived sources every job
+    /// reads), rather than recomputing it per reference.
+    pub keep: bool,
+}
+
+impl View {
+    fn new(name: String, sql: String) -> View {
+        View {
+            name,
+            sql,
+            keep: false,
+        }
+    }
 }
 
 /// The result columns: job, grp, then a0 … a{width-1}.
@@ -140,6 +165,9 @@ impl Statement<'_> {
     fn reviews_view(&self) -> String {
         let ctx = self.ctx();
         let negative = ctx.cond(&NEGATIVE);
+        // The folded text once per row, for every aspect's test.
+        let texts = text::folded_text(self.dialect, &negative);
+        let from = format!("FROM (SELECT r.*, {texts} FROM svcq_reviews_base r) r");
         let followed = if self.tables.contains_key(&Source::Tickets) {
             let tickets = Self::view_name(Source::Tickets);
             // The earliest of: the ticket the review names (at its creation, or the
@@ -149,8 +177,7 @@ impl Statement<'_> {
             format!(
                 "CASE WHEN COALESCE({negative}, FALSE) THEN \
                  CASE WHEN ({named}) IS NULL THEN ot.at WHEN ot.at IS NULL THEN ({named}) \
-                 WHEN ot.at < ({named}) THEN ot.at ELSE ({named}) END END AS {col} \
-                 FROM svcq_reviews_base r \
+                 WHEN ot.at < ({named}) THEN ot.at ELSE ({named}) END END AS {col} {from} \
                  LEFT JOIN (SELECT ticket_id, max(created_at) AS at FROM {tickets} WHERE created_at IS NOT NULL AND ticket_id IS NOT NULL GROUP BY ticket_id) nt ON nt.ticket_id = r.ticket_id \
                  LEFT JOIN (SELECT o.order_id, o.created_at, min(t.created_at) AS at FROM \
                  (SELECT DISTINCT r.order_id, r.created_at FROM svcq_reviews_base r WHERE COALESCE({negative}, FALSE) AND r.order_id <> '') o \
@@ -159,12 +186,9 @@ impl Statement<'_> {
                 col = followups::COLUMN
             )
         } else {
-            format!(
-                "CAST(NULL AS BIGINT) AS {} FROM svcq_reviews_base r",
-                followups::COLUMN
-            )
+            format!("CAST(NULL AS BIGINT) AS {} {from}", followups::COLUMN)
         };
-        let mentions = text::mention_columns(self.dialect, self.lexicon, &negative);
+        let mentions = text::mention_columns(self.dialect, self.lexicon);
         format!("SELECT r.*, {mentions}, {followed}")
     }
 
@@ -172,15 +196,15 @@ impl Statement<'_> {
     /// (`svcq_<source>_base`), then with what the engine derives (`svcq_<source>`):
     /// business-time columns, follow-ups, mentions. `jobs` bound the business
     /// calendar when the data's own range is not known.
-    fn views(&self, jobs: &[Job]) -> Vec<String> {
+    pub fn views(&self, jobs: &[Job]) -> Vec<View> {
         let mut ctes = Vec::new();
         for (&source, table) in self.tables {
             let name = source.name();
             let raw = validate::raw_view(self.dialect, source, table);
-            ctes.push(format!("svcq_{name}_raw AS ({raw})"));
-            ctes.push(format!(
-                "svcq_{name}_base AS ({})",
-                self.source_view(source, table)
+            ctes.push(View::new(format!("svcq_{name}_raw"), raw));
+            ctes.push(View::new(
+                format!("svcq_{name}_base"),
+                self.source_view(source, table),
             ));
         }
         for &source in self.tables.keys() {
@@ -200,16 +224,39 @@ impl Statement<'_> {
                     match (schedule, calendar) {
                         (Some(schedule), Some(calendar)) => {
                             let view = calendar.view(self.dialect, source, &schedule, self.as_of);
-                            ctes.push(calendar.cte);
+                            ctes.push(View::new(calendar.name, calendar.sql));
                             view
                         }
                         _ => clock::null_columns(source),
                     }
                 }
             };
-            ctes.push(format!("{} AS ({view})", Self::view_name(source)));
+            ctes.push(View {
+                name: Self::view_name(source),
+                sql: view,
+                keep: true,
+            });
         }
         ctes
+    }
+
+    /// `WITH` the views (none when the session holds them) and `more` CTEs.
+    fn with(&self, jobs: &[Job], more: Vec<String>) -> String {
+        let views = if self.prepared {
+            Vec::new()
+        } else {
+            self.views(jobs)
+        };
+        let ctes: Vec<String> = views
+            .into_iter()
+            .map(|v| format!("{} AS ({})", v.name, v.sql))
+            .chain(more)
+            .collect();
+        if ctes.is_empty() {
+            String::new()
+        } else {
+            format!("WITH {}\n", ctes.join(",\n"))
+        }
     }
 
     /// The instants a source's business calendar covers.
@@ -267,8 +314,8 @@ impl Statement<'_> {
         let jobs = std::slice::from_ref(job);
         let ms = self.ctx().span_ms(span);
         Ok(format!(
-            "WITH {}\nSELECT {ms} AS ms {} AND {ms} IS NOT NULL",
-            self.views(jobs).join(",\n"),
+            "{}SELECT {ms} AS ms {} AND {ms} IS NOT NULL",
+            self.with(jobs, Vec::new()),
             self.from(jobs, &[0])?
         ))
     }
@@ -278,8 +325,8 @@ impl Statement<'_> {
         let jobs = std::slice::from_ref(job);
         let f = format!("r.{}", self.dialect.ident(field));
         Ok(format!(
-            "WITH {}\nSELECT {f} AS v, CAST(count(*) AS BIGINT) AS n {} GROUP BY {f}",
-            self.views(jobs).join(",\n"),
+            "{}SELECT {f} AS v, CAST(count(*) AS BIGINT) AS n {} GROUP BY {f}",
+            self.with(jobs, Vec::new()),
             self.from(jobs, &[0])?
         ))
     }
@@ -289,7 +336,7 @@ impl Statement<'_> {
         if jobs.is_empty() {
             bail!("internal: no SQL jobs");
         }
-        let mut ctes = self.views(jobs);
+        let mut ctes = Vec::new();
         // Jobs that differ only in their period share one scan, joined with a
         // table of their periods.
         let mut groups: Vec<(&Job, Vec<usize>)> = Vec::new();
@@ -357,8 +404,8 @@ impl Statement<'_> {
             ));
         }
         Ok(format!(
-            "WITH {}\n{}\nORDER BY job, grp",
-            ctes.join(",\n"),
+            "{}{}\nORDER BY job, grp",
+            self.with(jobs, ctes),
             parts.join("\nUNION ALL\n")
         ))
     }

@@ -35,6 +35,8 @@ pub enum Location {
     Table(String),
     /// A Parquet file or a folder of Hive-style partitions.
     Parquet(String),
+    /// A source's folder in an svcq store (validated when ingested).
+    Store(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -21,8 +21,10 @@ fn escape(term: &str) -> String {
     out
 }
 
-/// The folded review text, as `normalise` then `collapse` make it.
-fn folded(dialect: Dialect) -> String {
+/// The folded review text, as `normalise` then `collapse` make it, of the
+/// negative reviews (`negative`) that have one; null for the others. Computed
+/// once per row, as `svcq_text`, for every aspect's test.
+pub fn folded_text(dialect: Dialect, negative: &str) -> String {
     let mut from = String::new();
     let mut to = String::new();
     for c in '\u{FF01}'..='\u{FF5E}' {
@@ -31,43 +33,52 @@ fn folded(dialect: Dialect) -> String {
     }
     from.push_str("\u{3000}\u{2018}\u{2019}");
     to.push_str(" ''");
-    dialect.collapse_spaces(&format!(
+    let folded = dialect.collapse_spaces(&format!(
         "lower(translate(r.text, {}, {}))",
         dialect.text(&from),
         dialect.text(&to)
-    ))
+    ));
+    format!("CASE WHEN COALESCE({negative}, FALSE) THEN {folded} END AS svcq_text")
 }
 
-/// One `mentions__<aspect>` column per aspect: null unless the review is
-/// negative (`negative`) and has a text.
-pub fn mention_columns(dialect: Dialect, lexicon: &Lexicon, negative: &str) -> String {
+/// One `mentions__<aspect>` column per aspect over `r.svcq_text`: one regular
+/// expression for the aspect's Chinese terms (anywhere) and one for the others
+/// (between word edges); null where the text is.
+pub fn mention_columns(dialect: Dialect, lexicon: &Lexicon) -> String {
     let han = dialect.han_class();
     let word = r"\p{L}\p{N}";
     let before = format!("(^|[^{word}']|{han}|(^|[^{word}]|{han})')");
     let after = format!("($|[^{word}']|{han}|'($|[^{word}]|{han}))");
-    let text = folded(dialect);
+    let text = "r.svcq_text";
     ASPECTS
         .iter()
         .enumerate()
         .map(|(i, aspect)| {
-            let tests: Vec<String> = lexicon
-                .terms(i)
-                .iter()
-                .map(|term| {
-                    if term.chars().any(is_han) {
-                        format!("instr({text}, {}) > 0", dialect.text(term))
-                    } else {
-                        dialect.matches(&text, &format!("{before}{}{after}", escape(term)))
-                    }
-                })
-                .collect();
+            let (chinese, other): (Vec<&String>, Vec<&String>) =
+                lexicon.terms(i).iter().partition(|t| t.chars().any(is_han));
+            let alternatives = |terms: &[&String]| {
+                terms
+                    .iter()
+                    .map(|t| escape(t))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            };
+            let mut tests = Vec::new();
+            if !chinese.is_empty() {
+                tests.push(dialect.matches(text, &alternatives(&chinese)));
+            }
+            if !other.is_empty() {
+                tests.push(
+                    dialect.matches(text, &format!("{before}({}){after}", alternatives(&other))),
+                );
+            }
             let tests = if tests.is_empty() {
                 "FALSE".to_string()
             } else {
                 tests.join(" OR ")
             };
             format!(
-                "CASE WHEN COALESCE({negative}, FALSE) AND r.text IS NOT NULL THEN ({tests}) END AS {}",
+                "CASE WHEN {text} IS NOT NULL THEN ({tests}) END AS {}",
                 mentions::column(aspect.id)
             )
         })

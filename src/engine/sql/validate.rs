@@ -13,7 +13,8 @@ use crate::source::{Kind, RowRule, Source, PRIORITIES, SHIPMENT_STATUSES};
 
 /// The table's columns as the contract's (timestamps in UTC ms, labels trimmed
 /// and lower-cased, priority and status aliases made canonical, absent columns
-/// null), plus `svcq_reason`.
+/// null), plus `svcq_reason` (always null for an svcq store, whose rows were
+/// validated when ingested).
 pub fn raw_view(dialect: Dialect, source: Source, table: &Table) -> String {
     let d = dialect;
     let text = |c: &str| {
@@ -54,6 +55,14 @@ pub fn raw_view(dialect: Dialect, source: Source, table: &Table) -> String {
             format!("{value} AS {}", spec.name)
         })
         .collect();
+    if table.validated {
+        return format!(
+            "SELECT {}, CAST(NULL AS {}) AS svcq_reason FROM {}",
+            columns.join(", "),
+            d.string_type(),
+            table.sql
+        );
+    }
     let read = format!(
         "SELECT {}, count(*) OVER (PARTITION BY {id}) AS svcq_copies FROM {}",
         columns.join(", "),
