@@ -386,3 +386,35 @@ fn sql_prints_the_statements_from_the_catalogue() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--as-of"));
 }
+
+/// The weekly HTML report from DuckDB's numbers: every chart the same image as
+/// from the embedded engine (trend, breakdowns, the duration distribution, the
+/// Pareto counts), the complaints section left out with a note.
+#[test]
+fn the_html_report_draws_the_same_charts_from_an_sql_engine() {
+    let Some(venv) = venv() else { return };
+    let ws = Workspace::new(venv);
+    let store = sample_store(&ws);
+    ws.ok(&["-q", "report", "--store", &store, "--html", "embedded"]);
+    let out = ws.ok(&[
+        "report", "--store", &store, "--engine", "duckdb", "--html", "duckdb",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("complaints section is left out"));
+    let mut charts = 0;
+    for entry in std::fs::read_dir(ws.path().join("duckdb")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "png") {
+            let name = path.file_name().unwrap();
+            let embedded = std::fs::read(ws.path().join("embedded").join(name)).unwrap();
+            assert!(
+                std::fs::read(&path).unwrap() == embedded,
+                "{name:?} differs"
+            );
+            charts += 1;
+        }
+    }
+    assert_eq!(
+        charts, 7,
+        "trend, two breakdowns, distribution, two Paretos, scorecard"
+    );
+}

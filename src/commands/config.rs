@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use crate::engine::sql::settings::Location;
+use crate::engine::sql::Dialect;
 use crate::engine::targets::{locate, SlaHours, Targets, DEFAULT_TOML};
 use crate::exit::OK as EXIT_OK;
 use crate::source::Source;
@@ -153,6 +155,35 @@ pub fn exec(_args: ConfigArgs) -> Result<ExitCode> {
         ),
         from(has(&["complaints"])),
     )?;
+    for dialect in [Dialect::Spark, Dialect::Duckdb] {
+        let e = targets.engines.get(dialect);
+        let start = match (dialect, &e.connect) {
+            (Dialect::Spark, None) => e.submit.join(" "),
+            (Dialect::Spark, Some(url)) => format!("Spark Connect {url} through {}", e.python),
+            (Dialect::Duckdb, _) => e.python.clone(),
+        };
+        let tables = if !e.sources.is_empty() {
+            let named: Vec<String> = e
+                .sources
+                .iter()
+                .map(|(s, l)| match l {
+                    Location::Table(t) | Location::Parquet(t) | Location::Store(t) => {
+                        format!("{s} {t}")
+                    }
+                })
+                .collect();
+            named.join(", ")
+        } else if let Some(store) = &e.store {
+            format!("the store {}", store.display())
+        } else {
+            "--store DIR".into()
+        };
+        line(
+            &format!("engine.{dialect}"),
+            format!("{start}; reads {tables}"),
+            from(has(&["engine", &dialect.to_string()])),
+        )?;
+    }
     line(
         "targets",
         format!("{} target(s)", targets.targets.len()),
