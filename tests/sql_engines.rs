@@ -418,3 +418,81 @@ fn the_html_report_draws_the_same_charts_from_an_sql_engine() {
         "trend, two breakdowns, distribution, two Paretos, scorecard"
     );
 }
+
+/// Spark Connect: a local Connect server (the one PySpark ships), svcq's session
+/// as its client through `connect = "sc://…"`; the same report as embedded.
+#[test]
+fn spark_connect_equals_the_embedded_engine() {
+    let Some(venv) = venv() else { return };
+    let ws = Workspace::new(venv.clone());
+    let store = sample_store(&ws);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let path = format!(
+        "{}:{}",
+        venv.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let server = std::process::Command::new(venv.join("bin/spark-submit"))
+        .env("PATH", path)
+        .current_dir(ws.path())
+        .args([
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--master",
+            "local[2]",
+            "--conf",
+            &format!("spark.connect.grpc.binding.port={port}"),
+            "--conf",
+            "spark.ui.enabled=false",
+            "spark-internal",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stopped however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Server(server);
+    std::fs::write(
+        ws.path().join("connect.toml"),
+        format!(
+            "[engine.spark]\nconnect = \"sc://127.0.0.1:{port}\"\npython = {:?}\n",
+            venv.join("bin/python").display().to_string()
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed().as_secs() < 180,
+            "the Connect server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let args = [
+        "report",
+        "--store",
+        &store,
+        "--targets",
+        "connect.toml",
+        "--by",
+        "channel",
+        "--format",
+        "json",
+    ];
+    let embedded = ws.json(&args);
+    let mut with = args.to_vec();
+    with.extend(["--engine", "spark"]);
+    let connected = ws.json(&with);
+    assert_same(&embedded, &connected, "spark connect --by channel");
+}

@@ -46,6 +46,8 @@ fn locations(settings: &EngineSettings, store: Option<&Path>) -> Result<Vec<(Sou
     let Some(dir) = store.or(settings.store.as_deref()) else {
         bail!("no tables to read: give --store DIR, or name them in svcq.toml (`[engine.spark]` tickets = \"db.tickets\", or a Parquet path; docs/scaling.md)");
     };
+    // An absolute path: the engine's working folder is not svcq's.
+    let dir = &std::fs::canonicalize(dir).with_context(|| format!("store {}", dir.display()))?;
     let mut out = Vec::new();
     for stored in crate::source::store::open_store(dir)? {
         if !stored.files.is_empty() {
