@@ -257,18 +257,12 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
         match frame? {
             Some(frame) => {
                 let rows = frame.height() as u64;
-                let stats = InputStats {
-                    path: path.display().to_string(),
-                    read: rows,
-                    accepted: rows,
-                    rejected: 0,
-                    rejects_file: None,
-                    reasons: BTreeMap::new(),
-                    absent_columns: Vec::new(),
-                    cannot_say: BTreeMap::new(),
-                    encoding: None,
-                    folded_records: None,
-                };
+                let stats = InputStats::of_table(
+                    path.display().to_string(),
+                    rows,
+                    BTreeMap::new(),
+                    Vec::new(),
+                );
                 dataset.sources.insert(
                     source,
                     Loaded {

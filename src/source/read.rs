@@ -51,6 +51,31 @@ pub struct InputStats {
     pub folded_records: Option<u64>,
 }
 
+impl InputStats {
+    /// A source read whole from a table or store: no file of rejects, no
+    /// encoding, no folded event log.
+    pub fn of_table(
+        path: String,
+        accepted: u64,
+        reasons: BTreeMap<String, u64>,
+        absent_columns: Vec<String>,
+    ) -> InputStats {
+        let rejected = reasons.values().sum();
+        InputStats {
+            path,
+            read: accepted + rejected,
+            accepted,
+            rejected,
+            rejects_file: None,
+            reasons,
+            absent_columns,
+            cannot_say: BTreeMap::new(),
+            encoding: None,
+            folded_records: None,
+        }
+    }
+}
+
 /// A validated source: the accepted rows as a frame in canonical columns.
 pub struct SourceData {
     pub source: Source,

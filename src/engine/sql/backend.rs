@@ -282,25 +282,18 @@ impl SqlEngine {
                 .collect();
             let rows = self.rows.get(&source).copied().unwrap_or(0);
             let reasons = self.rejects.get(&source).cloned().unwrap_or_default();
-            let rejected: u64 = reasons.values().sum();
             let absent = source
                 .columns()
                 .iter()
                 .filter(|c| !table.has(c.name))
                 .map(|c| c.name.to_string())
                 .collect();
-            let stats = InputStats {
-                path: format!("{} ({})", table.origin, self.dialect),
-                read: rows + rejected,
-                accepted: rows,
-                rejected,
-                rejects_file: None,
+            let stats = InputStats::of_table(
+                format!("{} ({})", table.origin, self.dialect),
+                rows,
                 reasons,
-                absent_columns: absent,
-                cannot_say: BTreeMap::new(),
-                encoding: None,
-                folded_records: None,
-            };
+                absent,
+            );
             dataset.sources.insert(
                 source,
                 Loaded {

@@ -110,28 +110,32 @@ impl Ctx<'_> {
         Some((format!("(r.priority IN ({}))", list.join(", ")), twin))
     }
 
-    /// A span in ms on the clock its window is judged on.
-    fn window_span_ms(&self, span: &Span, window: Window) -> String {
+    /// `measure` of the span on the clock its window is judged on: the business
+    /// twin for priorities whose SLA runs on business time.
+    fn on_window_clock(
+        &self,
+        span: &Span,
+        window: Window,
+        measure: impl Fn(&Span) -> String,
+    ) -> String {
         match self.on_business_clock(window, span) {
             Some((business, twin)) => format!(
                 "(CASE WHEN {business} THEN {} ELSE {} END)",
-                self.span_ms(twin),
-                self.span_ms(span)
+                measure(twin),
+                measure(span)
             ),
-            None => self.span_ms(span),
+            None => measure(span),
         }
+    }
+
+    /// A span in ms on the clock its window is judged on.
+    fn window_span_ms(&self, span: &Span, window: Window) -> String {
+        self.on_window_clock(span, window, |s| self.span_ms(s))
     }
 
     /// A record's age at the as-of time on the clock its window is judged on.
     fn window_age_ms(&self, span: &Span, window: Window) -> String {
-        match self.on_business_clock(window, span) {
-            Some((business, twin)) => format!(
-                "(CASE WHEN {business} THEN {} ELSE {} END)",
-                self.age_ms(twin),
-                self.age_ms(span)
-            ),
-            None => self.age_ms(span),
-        }
+        self.on_window_clock(span, window, |s| self.age_ms(s))
     }
 
     fn window_ms(&self, window: Window) -> String {
