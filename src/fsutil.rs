@@ -89,6 +89,22 @@ pub fn progress_bar(total: u64, message: &str) -> ProgressBar {
     bar
 }
 
+/// A spinner with the elapsed time on stderr when it is a terminal (hidden
+/// otherwise), for work whose size svcq cannot know: a statement on Spark.
+pub fn spinner(message: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || crate::ui::quiet() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// A progress bar's words for rows read so far: `tickets: 1,234,567 rows, 812,000/s`.
 pub fn rows_read(name: &str, rows: u64, elapsed: std::time::Duration) -> String {
     let group = |n: u64| {

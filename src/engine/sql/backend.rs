@@ -74,7 +74,10 @@ impl SqlEngine {
     ) -> Result<SqlEngine> {
         let locations = locations(settings, store)?;
         let (command, args) = settings.command(dialect);
-        let mut session = Session::start(&command, &args).with_context(|| {
+        let spinner = crate::fsutil::spinner(&format!("{dialect}: starting a session"));
+        let session = Session::start(&command, &args);
+        spinner.finish_and_clear();
+        let mut session = session.with_context(|| {
             format!("{dialect} is not reachable (the command is set in svcq.toml [engine.{dialect}]; docs/scaling.md)")
         })?;
         let mut tables = BTreeMap::new();
@@ -100,8 +103,11 @@ impl SqlEngine {
                 validated: from_store,
             };
             let statement = Statement::profile_sql(dialect, source, &table);
-            let profile = session
-                .query(&statement)
+            let spinner =
+                crate::fsutil::spinner(&format!("{dialect}: profiling the {source} table"));
+            let profile = session.query(&statement);
+            spinner.finish_and_clear();
+            let profile = profile
                 .with_context(|| format!("profiling the {source} table {}", table.origin))?;
             // The accepted rows' statistics; the other rows are the rejects.
             let reason = profile.index("svcq_reason")?;
@@ -234,7 +240,7 @@ impl SqlEngine {
                     view.name, view.sql
                 ),
             };
-            self.query(&create)
+            self.run(&create, "validating and deriving the sources")
                 .with_context(|| format!("preparing {}", view.name))?;
         }
         crate::ui::detail(format!(
@@ -332,6 +338,11 @@ impl SqlEngine {
     }
 
     pub fn query(&self, sql: &str) -> Result<super::runner::Rows> {
+        self.run(sql, "running a statement")
+    }
+
+    /// Runs a statement with a spinner saying `what` on a terminal.
+    fn run(&self, sql: &str, what: &str) -> Result<super::runner::Rows> {
         let Some(session) = &self.session else {
             self.written
                 .lock()
@@ -343,7 +354,10 @@ impl SqlEngine {
             });
         };
         let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
-        session.query(sql)
+        let spinner = crate::fsutil::spinner(&format!("{}: {what}", self.dialect));
+        let rows = session.query(sql);
+        spinner.finish_and_clear();
+        rows
     }
 
     /// The aggregates of each job, in the jobs' order.
@@ -355,7 +369,7 @@ impl SqlEngine {
         self.prepare(statement, jobs)?;
         let sql = statement.sql(jobs)?;
         let started = std::time::Instant::now();
-        let answer = self.query(&sql)?;
+        let answer = self.run(&sql, &format!("{} jobs", jobs.len()))?;
         if self.session.is_none() {
             return Ok(out);
         }
