@@ -90,28 +90,31 @@ def write_in_child(data, out, shape):
     subprocess.run([sys.executable, os.path.abspath(__file__), data, out, shape], check=True)
 
 
-def run_realistic(svcq, python, duckdb_script, data, work, tickets, period, duck_args, runs,
+def run_realistic(svcq, peers, data, work, tickets, period, peer_args, runs,
                   timed, compare, svcq_metrics, canonical):
-    """Returns {shape: (svcq wall, svcq peak, duckdb wall, duckdb peak)}; exits on any
+    """Runs svcq and each peer (`[(name, command prefix)]`) on every shape. Returns
+    {shape: (svcq wall, svcq peak, {peer: (wall, peak)})}; exits on any
     disagreement."""
     results = {}
     for shape in SHAPES:
         out = os.path.join(work, f"shape-{shape}-{tickets}")
         write_in_child(data, out, shape)
         s_json = os.path.join(work, f"svcq-{shape}-{tickets}.json")
-        d_json = os.path.join(work, f"duckdb-{shape}-{tickets}.json")
         s_wall, s_peak = timed([svcq, "report", "--data", out, *period], runs, s_json)
-        d_wall, d_peak = timed([python, duckdb_script, out, *duck_args], runs, d_json)
         inputs, s_metrics = svcq_metrics(s_json)
-        with open(d_json) as f:
-            duck = json.load(f)
-        if inputs != duck["inputs"]:
-            raise SystemExit(f"{shape}: read/accepted rows differ: svcq {inputs} vs DuckDB {duck['inputs']}")
-        compare(f"svcq ({shape})", s_metrics, f"DuckDB ({shape})",
-                {k: tuple(v) for k, v in duck["metrics"].items()})
+        timings = {}
+        for name, command in peers:
+            p_json = os.path.join(work, f"{name}-{shape}-{tickets}.json")
+            timings[name] = timed([*command, out, *peer_args], runs, p_json)
+            with open(p_json) as f:
+                peer = json.load(f)
+            if inputs != peer["inputs"]:
+                raise SystemExit(f"{shape}: read/accepted rows differ: svcq {inputs} vs {name} {peer['inputs']}")
+            compare(f"svcq ({shape})", s_metrics, f"{name} ({shape})",
+                    {k: tuple(v) for k, v in peer["metrics"].items()})
         if shape not in ("shuffled", "rejects"):
             compare("svcq (canonical)", canonical, f"svcq ({shape})", s_metrics)
-        results[shape] = (s_wall, s_peak, d_wall, d_peak)
+        results[shape] = (s_wall, s_peak, timings)
     return results
 
 
