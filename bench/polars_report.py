@@ -55,7 +55,13 @@ def ms(c):
 
 
 def bad_ts(c):
-    return ~blank(c) & ms(c).is_null()
+    """A present field that does not parse (its parse is the `_ms` column)."""
+    return ~blank(c) & pl.col(f"{c}_ms").is_null()
+
+
+def with_times(frame, columns):
+    """Each timestamp column parsed once, as `<column>_ms`."""
+    return frame.with_columns(**{f"{c}_ms": ms(c) for c in columns})
 
 
 def int_in(c, lo, hi):
@@ -66,7 +72,7 @@ def int_in(c, lo, hi):
 
 def not_before(later, earlier):
     """True unless both parse and `later` is before `earlier`."""
-    return (ms(later) >= ms(earlier)).fill_null(True)
+    return (pl.col(f"{later}_ms") >= pl.col(f"{earlier}_ms")).fill_null(True)
 
 
 def scan(path):
@@ -80,9 +86,10 @@ def accepted(frame, id_col):
 
 
 def tickets(path):
-    t = scan(path).with_columns(
+    t = with_times(scan(path), ["created_at", "first_response_at", "resolved_at"]).with_columns(
         ticket_id=pl.col("ticket_id").str.strip_chars(),
-        created=ms("created_at"), first_at=ms("first_response_at"), resolved_at=ms("resolved_at"),
+        created=pl.col("created_at_ms"), first_at=pl.col("first_response_at_ms"),
+        resolved_at=pl.col("resolved_at_ms"),
         priority=pl.col("priority").str.strip_chars().str.to_lowercase().replace_strict(
             PRIORITY, default=None),
         order_id=pl.col("order_id").str.strip_chars(),
@@ -103,10 +110,13 @@ def tickets(path):
 
 def shipments(path):
     status = pl.col("status").str.strip_chars().str.to_lowercase().str.replace("canceled", "cancelled")
-    s = scan(path).with_columns(
+    times = ["shipped_at", "promised_at", "delivered_at", "return_requested_at", "refunded_at",
+             "ordered_at"]
+    s = with_times(scan(path), times).with_columns(
         order_id=pl.col("order_id").str.strip_chars(),
-        shipped=ms("shipped_at"), promised=ms("promised_at"), delivered=ms("delivered_at"),
-        requested=ms("return_requested_at"), refunded=ms("refunded_at"), ordered=ms("ordered_at"),
+        shipped=pl.col("shipped_at_ms"), promised=pl.col("promised_at_ms"),
+        delivered=pl.col("delivered_at_ms"), requested=pl.col("return_requested_at_ms"),
+        refunded=pl.col("refunded_at_ms"), ordered=pl.col("ordered_at_ms"),
         status=status,
         valid=~blank("order_id")
         & (~blank("shipped_at") | status.is_in(["cancelled", "unavailable", "pending"]).fill_null(False))
@@ -122,14 +132,14 @@ def shipments(path):
 
 
 def reviews(path):
-    r = scan(path).with_columns(
-        review_id=pl.col("review_id").str.strip_chars(), created=ms("created_at"),
+    r = with_times(scan(path), ["created_at", "replied_at"]).with_columns(
+        review_id=pl.col("review_id").str.strip_chars(), created=pl.col("created_at_ms"),
         rating=pl.col("rating").str.strip_chars().cast(pl.Int64, strict=False),
         nps=pl.when(blank("nps")).then(None).otherwise(
             pl.col("nps").str.strip_chars().cast(pl.Int64, strict=False)),
         order_id=pl.col("order_id").str.strip_chars(),
         ticket_id=pl.col("ticket_id").str.strip_chars(),
-        replied=ms("replied_at"),
+        replied=pl.col("replied_at_ms"),
         text=pl.when(blank("text")).then(None).otherwise(pl.col("text")),
         valid=~blank("review_id") & ~blank("created_at") & ~bad_ts("created_at")
         & ~blank("rating") & int_in("rating", 1, 5).fill_null(False)
