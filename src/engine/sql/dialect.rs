@@ -5,9 +5,9 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {
-    /// Spark SQL (3.4 or later; tested on 4.x).
+    /// Spark SQL (tested on Spark 4.3, local and through Spark Connect).
     Spark,
-    /// DuckDB (1.1 or later).
+    /// DuckDB (tested on DuckDB 2.0).
     Duckdb,
 }
 
