@@ -316,44 +316,10 @@ def hours(v, n):
     return v / HOUR if n and v is not None else None
 
 
-def main():
-    data, start, end, as_of = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    con = duckdb.connect()
-    con.execute(SETUP)
-    inputs = {}
-    for name, sql in [("tickets", TICKETS), ("shipments", SHIPMENTS), ("reviews", REVIEWS)]:
-        path = f"{data}/{name}.csv"
-        con.execute(sql, [path])
-        read, accepted = con.execute(
-            f"SELECT count(*), count(*) FILTER (ok) FROM {name}"
-        ).fetchone()
-        inputs[name] = {"read": read, "accepted": accepted}
-    params = {
-        "start": start, "end": end, "as_of": as_of, "snap": min(end, as_of), **SLA,
-        "resolution_window": 72 * HOUR, "return_window": 7 * 24 * HOUR,
-        "followup_window": 48 * HOUR,
-    }
-
-    def row(sql, keys):
-        names = [p for p in keys if f"${p}" in sql]
-        cur = con.execute(sql, {k: params[k] for k in names})
-        cols = [d[0] for d in cur.description]
-        return dict(zip(cols, cur.fetchone()))
-
-    t = row(TICKET_METRICS, params)
-    s = row(SHIPMENT_METRICS, params)
-    f = row(REFUND_METRICS, params)
-    r = row(REVIEW_METRICS, params)
-    b = row(BACKLOG, params)
-    aspects_sql, aspects = aspect_sql()
-    a = row(aspects_sql, params)
-    o = row(CANCELS, params)
-
-    def km(samples_sql):
-        return row(KM.replace("{samples}", samples_sql), params)
-
-    kr = km(RESOLUTION_SAMPLES)
-    kf = km(REFUND_SAMPLES)
+def assemble(t, s, f, r, b, a, aspects, o, kr, kf):
+    """Metric values and n from a peer's aggregates, by the same names in both
+    peers: tickets `t`, shipments `s`, refunds `f`, reviews `r`, backlog `b`,
+    aspects `a`, orders `o`, Kaplan–Meier of resolutions `kr` and refunds `kf`."""
     m = {
         "tickets": (t["n"], t["n"]),
         "response_rate": (ratio(t["answered"], t["n"]), t["n"]),
@@ -408,6 +374,48 @@ def main():
     # gives none, so these have no data in both tools.
     for clocked in CLOCKED:
         m[clocked] = (None, 0)
+    return m
+
+
+def main():
+    data, start, end, as_of = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    con = duckdb.connect()
+    con.execute(SETUP)
+    inputs = {}
+    for name, sql in [("tickets", TICKETS), ("shipments", SHIPMENTS), ("reviews", REVIEWS)]:
+        path = f"{data}/{name}.csv"
+        con.execute(sql, [path])
+        read, accepted = con.execute(
+            f"SELECT count(*), count(*) FILTER (ok) FROM {name}"
+        ).fetchone()
+        inputs[name] = {"read": read, "accepted": accepted}
+    params = {
+        "start": start, "end": end, "as_of": as_of, "snap": min(end, as_of), **SLA,
+        "resolution_window": 72 * HOUR, "return_window": 7 * 24 * HOUR,
+        "followup_window": 48 * HOUR,
+    }
+
+    def row(sql, keys):
+        names = [p for p in keys if f"${p}" in sql]
+        cur = con.execute(sql, {k: params[k] for k in names})
+        cols = [d[0] for d in cur.description]
+        return dict(zip(cols, cur.fetchone()))
+
+    t = row(TICKET_METRICS, params)
+    s = row(SHIPMENT_METRICS, params)
+    f = row(REFUND_METRICS, params)
+    r = row(REVIEW_METRICS, params)
+    b = row(BACKLOG, params)
+    aspects_sql, aspects = aspect_sql()
+    a = row(aspects_sql, params)
+    o = row(CANCELS, params)
+
+    def km(samples_sql):
+        return row(KM.replace("{samples}", samples_sql), params)
+
+    kr = km(RESOLUTION_SAMPLES)
+    kf = km(REFUND_SAMPLES)
+    m = assemble(t, s, f, r, b, a, aspects, o, kr, kf)
     json.dump({"inputs": inputs, "metrics": m}, sys.stdout)
 
 

@@ -13,7 +13,7 @@ import sys
 
 import polars as pl
 
-from duckdb_report import ASPECTS_TOML, CLOCKED, HOUR, REGEX_META, SLA, hours, ratio
+from duckdb_report import ASPECTS_TOML, HOUR, REGEX_META, SLA, assemble
 
 import tomllib
 
@@ -300,59 +300,7 @@ def main():
     kf = km(period(S, "requested").select(
         dur=pl.coalesce("refunded", pl.lit(as_of)) - pl.col("requested"),
         ended=pl.col("refunded").is_not_null()))
-    m = {
-        "tickets": (t["n"], t["n"]),
-        "response_rate": (ratio(t["answered"], t["n"]), t["n"]),
-        "first_response_hours_mean": (hours(t["frt_mean"], t["answered"]), t["answered"]),
-        "first_response_hours_p50": (hours(t["frt_p50"], t["answered"]), t["answered"]),
-        "first_response_hours_p90": (hours(t["frt_p90"], t["answered"]), t["answered"]),
-        "resolution_rate": (ratio(t["resolved"], t["n"]), t["n"]),
-        "resolution_hours_mean": (hours(t["rt_mean"], t["resolved"]), t["resolved"]),
-        "resolution_hours_p50": (hours(t["rt_p50"], t["resolved"]), t["resolved"]),
-        "resolution_hours_p90": (hours(t["rt_p90"], t["resolved"]), t["resolved"]),
-        "fcr_rate": (ratio(t["fcr"], t["resolved"]), t["resolved"]),
-        "reopen_rate": (ratio(t["reopened"], t["resolved"]), t["resolved"]),
-        "sla_response_rate": (ratio(t["sla_met"], t["sla_judged"]), t["sla_judged"]),
-        "resolved_within_window_rate": (ratio(t["res_within"], t["res_judged"]), t["res_judged"]),
-        "sla_resolution_rate": (ratio(t["sla_res_met"], t["sla_res_judged"]), t["sla_res_judged"]),
-        "resolution_hours_km_p50": (hours(kr["p50"], kr["n"]), kr["n"]),
-        "resolution_hours_km_p90": (hours(kr["p90"], kr["n"]), kr["n"]),
-        "unresolved": (t["n"] - t["resolved"], t["n"]),
-        "backlog": (b["n"], b["n"]),
-        "backlog_age_hours_p50": (hours(b["p50"], b["n"]), b["n"]),
-        "backlog_age_hours_p90": (hours(b["p90"], b["n"]), b["n"]),
-        "shipments": (s["n"], s["n"]),
-        "delivered": (s["delivered"], s["n"]),
-        "on_time_rate": (ratio(s["on_time"], s["delivered"]), s["delivered"]),
-        "delivery_hours_mean": (hours(s["dt_mean"], s["delivered"]), s["delivered"]),
-        "delivery_hours_p50": (hours(s["dt_p50"], s["delivered"]), s["delivered"]),
-        "delivery_hours_p90": (hours(s["dt_p90"], s["delivered"]), s["delivered"]),
-        "return_rate": (ratio(s["returned"], s["delivered"]), s["delivered"]),
-        "return_requests": (f["n"], f["n"]),
-        "refund_hours_p50": (hours(f["ft_p50"], f["refunded"]), f["refunded"]),
-        "refund_hours_p90": (hours(f["ft_p90"], f["refunded"]), f["refunded"]),
-        "return_within_window_rate": (ratio(s["ret_within"], s["ret_judged"]), s["ret_judged"]),
-        "refund_hours_km_p50": (hours(kf["p50"], kf["n"]), kf["n"]),
-        "refund_hours_km_p90": (hours(kf["p90"], kf["n"]), kf["n"]),
-        "exception_rate": (ratio(s["exceptions"], s["n"]), s["n"]),
-        "cancel_rate": (ratio(o["cancelled"], o["n"]), o["n"]),
-        "reviews": (r["n"], r["n"]),
-        "rating_avg": (r["rating_mean"] if r["n"] else None, r["n"]),
-        "csat_rate": (ratio(r["csat"], r["n"]), r["n"]),
-        "negative_rate": (ratio(r["negative"], r["n"]), r["n"]),
-        "nps": (
-            100.0 * (r["promoters"] - r["detractors"]) / r["nps_n"] if r["nps_n"] else None,
-            r["nps_n"],
-        ),
-        "followup_rate": (ratio(r["followed_up"], r["negative"]), r["negative"]),
-        **{f"negative_mentions_{x}_rate": (ratio(a[x], a["n"]), a["n"]) for x in aspects},
-        "followup_within_window_rate": (ratio(r["fu_within"], r["fu_judged"]), r["fu_judged"]),
-        "review_reply_hours_p50": (hours(r["reply_p50"], r["replied"]), r["replied"]),
-        "review_reply_hours_p90": (hours(r["reply_p90"], r["replied"]), r["replied"]),
-    }
-    # Business hours and working days need schedules; the benchmark gives none.
-    for clocked in CLOCKED:
-        m[clocked] = (None, 0)
+    m = assemble(t, s, f, r, b, a, aspects, o, kr, kf)
     json.dump({"inputs": inputs, "metrics": m}, sys.stdout)
 
 
