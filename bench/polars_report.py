@@ -13,19 +13,12 @@ import sys
 
 import polars as pl
 
-from duckdb_report import ASPECTS_TOML, HOUR, REGEX_META, SLA, assemble
-
 import tomllib
 
-TS_FORMATS = [
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d",
-]
+# The time formats, lexicon and metric assembly are the DuckDB peer's: what both
+# peers read and report must be the same; how they compute it is their own.
+from duckdb_report import ASPECTS_TOML, HOUR, REGEX_META, SLA, TS_FORMATS, assemble
+
 PRIORITY = {
     "urgent": "urgent", "red": "urgent", "p1": "urgent",
     "high": "high", "yellow": "high", "p2": "high",
