@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
+use polars_io::parquet::write::ParquetWriter;
 
 use super::{
     current_version, flat_file, lock_file, partition_file, read_store, source_files, UpsertStats,

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
+use polars_io::parquet::read::ParquetReader;
 use serde::Serialize;
 
 use super::load::Keep;
