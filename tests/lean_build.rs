@@ -19,7 +19,15 @@ const NETWORK_CRATES: &[&str] = &[
 fn the_build_has_no_network_or_cloud_crates() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["tree", "--locked", "--offline", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -29,11 +37,17 @@ fn the_build_has_no_network_or_cloud_crates() {
         String::from_utf8_lossy(&out.stderr)
     );
     let tree = String::from_utf8(out.stdout).unwrap();
-    assert!(tree.contains("polars-io"), "cargo tree lists the dependencies:\n{tree}");
+    assert!(
+        tree.contains("polars-io"),
+        "cargo tree lists the dependencies:\n{tree}"
+    );
     let found: Vec<&str> = tree
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .filter(|name| NETWORK_CRATES.contains(name))
         .collect();
-    assert!(found.is_empty(), "network or cloud crates in the build: {found:?}");
+    assert!(
+        found.is_empty(),
+        "network or cloud crates in the build: {found:?}"
+    );
 }

@@ -79,6 +79,21 @@ pub fn open(path: &Path, decoding: Decoding) -> Result<Box<dyn Read + Send>> {
     }))
 }
 
+/// A UTF-8 file as a stream from byte `offset` on (a part of a file split across
+/// cores), with the same line limit as [`open`].
+pub fn open_at(path: &Path, offset: u64) -> Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    file.seek(SeekFrom::Start(offset))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Box::new(LineLimit {
+        inner: file,
+        limit: MAX_LINE_BYTES,
+        since_newline: 0,
+        offset,
+    }))
+}
+
 /// Fails the read once a line passes `limit` bytes. Only the ends of each buffer
 /// are scanned (lines are far shorter than a buffer), so it costs nothing
 /// measurable.

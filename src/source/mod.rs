@@ -16,8 +16,10 @@ pub mod presets;
 pub mod read;
 pub mod records;
 pub mod rejects;
+mod rows;
 mod rules;
 mod seen_ids;
+mod split;
 pub mod store;
 pub mod timestamp;
 

@@ -1,11 +1,12 @@
-//! Reading one source's CSV export: header check, per-row validation, rejects.
-//! Every row read is either accepted into the frame or rejected with its line and
-//! reason; `read == accepted + rejected` always holds. (A little over 400 lines:
-//! `read_files` is one pass over the records and keeps its state in one place.)
+//! Reading one source's CSV export: header check, per-row validation (`rows`),
+//! rejects. Every row read is either accepted into the frame or rejected with its
+//! line and reason; `read == accepted + rejected` always holds. A large UTF-8 file
+//! is read in byte ranges on every core (`split`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
@@ -19,10 +20,11 @@ use super::load::Keep;
 use super::lookup::Lookup;
 use super::mapping::Mapping;
 use super::records::{FileStamp, Records};
-use super::rejects::{locate_rejects, Pending, Reject};
+use super::rejects::{locate_rejects, Reject};
+use super::rows::{Layout, Run};
 use super::rules::CrossRules;
-use super::seen_ids::SeenIds;
-use super::{Kind, Source};
+use super::split::{self, Reported};
+use super::Source;
 use crate::fsutil::{progress_bar, rows_read};
 
 /// What happened to one input: the reconciliation a user checks first.
@@ -87,14 +89,6 @@ pub struct SourceData {
     pub rejects: Vec<Reject>,
 }
 
-/// Accepted values go straight into polars' column builders: no per-field `String`.
-/// A column the command does not keep is validated and then dropped.
-enum Buffer {
-    Text(StringChunkedBuilder),
-    Int(PrimitiveChunkedBuilder<Int64Type>),
-    Dropped,
-}
-
 /// Reads and validates `path` as `source`, through its `mapping` (the contract's
 /// own layout when the mapping is empty).
 pub fn read_source(
@@ -124,7 +118,8 @@ struct Update {
 /// Reads and validates the files of one export (one file, or a glob's matches
 /// sharing a header) as `source`. Errors (exit 2) only for what makes the export
 /// unreadable: I/O, a missing required or mapped column, headers that differ, an
-/// ambiguous header, labels a value map leaves unmapped.
+/// ambiguous header, labels a value map leaves unmapped. A large UTF-8 file is
+/// read in byte ranges on every core (`split`), with the same outcome.
 pub fn read_files(
     files: &[PathBuf],
     source: Source,
@@ -143,35 +138,16 @@ pub fn read_files(
     }
     let tz = mapping.timezone.unwrap_or(tz);
     let specs = source.columns();
-    let capacity = files
+    let estimates: Vec<usize> = files
         .iter()
         .zip(&stamps)
         .map(|(p, s)| estimate_rows(p, s.len))
-        .sum::<usize>();
-    let mut buffers: Vec<Buffer> = specs
-        .iter()
-        .map(|s| match s.kind {
-            _ if !keep.keeps(source, s.name) => Buffer::Dropped,
-            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => {
-                Buffer::Int(PrimitiveChunkedBuilder::new(s.name.into(), capacity))
-            }
-            _ => Buffer::Text(StringChunkedBuilder::new(s.name.into(), capacity)),
-        })
         .collect();
-    let mut push = |values: Vec<Value>| {
-        for (buffer, value) in buffers.iter_mut().zip(values) {
-            match (buffer, value) {
-                (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
-                (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
-                (Buffer::Dropped, _) => {}
-                _ => unreachable!("buffer and value kinds follow the same spec"),
-            }
-        }
-    };
+    let capacity = estimates.iter().sum::<usize>();
     let rules = CrossRules::new(source, specs);
-    let mut seen_ids = SeenIds::with_capacity(capacity);
-    let mut unmapped: BTreeSet<(&'static str, String)> = BTreeSet::new();
-    let mut pending: Vec<Pending> = Vec::new();
+    let mut run = Run::new(source, keep, capacity, false);
+    // Columns finished before a split file's later parts, in row order.
+    let mut chunks: Vec<Vec<Series>> = specs.iter().map(|_| Vec::new()).collect();
     let mut header: Vec<String> = Vec::new();
     let mut lookup: Option<Lookup> = None;
     // Where each field is, from the first file's header (the others must match).
@@ -180,9 +156,14 @@ pub fn read_files(
     let mut group_of: PlHashMap<Box<str>, usize> = PlHashMap::new();
     let mut line_maps = Vec::with_capacity(files.len());
     let mut encoding = None;
-    let (mut read, mut accepted) = (0u64, 0u64);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let bar = progress_bar(size, source.name());
-    let mut done_bytes = 0;
+    let rows_seen = AtomicU64::new(0);
+    let progress = |rows: u64, bytes: u64| {
+        let seen = rows_seen.fetch_add(rows, Ordering::Relaxed) + rows;
+        bar.inc(bytes);
+        bar.set_message(rows_read(source.name(), seen, bar.elapsed()));
+    };
     let mut record = csv::ByteRecord::new();
     // A glob's files newest first (by name: monthly or weekly exports), so where
     // exports overlap the newest row wins, as it does in the store; within one
@@ -237,129 +218,118 @@ pub fn read_files(
             );
         }
         let (locators, positions, folder) = located.as_ref().expect("located with the first file");
-        while let Some(start) = records
-            .next(&mut record)
-            .with_context(|| format!("cannot read {display}"))?
-        {
-            read += 1;
-            if read.is_multiple_of(65_536) {
-                bar.set_position(done_bytes + records.progress(&record));
-                bar.set_message(rows_read(source.name(), read, bar.elapsed()));
+        let layout = Layout {
+            source,
+            specs,
+            locators,
+            positions,
+            header: &header,
+            tz,
+            mapping,
+            rules: &rules,
+            lookup: lookup.as_ref(),
+            files: files.len(),
+        };
+        // An event log folds rows across the whole file: read in one piece.
+        let split = match (folder, records.splittable()) {
+            (None, Some(delimiter)) => {
+                let cuts = split::cut_points(path, records.position(), stamps[file].len, cores)
+                    .with_context(|| format!("cannot read {display}"))?;
+                if !cuts.is_empty() {
+                    crate::ui::detail(format!(
+                        "{display}: read in {} parts, one per core",
+                        cuts.len() + 1
+                    ));
+                }
+                (!cuts.is_empty()).then_some((delimiter, cuts))
             }
-            let reject = |error: RowError, record: &csv::ByteRecord| Pending {
-                file,
-                start,
-                error,
-                record: record.clone(),
-            };
-            // Files concatenated with their headers (`cat a.csv b.csv`) repeat it.
-            let first = String::from_utf8_lossy(record.get(0).unwrap_or_default());
-            if record.len() == header.len()
-                && first
-                    .trim_start_matches('\u{feff}')
-                    .trim()
-                    .eq_ignore_ascii_case(&header[0])
-                && same_header(&header, &header_names(&record))
-            {
-                let error = RowError {
-                    position: None,
-                    name: None,
-                    reason: "header repeated".into(),
-                    detail: "the header row appears again inside the file".into(),
-                };
-                pending.push(reject(error, &record));
-                continue;
-            }
-            if record.len() != header.len() {
-                let error = RowError {
-                    position: None,
-                    name: None,
-                    reason: "wrong number of fields".into(),
-                    detail: format!(
-                        "row has {} fields, the header has {}",
-                        record.len(),
-                        header.len()
-                    ),
-                };
-                pending.push(reject(error, &record));
-                continue;
-            }
-            if let Some(lookup) = &lookup {
-                lookup.extend(&mut record);
-            }
-            let parsed = parse_row(specs, locators, &record, tz, mapping, &mut unmapped);
-            if let Some(folder) = folder {
-                // An event log: rules across fields hold for the folded record.
-                let update = parsed.and_then(|values| {
-                    let (order, firsts) = folder.update_times(&record, specs, tz, mapping)?;
-                    Ok((
-                        order,
-                        firsts,
-                        values
-                            .into_iter()
-                            .map(Value::into_owned)
-                            .collect::<Vec<_>>(),
-                    ))
-                });
-                match update {
-                    Ok((order, firsts, values)) => {
-                        let Value::Text(Some(id)) = &values[0] else {
-                            unreachable!("the id column is required text")
-                        };
-                        let next = groups.len();
-                        let group = *group_of.entry(id.as_ref().into()).or_insert(next);
-                        if group == next {
-                            groups.push(Vec::new());
-                        }
-                        groups[group].push(Update {
+            _ => None,
+        };
+        let (parts, held) = std::thread::scope(|scope| -> Result<_> {
+            let workers: Vec<_> = split
+                .iter()
+                .flat_map(|(delimiter, cuts)| {
+                    let ends = cuts.iter().skip(1).map(|&c| Some(c)).chain([None]);
+                    cuts.iter()
+                        .zip(ends)
+                        .map(|(&from, to)| (*delimiter, from, to))
+                })
+                .map(|(delimiter, from, to)| {
+                    let (layout, progress) = (&layout, &progress);
+                    let capacity = estimates[file] / cores + 16;
+                    scope.spawn(move || {
+                        split::read_part(
+                            path,
+                            delimiter,
+                            layout,
+                            keep,
                             file,
-                            start,
-                            record: record.clone(),
-                            order,
-                            firsts,
-                            values,
-                        });
+                            (from, to),
+                            capacity,
+                            progress,
+                        )
+                    })
+                })
+                .collect();
+            let first_cut = split.as_ref().map(|(_, cuts)| cuts[0]);
+            let held = read_records(
+                &mut run,
+                &layout,
+                (file, display),
+                &mut records,
+                &mut record,
+                first_cut,
+                folder.as_ref().map(|f| (f, &mut groups, &mut group_of)),
+                &progress,
+            )?;
+            let parts: Vec<_> = workers
+                .into_iter()
+                .map(|w| w.join().expect("a reader thread panicked"))
+                .collect();
+            Ok((parts, held))
+        })?;
+        if let Some((delimiter, _)) = split {
+            // A part that failed is read again by the reader of the first part.
+            let parts: Option<Vec<_>> = parts.into_iter().map(Result::ok).collect();
+            let joined = match parts {
+                Some(parts) if split::boundaries_hold(path, held, &parts)? => {
+                    let left = estimates[..file].iter().sum::<usize>() + 16;
+                    split::join_parts(
+                        &mut run,
+                        parts,
+                        &layout,
+                        (file, path, delimiter),
+                        file > 0,
+                        left,
+                        &mut chunks,
+                    )?;
+                    true
+                }
+                _ => false,
+            };
+            if !joined {
+                crate::ui::detail(format!(
+                    "{display}: its parts did not meet at record boundaries (a quote inside an \
+                     unquoted field?); read in one piece"
+                ));
+                if let Some(start) = held {
+                    if run.well_formed(&layout, file, start, &mut record) {
+                        run.validate(&layout, file, start, &record);
                     }
-                    Err(error) => pending.push(reject(error, &record)),
+                    read_records(
+                        &mut run,
+                        &layout,
+                        (file, display),
+                        &mut records,
+                        &mut record,
+                        None,
+                        None,
+                        &progress,
+                    )?;
                 }
-                continue;
-            }
-            let outcome = parsed.and_then(|mut values| {
-                rules.check(specs, positions, &mut values)?;
-                let Value::Text(Some(id)) = &values[0] else {
-                    unreachable!("the id column is required text")
-                };
-                if !seen_ids.insert(id) {
-                    let spec = &specs[0];
-                    return Err(RowError {
-                        position: positions[0].map(|p| p + 1),
-                        name: Some(spec.name),
-                        reason: format!("duplicate {}", spec.name),
-                        detail: if files.len() > 1 {
-                            format!(
-                                "{} {id:?} already seen earlier in this file or in a newer file \
-                                 of the export (the newest file wins, then the first row)",
-                                spec.name
-                            )
-                        } else {
-                            format!(
-                                "{} {id:?} already seen earlier in the export (the first row wins)",
-                                spec.name
-                            )
-                        },
-                    });
-                }
-                Ok(values)
-            });
-            match outcome {
-                Ok(values) => {
-                    accepted += 1;
-                    push(values);
-                }
-                Err(error) => pending.push(reject(error, &record)),
             }
         }
-        done_bytes += stamps[file].len;
+        bar.set_position(stamps[file..].iter().map(|s| s.len).sum::<u64>());
         stamps[file].unchanged(path, display)?;
         line_maps.push(records);
     }
@@ -384,31 +354,28 @@ pub fn read_files(
             match rules.check(specs, &positions, &mut values) {
                 Ok(()) => {
                     records += 1;
-                    accepted += rows.len() as u64;
-                    push(values);
+                    run.accepted += rows.len() as u64;
+                    run.push(values);
                 }
                 Err(e) => {
                     let n = rows.len();
                     for (file, start, record) in rows {
-                        pending.push(Pending {
-                            file,
-                            start,
-                            record,
-                            error: RowError {
-                                position: e.position,
-                                name: e.name,
-                                reason: e.reason.clone(),
-                                detail: format!("{} (the record folded from {n} rows)", e.detail),
-                            },
-                        });
+                        let error = RowError {
+                            position: e.position,
+                            name: e.name,
+                            reason: e.reason.clone(),
+                            detail: format!("{} (the record folded from {n} rows)", e.detail),
+                        };
+                        run.reject(file, start, error, &record);
                     }
                 }
             }
         }
         folded_records = Some(records);
     }
-    if !unmapped.is_empty() {
-        let labels: Vec<String> = unmapped
+    if !run.unmapped.is_empty() {
+        let labels: Vec<String> = run
+            .unmapped
             .iter()
             .map(|(field, label)| format!("{field} {label:?}"))
             .collect();
@@ -419,16 +386,24 @@ pub fn read_files(
             labels.join(", ")
         );
     }
-    let rejects = locate_rejects(files, &displays, &line_maps, pending)?;
-
-    let columns: Vec<Column> = buffers
-        .into_iter()
-        .filter_map(|buffer| match buffer {
-            Buffer::Text(b) => Some(b.finish().into_column()),
-            Buffer::Int(b) => Some(b.finish().into_column()),
-            Buffer::Dropped => None,
-        })
-        .collect();
+    let (read, accepted) = (run.read, run.accepted);
+    let rejects = locate_rejects(
+        files,
+        &displays,
+        &line_maps,
+        std::mem::take(&mut run.pending),
+    )?;
+    let mut columns = Vec::new();
+    for (mut chunks, last) in chunks.into_iter().zip(run.take_columns(source, 0)) {
+        let Some(last) = last else { continue };
+        chunks.push(last);
+        let mut chunks = chunks.into_iter();
+        let mut column = chunks.next().expect("the last chunk at least");
+        for chunk in chunks {
+            column.append_owned(chunk)?;
+        }
+        columns.push(column.into_column());
+    }
     let frame = DataFrame::new(folded_records.unwrap_or(accepted) as usize, columns)?;
     let mut reasons = BTreeMap::new();
     for r in &rejects {
@@ -465,6 +440,93 @@ pub fn read_files(
         files: displays,
         rejects,
     })
+}
+
+/// An event log's state while its rows are read: the updates grouped by record.
+type Groups<'g> = (
+    &'g Folder,
+    &'g mut Vec<Vec<Update>>,
+    &'g mut PlHashMap<Box<str>, usize>,
+);
+
+/// Reads the records of one file into `run` (an event log's into `groups`), up
+/// to the record that reaches `cut` (a later part's), which is left in `record`
+/// and whose start is returned.
+#[allow(clippy::too_many_arguments)]
+fn read_records(
+    run: &mut Run,
+    layout: &Layout,
+    (file, display): (usize, &str),
+    records: &mut Records,
+    record: &mut csv::ByteRecord,
+    cut: Option<u64>,
+    mut groups: Option<Groups>,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Option<u64>> {
+    let mut reported = Reported::new(run.read, records.position());
+    while let Some(start) = records
+        .next(record)
+        .with_context(|| format!("cannot read {display}"))?
+    {
+        if cut.is_some_and(|cut| split::reached(start, cut)) {
+            reported.up_to(progress, run.read, start);
+            return Ok(Some(start));
+        }
+        if reported.due(run.read) {
+            reported.up_to(progress, run.read, start);
+        }
+        if !run.well_formed(layout, file, start, record) {
+            continue;
+        }
+        let Some((folder, groups, group_of)) = &mut groups else {
+            run.validate(layout, file, start, record);
+            continue;
+        };
+        // An event log: rules across fields hold for the folded record.
+        let parsed = parse_row(
+            layout.specs,
+            layout.locators,
+            record,
+            layout.tz,
+            layout.mapping,
+            &mut run.unmapped,
+        );
+        let update = parsed.and_then(|values| {
+            let (order, firsts) =
+                folder.update_times(record, layout.specs, layout.tz, layout.mapping)?;
+            Ok((
+                order,
+                firsts,
+                values
+                    .into_iter()
+                    .map(Value::into_owned)
+                    .collect::<Vec<_>>(),
+            ))
+        });
+        match update {
+            Ok((order, firsts, values)) => {
+                let Value::Text(Some(id)) = &values[0] else {
+                    unreachable!("the id column is required text")
+                };
+                let next = groups.len();
+                let group = *group_of.entry(id.as_ref().into()).or_insert(next);
+                if group == next {
+                    groups.push(Vec::new());
+                }
+                groups[group].push(Update {
+                    file,
+                    start,
+                    record: record.clone(),
+                    order,
+                    firsts,
+                    values,
+                });
+            }
+            Err(error) => run.reject(file, start, error, record),
+        }
+    }
+    reported.up_to(progress, run.read, records.position());
+    Ok(None)
 }
 
 /// Rows to reserve in the column builders: the file size over the average line

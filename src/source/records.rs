@@ -50,6 +50,7 @@ pub enum Records {
     Text {
         reader: csv::Reader<Box<dyn Read + Send>>,
         decoding: Decoding,
+        delimiter: u8,
     },
     /// A worksheet, already in memory (calamine reads a sheet whole), with the
     /// sheet row number of each record.
@@ -72,12 +73,42 @@ impl Records {
             None => decode::sniff_delimiter(path, decoding)
                 .with_context(|| format!("cannot read {display}"))?,
         };
-        let reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(false)
-            .delimiter(delimiter)
-            .from_reader(decode::open(path, decoding)?);
-        Ok(Records::Text { reader, decoding })
+        Ok(Records::Text {
+            reader: csv_reader(delimiter, decode::open(path, decoding)?),
+            decoding,
+            delimiter,
+        })
+    }
+
+    /// The UTF-8 text of `path` from byte `offset` on, its delimiter known: a part of
+    /// a file split across cores. Record starts are counted from `offset`.
+    pub fn open_at(path: &Path, delimiter: u8, offset: u64) -> Result<Records> {
+        Ok(Records::Text {
+            reader: csv_reader(delimiter, decode::open_at(path, offset)?),
+            decoding: Decoding::Utf8,
+            delimiter,
+        })
+    }
+
+    /// The delimiter of a file that can be read in byte ranges: UTF-8 text (a
+    /// transcoded stream has no byte offsets to seek to; a sheet is in memory).
+    pub fn splittable(&self) -> Option<u8> {
+        match self {
+            Records::Text {
+                decoding: Decoding::Utf8,
+                delimiter,
+                ..
+            } => Some(*delimiter),
+            _ => None,
+        }
+    }
+
+    /// Where the reader stands: the byte after the records read so far.
+    pub fn position(&self) -> u64 {
+        match self {
+            Records::Text { reader, .. } => reader.position().byte(),
+            Records::Sheet { .. } => 0,
+        }
     }
 
     /// The encoding decoded from, when not UTF-8.
@@ -117,6 +148,26 @@ impl Records {
             Records::Text { decoding, .. } => decode::physical_lines(path, *decoding, starts),
             Records::Sheet { .. } => Ok(starts.to_vec()),
         }
+    }
+}
+
+fn csv_reader(delimiter: u8, text: Box<dyn Read + Send>) -> csv::Reader<Box<dyn Read + Send>> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(text)
+}
+
+/// The record of a UTF-8 file that starts at byte `offset` (found again for a
+/// rejects list).
+pub fn record_at(path: &Path, delimiter: u8, offset: u64) -> Result<csv::ByteRecord> {
+    let mut records = Records::open_at(path, delimiter, offset)?;
+    let mut record = csv::ByteRecord::new();
+    match records.next(&mut record) {
+        Ok(Some(_)) => Ok(record),
+        Ok(None) => bail!("{}: no record at byte {offset}", path.display()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 

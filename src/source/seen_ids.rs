@@ -89,6 +89,20 @@ impl<H: BuildHasher> SeenIds<H> {
         }
     }
 
+    /// Whether `id` is in the sorted run (binary search).
+    fn sorted_contains(&self, bytes: &[u8]) -> bool {
+        let (mut low, mut high) = (0, self.sorted_ends.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.sorted(mid).cmp(bytes) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+
     /// Records `id`; false when it was already recorded.
     pub fn insert(&mut self, id: &str) -> bool {
         let bytes = id.as_bytes();
@@ -101,16 +115,15 @@ impl<H: BuildHasher> SeenIds<H> {
             self.sorted_ends.push(self.sorted_bytes.len());
             return true;
         }
-        let (mut low, mut high) = (0, n);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            match self.sorted(mid).cmp(bytes) {
-                std::cmp::Ordering::Less => low = mid + 1,
-                std::cmp::Ordering::Greater => high = mid,
-                std::cmp::Ordering::Equal => return false,
-            }
+        if self.sorted_contains(bytes) {
+            return false;
         }
         self.other_insert(id)
+    }
+
+    /// Whether `id` was recorded.
+    pub fn contains(&self, id: &str) -> bool {
+        self.sorted_contains(id.as_bytes()) || self.other_contains(id)
     }
 }
 
@@ -128,6 +141,7 @@ mod tests {
         for id in ["T1", "T2", "T5", "T3", "A", "", "T9", "订单"] {
             assert!(!seen.insert(id), "{id:?} repeats");
         }
+        assert!(seen.contains("T5") && seen.contains("订单") && !seen.contains("T7"));
         // Above the sorted run but already among the others: "T3" came out of order
         // before "T9" raised the run; "T4" never came.
         assert!(seen.insert("T4"));
@@ -138,6 +152,10 @@ mod tests {
         assert!(!fresh.insert("A"), "an out-of-order id repeated");
         assert!(fresh.insert("C"));
         assert!(!fresh.insert("A"));
+        for id in ["A", "B", "C"] {
+            assert!(fresh.contains(id), "{id:?} was recorded");
+        }
+        assert!(!fresh.contains("D") && !fresh.contains(""));
     }
 
     /// Every id hashed alike: each out-of-order id after the first collides, and
@@ -162,6 +180,7 @@ mod tests {
             for i in 0..300u32 {
                 let id = format!("id{}", (i * 7 + 3) % 300 + round * 150);
                 assert_eq!(seen.insert(&id), oracle.insert(id.clone()), "{id}");
+                assert!(seen.contains(&id));
             }
         }
     }

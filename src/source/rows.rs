@@ -1,0 +1,247 @@
+//! The validation of one run of records: a whole export, or a part of a large
+//! file read on a core of its own. Each row is accepted into the column builders
+//! or kept as a pending reject with its reason.
+
+use std::collections::BTreeSet;
+
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+use super::fields::{parse_row, Locator, RowError, Value};
+use super::header::{header_names, same_header};
+use super::load::Keep;
+use super::lookup::Lookup;
+use super::mapping::Mapping;
+use super::rejects::Pending;
+use super::rules::CrossRules;
+use super::seen_ids::SeenIds;
+use super::{ColumnSpec, Kind, Source};
+
+/// What every run of one export shares: where its fields are and how they are
+/// checked.
+pub(super) struct Layout<'a> {
+    pub source: Source,
+    pub specs: &'static [ColumnSpec],
+    pub locators: &'a [Locator],
+    pub positions: &'a [Option<usize>],
+    pub header: &'a [String],
+    pub tz: Tz,
+    pub mapping: &'a Mapping,
+    pub rules: &'a CrossRules,
+    pub lookup: Option<&'a Lookup>,
+    /// How many files the export has (the duplicate message says which wins).
+    pub files: usize,
+}
+
+impl Layout<'_> {
+    /// The reject of a row whose id an earlier row already has.
+    pub fn duplicate(&self, id: &str) -> RowError {
+        let spec = &self.specs[0];
+        RowError {
+            position: self.positions[0].map(|p| p + 1),
+            name: Some(spec.name),
+            reason: format!("duplicate {}", spec.name),
+            detail: if self.files > 1 {
+                format!(
+                    "{} {id:?} already seen earlier in this file or in a newer file of the \
+                     export (the newest file wins, then the first row)",
+                    spec.name
+                )
+            } else {
+                format!(
+                    "{} {id:?} already seen earlier in the export (the first row wins)",
+                    spec.name
+                )
+            },
+        }
+    }
+}
+
+/// Accepted values go straight into polars' column builders: no per-field `String`.
+/// A column the command does not keep is validated and then dropped.
+pub(super) enum Buffer {
+    Text(StringChunkedBuilder),
+    Int(PrimitiveChunkedBuilder<Int64Type>),
+    Dropped,
+}
+
+impl Buffer {
+    fn new(spec: &ColumnSpec, kept: bool, capacity: usize) -> Buffer {
+        match spec.kind {
+            _ if !kept => Buffer::Dropped,
+            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => {
+                Buffer::Int(PrimitiveChunkedBuilder::new(spec.name.into(), capacity))
+            }
+            _ => Buffer::Text(StringChunkedBuilder::new(spec.name.into(), capacity)),
+        }
+    }
+
+    pub fn push(&mut self, value: Value) {
+        match (self, value) {
+            (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
+            (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
+            (Buffer::Dropped, _) => {}
+            _ => unreachable!("buffer and value kinds follow the same spec"),
+        }
+    }
+
+    /// The column built so far (None when dropped).
+    pub fn finish(self) -> Option<Series> {
+        match self {
+            Buffer::Text(b) => Some(b.finish().into_series()),
+            Buffer::Int(b) => Some(b.finish().into_series()),
+            Buffer::Dropped => None,
+        }
+    }
+}
+
+/// The state of one run of records.
+pub(super) struct Run {
+    pub buffers: Vec<Buffer>,
+    pub seen_ids: SeenIds,
+    pub unmapped: BTreeSet<(&'static str, String)>,
+    pub pending: Vec<Pending>,
+    pub read: u64,
+    pub accepted: u64,
+    /// Where each accepted row starts, for a part that is not a file's first: its
+    /// rows may repeat an id an earlier part accepted, and are then found again.
+    pub starts: Option<Vec<u64>>,
+}
+
+impl Run {
+    /// A run keeping the columns `keep` names of `source`; `part` keeps the id
+    /// column and each accepted row's start as well, for joining the parts.
+    pub fn new(source: Source, keep: &Keep, capacity: usize, part: bool) -> Run {
+        let buffers = source
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let kept = keep.keeps(source, spec.name) || (part && i == 0);
+                Buffer::new(spec, kept, capacity)
+            })
+            .collect();
+        Run {
+            buffers,
+            seen_ids: SeenIds::with_capacity(capacity),
+            unmapped: BTreeSet::new(),
+            pending: Vec::new(),
+            read: 0,
+            accepted: 0,
+            starts: part.then(|| Vec::with_capacity(capacity)),
+        }
+    }
+
+    /// The columns built so far (None for a dropped one), the builders started
+    /// again with room for `capacity` more rows.
+    pub fn take_columns(&mut self, source: Source, capacity: usize) -> Vec<Option<Series>> {
+        self.buffers
+            .iter_mut()
+            .zip(source.columns())
+            .map(|(buffer, spec)| {
+                let kept = !matches!(buffer, Buffer::Dropped);
+                std::mem::replace(buffer, Buffer::new(spec, kept, capacity)).finish()
+            })
+            .collect()
+    }
+
+    /// Counts a record read and makes the checks every row gets first: not the
+    /// header again, as many fields as the header; then appends the joined
+    /// columns. False when the row is rejected.
+    pub fn well_formed(
+        &mut self,
+        layout: &Layout,
+        file: usize,
+        start: u64,
+        record: &mut csv::ByteRecord,
+    ) -> bool {
+        self.read += 1;
+        let header = layout.header;
+        // Files concatenated with their headers (`cat a.csv b.csv`) repeat it.
+        let first = String::from_utf8_lossy(record.get(0).unwrap_or_default());
+        let error = if record.len() == header.len()
+            && first
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .eq_ignore_ascii_case(&header[0])
+            && same_header(header, &header_names(record))
+        {
+            RowError {
+                position: None,
+                name: None,
+                reason: "header repeated".into(),
+                detail: "the header row appears again inside the file".into(),
+            }
+        } else if record.len() != header.len() {
+            RowError {
+                position: None,
+                name: None,
+                reason: "wrong number of fields".into(),
+                detail: format!(
+                    "row has {} fields, the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            }
+        } else {
+            if let Some(lookup) = layout.lookup {
+                lookup.extend(record);
+            }
+            return true;
+        };
+        self.reject(file, start, error, record);
+        false
+    }
+
+    pub fn reject(&mut self, file: usize, start: u64, error: RowError, record: &csv::ByteRecord) {
+        self.pending.push(Pending {
+            file,
+            start,
+            error,
+            record: record.clone(),
+        });
+    }
+
+    /// Validates a well-formed row of an export that is not an event log: its
+    /// fields, the rules across them, its id not seen before.
+    pub fn validate(&mut self, layout: &Layout, file: usize, start: u64, record: &csv::ByteRecord) {
+        let parsed = parse_row(
+            layout.specs,
+            layout.locators,
+            record,
+            layout.tz,
+            layout.mapping,
+            &mut self.unmapped,
+        );
+        let seen_ids = &mut self.seen_ids;
+        let outcome = parsed.and_then(|mut values| {
+            layout
+                .rules
+                .check(layout.specs, layout.positions, &mut values)?;
+            let Value::Text(Some(id)) = &values[0] else {
+                unreachable!("the id column is required text")
+            };
+            if !seen_ids.insert(id) {
+                return Err(layout.duplicate(id));
+            }
+            Ok(values)
+        });
+        match outcome {
+            Ok(values) => {
+                if let Some(starts) = &mut self.starts {
+                    starts.push(start);
+                }
+                self.accepted += 1;
+                self.push(values);
+            }
+            Err(error) => self.reject(file, start, error, record),
+        }
+    }
+
+    /// Appends a record's values to the columns (the caller counts the rows).
+    pub fn push(&mut self, values: Vec<Value>) {
+        for (buffer, value) in self.buffers.iter_mut().zip(values) {
+            buffer.push(value);
+        }
+    }
+}
