@@ -45,8 +45,9 @@ class Limiter:
         elif not self.why_not:
             self.why_not = "no writable cgroup v1 memory controller and no systemd-run"
 
-    def run(self, cmd, stdout):
-        """Runs once; returns (finished, wall seconds, peak RSS MiB, what happened)."""
+    def run(self, cmd, stdout, cwd):
+        """Runs once in `cwd`; returns (finished, wall seconds, peak RSS MiB, what
+        happened)."""
         if self.v1:
             procs = os.path.join(self.v1, "cgroup.procs")
 
@@ -58,7 +59,8 @@ class Limiter:
             argv, preexec = ["systemd-run", "--quiet", "--scope", "-p",
                              f"MemoryMax={self.limit}", *cmd], None
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, preexec_fn=preexec)
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, preexec_fn=preexec,
+                                cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         err = proc.stderr.read().decode(errors="replace").strip()
@@ -88,18 +90,25 @@ def run_limited(svcq, peers, data, work, tickets, period, peer_args, compare, sv
     limiter = Limiter(LIMIT_MIB)
     if not limiter.how:
         return None, limiter.why_not
+    # Run in the work folder: a peer killed while spilling (DuckDB's .tmp) leaves
+    # its files there, not in the caller's folder.
+    runs_in = os.path.abspath(os.path.join(work, f"limited-{tickets}"))
+    os.makedirs(runs_in, exist_ok=True)
+    svcq, data = os.path.abspath(svcq), os.path.abspath(data)
+    peers = [(name, [os.path.abspath(c) if os.path.exists(c) else c for c in command])
+             for name, command in peers]
     try:
         results = {}
         s_json = os.path.join(work, f"svcq-limited-{tickets}.json")
         with open(s_json, "wb") as out:
-            results["svcq"] = limiter.run([svcq, "report", "--data", data, *period], out)
+            results["svcq"] = limiter.run([svcq, "report", "--data", data, *period], out, runs_in)
         if results["svcq"][0]:
             _, metrics = svcq_metrics(s_json)
             compare("svcq (512 MiB)", metrics, "svcq", canonical)
         for name, command in peers:
             p_json = os.path.join(work, f"{name}-limited-{tickets}.json")
             with open(p_json, "wb") as out:
-                results[name] = limiter.run([*command, data, *peer_args], out)
+                results[name] = limiter.run([*command, data, *peer_args], out, runs_in)
             if results[name][0]:
                 with open(p_json) as f:
                     peer = json.load(f)
@@ -108,3 +117,4 @@ def run_limited(svcq, peers, data, work, tickets, period, peer_args, compare, sv
         return limiter.how, results
     finally:
         limiter.close()
+        shutil.rmtree(runs_in, ignore_errors=True)

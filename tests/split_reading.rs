@@ -1,4 +1,4 @@
-//! A tickets export large enough to be read in byte ranges on every core (a part
+//! Tickets exports large enough to be read in byte ranges on every core (a part
 //! is at least 4 MiB): the outcome must be the one a reading from start to end
 //! gives. Each export is read twice — as it is (split), and stated as GB18030,
 //! whose transcoded stream is read in one piece (the rows are ASCII, so the bytes
@@ -22,15 +22,40 @@ struct Export {
     rejected: Vec<(u64, String, &'static str)>,
 }
 
+/// How an export is written.
+#[derive(Clone, Copy)]
+struct Shape {
+    newline: &'static str,
+    /// A quote inside an unquoted field early on.
+    stray_quote: bool,
+    /// A UTF-8 byte-order mark before the header.
+    bom: bool,
+    /// A blank line after every this many rows (0: none).
+    blank_every: usize,
+    /// Row r has the id `T{3r + first_id}`.
+    first_id: usize,
+}
+
+const PLAIN: Shape = Shape {
+    newline: "\n",
+    stray_quote: false,
+    bom: false,
+    blank_every: 0,
+    first_id: 7,
+};
+
 /// Unpadded ids; every seventh subject quoted over two lines with a doubled
 /// quote; ids repeated across the file (their later rows are duplicates), one
-/// impossible time, and optionally a stray quote in an unquoted field early on.
-fn export(newline: &str, stray_quote: bool) -> Export {
+/// impossible time.
+fn export(shape: Shape) -> Export {
+    let newline = shape.newline;
+    let bom = if shape.bom { "\u{feff}" } else { "" };
     let mut text = format!(
-        "ticket_id,created_at,first_response_at,resolved_at,channel,priority,agent_replies,subject{newline}"
+        "{bom}ticket_id,created_at,first_response_at,resolved_at,channel,priority,\
+         agent_replies,subject{newline}"
     );
     let at = |share: f64| (ROWS as f64 * share) as usize;
-    // row index → the earlier row whose id it repeats
+    // (later row, the earlier row whose id it repeats)
     let repeats = [
         (at(0.75), at(0.25)),
         (at(0.9), at(0.6)),
@@ -41,11 +66,9 @@ fn export(newline: &str, stray_quote: bool) -> Export {
     let mut line = 2u64;
     let mut rejected = Vec::new();
     for row in 0..ROWS {
-        let id_of = |r: usize| format!("T{}", r * 3 + 7);
-        let id = repeats
-            .iter()
-            .find(|(later, _)| *later == row)
-            .map_or_else(|| id_of(row), |(_, first)| id_of(*first));
+        let id_of = |r: usize| format!("T{}", r * 3 + shape.first_id);
+        let repeat = repeats.iter().find(|(later, _)| *later == row);
+        let id = repeat.map_or_else(|| id_of(row), |(_, first)| id_of(*first));
         let created = if row == invalid {
             "2026-13-45T10:00:00Z".to_string()
         } else {
@@ -58,96 +81,88 @@ fn export(newline: &str, stray_quote: bool) -> Export {
         };
         let subject = if row % 7 == 0 {
             format!("\"Box \"\"damaged\"\"{newline}second line {row}\"")
-        } else if stray_quote && row == 1_000 {
+        } else if shape.stray_quote && row == 1_000 {
             "a 5\" screen".to_string()
         } else {
             format!("where is order {row}")
         };
+        let replies = row % 5;
         text.push_str(&format!(
-            "{id},{created},,,chat,normal,{},{subject}{newline}",
-            row % 5
+            "{id},{created},,,chat,normal,{replies},{subject}{newline}"
         ));
         if row == invalid {
-            rejected.push((line, id.clone(), "created_at not a timestamp"));
-        } else if repeats.iter().any(|(later, _)| *later == row) {
-            rejected.push((line, id.clone(), "duplicate ticket_id"));
+            rejected.push((line, id, "created_at not a timestamp"));
+        } else if repeat.is_some() {
+            rejected.push((line, id, "duplicate ticket_id"));
         }
         line += if row % 7 == 0 { 2 } else { 1 };
+        if shape.blank_every > 0 && row % shape.blank_every == 0 {
+            text.push_str(newline);
+            line += 1;
+        }
     }
-    assert!(
-        text.len() > 8 << 20,
-        "two parts at least: {} bytes",
-        text.len()
-    );
+    assert!(text.len() > 8 << 20, "two parts at least: {}", text.len());
     Export { text, rejected }
 }
 
-/// `svcq validate` then `svcq report` on `dir`: the inputs, the rejects file and
-/// the report's metrics.
-fn read(dir: &Path, config: &str) -> (Value, Vec<Vec<String>>, Value) {
-    let validated: Value = serde_json::from_slice(&run_ok(
-        dir,
-        &[
-            "validate", "--data", ".", "--config", config, "--format", "json",
-        ],
-    ))
-    .unwrap();
+/// Writes `files` into a folder with two configs: `split.toml` (the files as
+/// they are) and `whole.toml` (stated GB18030: read in one piece).
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::write(dir.path().join("split.toml"), "").unwrap();
+    let whole = "[sources.tickets]\nencoding = \"gb18030\"\n";
+    std::fs::write(dir.path().join("whole.toml"), whole).unwrap();
+    dir
+}
+
+/// What `svcq -v validate` says of how the export was read.
+fn how_read(dir: &Path, tickets: &str, config: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir)
+        .args(["-v", "validate", "--tickets", tickets, "--config", config])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("parts")).collect();
+    lines.join("\n")
+}
+
+/// `svcq validate` then `svcq report`: the tickets' inputs entry, the rejects
+/// file's rows and the report's metrics.
+fn read(dir: &Path, tickets: &str, config: &str) -> (Value, Vec<Vec<String>>, Value) {
+    let args = ["--tickets", tickets, "--config", config, "--format", "json"];
+    let validated: Value =
+        serde_json::from_slice(&run_ok(dir, &[&["validate"][..], &args].concat())).unwrap();
     let mut rejects = csv::Reader::from_path(dir.join("rejects/tickets.rejects.csv")).unwrap();
     let rows = rejects
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
-    let report: Value = serde_json::from_slice(&run_ok(
-        dir,
-        &[
-            "report",
-            "--data",
-            ".",
-            "--config",
-            config,
-            "--from",
-            "2026-11-01",
-            "--to",
-            "2026-12-01",
-            "--as-of",
-            "2026-12-01",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let period = [
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-01",
+        "--as-of",
+        "2026-12-01",
+    ];
+    let report: Value =
+        serde_json::from_slice(&run_ok(dir, &[&["report"][..], &args, &period].concat())).unwrap();
     let mut tickets = validated["inputs"]["tickets"].clone();
     tickets.as_object_mut().unwrap().remove("encoding");
     (tickets, rows, report["metrics"].clone())
 }
 
-/// What `svcq -v validate` says of how the export was read.
-fn how_read(dir: &Path, config: &str) -> String {
-    let out = assert_cmd::Command::cargo_bin("svcq")
-        .unwrap()
-        .current_dir(dir)
-        .args(["-v", "validate", "--data", ".", "--config", config])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    stderr
-        .lines()
-        .filter(|l| l.contains("parts"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn check(export: Export, falls_back: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("tickets.csv"), &export.text).unwrap();
-    std::fs::write(dir.path().join("split.toml"), "").unwrap();
-    std::fs::write(
-        dir.path().join("whole.toml"),
-        "[sources.tickets]\nencoding = \"gb18030\"\n",
-    )
-    .unwrap();
-    let how = how_read(dir.path(), "split.toml");
-    // One part per core: a machine with one core reads the file in one piece.
+/// Reads `tickets` split and in one piece; asserts both give the same inputs,
+/// rejects and metrics, and that the split (and its fallback when expected)
+/// happened. Returns the split reading's inputs and rejects.
+fn same_either_way(dir: &Path, tickets: &str, falls_back: bool) -> (Value, Vec<Vec<String>>) {
+    let how = how_read(dir, tickets, "split.toml");
+    // One part per core: a machine with one core reads a file in one piece.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(how.contains("read in"), cores > 1, "{how}");
     assert_eq!(
@@ -155,13 +170,10 @@ fn check(export: Export, falls_back: bool) {
         falls_back && cores > 1,
         "{how}"
     );
-    assert_eq!(
-        how_read(dir.path(), "whole.toml"),
-        "",
-        "a transcoded stream is one piece"
-    );
-    let (split, split_rejects, split_report) = read(dir.path(), "split.toml");
-    let (whole, whole_rejects, whole_report) = read(dir.path(), "whole.toml");
+    let whole_how = how_read(dir, tickets, "whole.toml");
+    assert_eq!(whole_how, "", "a transcoded stream is read in one piece");
+    let (split, split_rejects, split_report) = read(dir, tickets, "split.toml");
+    let (whole, whole_rejects, whole_report) = read(dir, tickets, "whole.toml");
     assert_eq!(split, whole, "inputs read in parts and in one piece");
     assert_eq!(
         split_rejects, whole_rejects,
@@ -171,7 +183,14 @@ fn check(export: Export, falls_back: bool) {
         split_report, whole_report,
         "metrics read in parts and in one piece"
     );
-    // And against the rows written: read = accepted + rejected, each reject on its line.
+    (split, split_rejects)
+}
+
+fn check(shape: Shape, falls_back: bool) {
+    let export = export(shape);
+    let dir = folder(&[("tickets.csv", &export.text)]);
+    let (split, split_rejects) = same_either_way(dir.path(), "tickets.csv", falls_back);
+    // Against the rows written: read = accepted + rejected, each reject on its line.
     assert_eq!(split["read"], ROWS as u64);
     assert_eq!(split["rejected"], export.rejected.len() as u64);
     // svcq_line, svcq_column, svcq_reason (its detail), then the row: ticket_id first.
@@ -194,12 +213,40 @@ fn check(export: Export, falls_back: bool) {
 
 #[test]
 fn a_file_read_in_parts_gives_what_one_reading_gives() {
-    check(export("\n", false), false);
+    check(PLAIN, false);
 }
 
 #[test]
 fn crlf_line_ends_meet_at_the_cuts() {
-    check(export("\r\n", false), false);
+    check(
+        Shape {
+            newline: "\r\n",
+            ..PLAIN
+        },
+        false,
+    );
+}
+
+/// Blank lines are skipped by both readings and counted in the lines; a cut is
+/// never put before one.
+#[test]
+fn a_bom_and_blank_lines_keep_rows_and_lines() {
+    check(
+        Shape {
+            bom: true,
+            blank_every: 97,
+            ..PLAIN
+        },
+        false,
+    );
+    check(
+        Shape {
+            newline: "\r\n",
+            blank_every: 89,
+            ..PLAIN
+        },
+        false,
+    );
 }
 
 /// A quote inside an unquoted field throws the quote count off, so the cut lands
@@ -207,5 +254,33 @@ fn crlf_line_ends_meet_at_the_cuts() {
 /// from the first part, with the same outcome.
 #[test]
 fn a_stray_quote_falls_back_to_one_reading() {
-    check(export("\n", true), true);
+    check(
+        Shape {
+            stray_quote: true,
+            ..PLAIN
+        },
+        true,
+    );
+}
+
+/// Two monthly files, each read in parts, newest first: the older file's row r
+/// has the id of the newer file's row r + SHIFT, so its first third repeats ids
+/// the newer file accepted — all but the five whose newer rows were rejected or
+/// carried another id. Each file also has its own five rejects.
+#[test]
+fn a_glob_of_large_files_reads_each_in_parts() {
+    const SHIFT: usize = ROWS - ROWS / 3;
+    let newer = export(PLAIN);
+    let older = export(Shape {
+        first_id: PLAIN.first_id + 3 * SHIFT,
+        ..PLAIN
+    });
+    let dir = folder(&[
+        ("t-2026-10.csv", &older.text),
+        ("t-2026-11.csv", &newer.text),
+    ]);
+    let (split, _) = same_either_way(dir.path(), "t-*.csv", false);
+    assert_eq!(split["read"], 2 * ROWS as u64);
+    let overlap = (ROWS - SHIFT) as u64;
+    assert_eq!(split["rejected"], (overlap - 5) + 5 + 5);
 }

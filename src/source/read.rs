@@ -143,7 +143,18 @@ pub fn read_files(
         .zip(&stamps)
         .map(|(p, s)| estimate_rows(p, s.len))
         .collect();
-    let capacity = estimates.iter().sum::<usize>();
+    // A file large enough to be split gives the first reader one part of it.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let capacity = estimates
+        .iter()
+        .zip(&stamps)
+        .map(
+            |(&rows, stamp)| match stamp.len >= 2 * split::MIN_PART_BYTES {
+                true => rows / cores,
+                false => rows,
+            },
+        )
+        .sum::<usize>();
     let rules = CrossRules::new(source, specs);
     let mut run = Run::new(source, keep, capacity, false);
     // Columns finished before a split file's later parts, in row order.
@@ -156,7 +167,6 @@ pub fn read_files(
     let mut group_of: PlHashMap<Box<str>, usize> = PlHashMap::new();
     let mut line_maps = Vec::with_capacity(files.len());
     let mut encoding = None;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let bar = progress_bar(size, source.name());
     let rows_seen = AtomicU64::new(0);
     let progress = |rows: u64, bytes: u64| {
@@ -289,10 +299,16 @@ pub fn read_files(
             Ok((parts, held))
         })?;
         if let Some((delimiter, _)) = split {
+            // The boundaries and duplicates are found again in the file: it must
+            // be the file the parts read.
+            stamps[file].unchanged(path, display)?;
             // A part that failed is read again by the reader of the first part.
             let parts: Option<Vec<_>> = parts.into_iter().map(Result::ok).collect();
             let joined = match parts {
-                Some(parts) if split::boundaries_hold(path, held, &parts)? => {
+                Some(parts)
+                    if split::boundaries_hold(path, held, &parts)
+                        .with_context(|| format!("cannot read {display}"))? =>
+                {
                     let left = estimates[..file].iter().sum::<usize>() + 16;
                     split::join_parts(
                         &mut run,
@@ -302,7 +318,8 @@ pub fn read_files(
                         file > 0,
                         left,
                         &mut chunks,
-                    )?;
+                    )
+                    .with_context(|| format!("cannot read {display}"))?;
                     true
                 }
                 _ => false,
@@ -401,6 +418,12 @@ pub fn read_files(
         let mut column = chunks.next().expect("the last chunk at least");
         for chunk in chunks {
             column.append_owned(chunk)?;
+        }
+        // One chunk per column, one column at a time: polars copies a frame whose
+        // columns are chunked differently (a derived column has one chunk) in
+        // many operations, all columns at once.
+        if column.n_chunks() > 1 {
+            column = column.rechunk();
         }
         columns.push(column.into_column());
     }

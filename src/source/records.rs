@@ -159,18 +159,6 @@ fn csv_reader(delimiter: u8, text: Box<dyn Read + Send>) -> csv::Reader<Box<dyn 
         .from_reader(text)
 }
 
-/// The record of a UTF-8 file that starts at byte `offset` (found again for a
-/// rejects list).
-pub fn record_at(path: &Path, delimiter: u8, offset: u64) -> Result<csv::ByteRecord> {
-    let mut records = Records::open_at(path, delimiter, offset)?;
-    let mut record = csv::ByteRecord::new();
-    match records.next(&mut record) {
-        Ok(Some(_)) => Ok(record),
-        Ok(None) => bail!("{}: no record at byte {offset}", path.display()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
 fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Records> {
     let mut workbook = open_workbook_auto(path)?;
     let names = workbook.sheet_names();

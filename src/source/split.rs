@@ -9,11 +9,11 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 
 use super::load::Keep;
-use super::records::{record_at, Records};
+use super::records::Records;
 use super::rejects::Pending;
 use super::rows::{Buffer, Layout, Run};
 use super::seen_ids::SeenIds;
@@ -23,8 +23,9 @@ pub const MIN_PART_BYTES: u64 = 4 << 20;
 
 /// Where to cut a file of `size` bytes into at most `parts` byte ranges after
 /// `data_start`: each cut just after a newline outside quotes (an even count of
-/// `"` before it, as RFC 4180 doubles a quote inside a quoted field). None when
-/// the file is too small for the threads to pay.
+/// `"` before it, as RFC 4180 doubles a quote inside a quoted field) between two
+/// lines that are not blank. None when the file is too small for the threads to
+/// pay.
 pub fn cut_points(
     path: &Path,
     data_start: u64,
@@ -65,7 +66,7 @@ pub fn cut_points(
                     let at = i + j;
                     if buf[at] == b'"' {
                         quotes += 1;
-                    } else if quotes % 2 == 0 {
+                    } else if quotes % 2 == 0 && between_lines(&buf[..n], at) {
                         cuts.push(offset + at as u64 + 1);
                     }
                     i = at + 1;
@@ -78,6 +79,21 @@ pub fn cut_points(
     // A cut at the very end would leave an empty part.
     cuts.retain(|&c| c < size);
     Ok(cuts)
+}
+
+/// Whether the newline at `at` ends a line that is not blank and is followed by
+/// one that is not blank either (both within `buf`). The parsers skip blank
+/// lines, and on CRLF files a record after blank lines is placed at the first of
+/// them: the record after a cut must start right at it.
+fn between_lines(buf: &[u8], at: usize) -> bool {
+    let line_end = |b: &u8| *b == b'\r' || *b == b'\n';
+    let next = buf.get(at + 1).is_some_and(|b| !line_end(b));
+    let before = match at.checked_sub(1).map(|i| buf[i]) {
+        Some(b'\r') => at.checked_sub(2).is_some_and(|i| buf[i] != b'\n'),
+        Some(b'\n') | None => false,
+        Some(_) => true,
+    };
+    next && before
 }
 
 /// What a reader has told the progress bar: rows and bytes so far.
@@ -222,23 +238,27 @@ pub(super) fn join_parts(
         let repeats = repeated(ids, &seen);
         drop(seen);
         let starts = part.starts.expect("a part keeps its row starts");
-        for &row in &repeats {
-            let start = starts[row];
-            let mut record = record_at(path, delimiter, start)?;
+        let rows: Vec<u64> = repeats.iter().map(|&row| starts[row]).collect();
+        let mut pending = part.pending;
+        for (&row, record) in repeats.iter().zip(records_at(path, delimiter, &rows)?) {
+            let mut record = record;
             if let Some(lookup) = layout.lookup {
                 lookup.extend(&mut record);
             }
             let id = ids.get(row).unwrap_or_default();
-            run.pending.push(Pending {
+            pending.push(Pending {
                 file,
-                start,
+                start: starts[row],
                 error: layout.duplicate(id),
                 record,
             });
         }
+        // In record order, as one reading finds them (two records can share a
+        // line, ended by a lone `\r`).
+        pending.sort_by_key(|p| p.start);
         run.read += part.read;
         run.accepted += part.accepted - repeats.len() as u64;
-        run.pending.extend(part.pending);
+        run.pending.extend(pending);
         run.unmapped.extend(part.unmapped);
         let keep = (!repeats.is_empty()).then(|| {
             let mut keep = vec![true; ids.len()];
@@ -264,6 +284,39 @@ pub(super) fn join_parts(
         earlier.push(part.seen_ids);
     }
     Ok(())
+}
+
+/// The records of a UTF-8 file at `starts` (ascending): read on from the last one
+/// when the next is near, else from a reader opened at its start (an export
+/// concatenated with itself repeats every row of its second half).
+fn records_at(path: &Path, delimiter: u8, starts: &[u64]) -> Result<Vec<csv::ByteRecord>> {
+    const NEAR: u64 = 1 << 20;
+    let mut found = Vec::with_capacity(starts.len());
+    let mut open: Option<(Records, u64)> = None;
+    let mut record = csv::ByteRecord::new();
+    for &start in starts {
+        let mut hit = false;
+        if let Some((records, from)) = &mut open {
+            let here = *from + records.position();
+            if start >= here && start - here <= NEAR {
+                while let Some(at) = records.next(&mut record)? {
+                    if *from + at >= start {
+                        hit = *from + at == start;
+                        break;
+                    }
+                }
+            }
+        }
+        if !hit {
+            let mut records = Records::open_at(path, delimiter, start)?;
+            if records.next(&mut record)?.is_none() {
+                bail!("{}: no record at byte {start}", path.display());
+            }
+            open = Some((records, start));
+        }
+        found.push(record.clone());
+    }
+    Ok(found)
 }
 
 /// The rows of `ids` that one of `seen` holds, looked up on every core.
@@ -331,6 +384,17 @@ mod tests {
                 "cut at {cut}"
             );
         }
+    }
+
+    #[test]
+    fn no_cut_next_to_a_blank_line() {
+        let text = b"a\nb\n\nc\r\n\r\nd\r\ne";
+        let cuttable: Vec<usize> = (0..text.len())
+            .filter(|&i| text[i] == b'\n' && between_lines(text, i))
+            .collect();
+        // After "a" (before "b"), and after "d\r" (before "e"): not around the
+        // blank lines, not where the buffer ends.
+        assert_eq!(cuttable, vec![1, 12]);
     }
 
     #[test]
