@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::fields::{parse_row, Locator, RowError, Value};
+use super::fields::{Locator, RowError, Value};
 use super::fold::Folder;
 use super::header::{header_names, locate_columns, same_header};
 use super::load::Keep;
@@ -506,14 +506,7 @@ fn read_records(
             continue;
         };
         // An event log: rules across fields hold for the folded record.
-        let parsed = parse_row(
-            layout.specs,
-            layout.locators,
-            record,
-            layout.tz,
-            layout.mapping,
-            &mut run.unmapped,
-        );
+        let parsed = run.parse(layout, record);
         let update = parsed.and_then(|values| {
             let (order, firsts) =
                 folder.update_times(record, layout.specs, layout.tz, layout.mapping)?;

@@ -202,17 +202,27 @@ impl Run {
         });
     }
 
-    /// Validates a well-formed row of an export that is not an event log: its
-    /// fields, the rules across them, its id not seen before.
-    pub fn validate(&mut self, layout: &Layout, file: usize, start: u64, record: &csv::ByteRecord) {
-        let parsed = parse_row(
+    /// Reads every field of a well-formed row as its contract kind (labels a
+    /// value map leaves unmapped are collected).
+    pub fn parse<'r>(
+        &mut self,
+        layout: &Layout<'r>,
+        record: &'r csv::ByteRecord,
+    ) -> Result<Vec<Value<'r>>, RowError> {
+        parse_row(
             layout.specs,
             layout.locators,
             record,
             layout.tz,
             layout.mapping,
             &mut self.unmapped,
-        );
+        )
+    }
+
+    /// Validates a well-formed row of an export that is not an event log: its
+    /// fields, the rules across them, its id not seen before.
+    pub fn validate(&mut self, layout: &Layout, file: usize, start: u64, record: &csv::ByteRecord) {
+        let parsed = self.parse(layout, record);
         let seen_ids = &mut self.seen_ids;
         let outcome = parsed.and_then(|mut values| {
             layout
