@@ -143,18 +143,10 @@ pub fn read_files(
         .zip(&stamps)
         .map(|(p, s)| estimate_rows(p, s.len))
         .collect();
-    // A file large enough to be split gives the first reader one part of it.
+    // Room for every row: a file read in parts leaves most of it untouched, and
+    // pages never written are never resident.
+    let capacity = estimates.iter().sum::<usize>();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let capacity = estimates
-        .iter()
-        .zip(&stamps)
-        .map(
-            |(&rows, stamp)| match stamp.len >= 2 * split::MIN_PART_BYTES {
-                true => rows / cores,
-                false => rows,
-            },
-        )
-        .sum::<usize>();
     let rules = CrossRules::new(source, specs);
     let mut run = Run::new(source, keep, capacity, false);
     // Columns finished before a split file's later parts, in row order.
