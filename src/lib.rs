@@ -14,6 +14,7 @@ mod docs_check;
 pub mod engine;
 pub mod exit;
 pub mod fsutil;
+mod parallel;
 pub mod render;
 pub mod sample;
 pub mod source;

@@ -26,7 +26,7 @@ pub fn with_mentions(reviews: &DataFrame, lexicon: &Lexicon) -> Result<DataFrame
         .select([cond_expr(&NEGATIVE).fill_null(lit(false)).alias("negative")])
         .collect()?;
     let negative = negative.column("negative")?.bool()?;
-    let masks: Vec<Option<u8>> = super::parallel::map_parts(reviews.height(), |start, len| {
+    let masks: Vec<Option<u8>> = crate::parallel::map_parts(reviews.height(), |start, len| {
         let text = text.slice(start as i64, len);
         let negative = negative.slice(start as i64, len);
         text.iter()

@@ -14,7 +14,6 @@ pub mod gate;
 mod index;
 mod mentions;
 pub mod model;
-mod parallel;
 pub mod period;
 pub mod query;
 pub mod sql;

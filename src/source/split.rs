@@ -321,28 +321,16 @@ fn records_at(path: &Path, delimiter: u8, starts: &[u64]) -> Result<Vec<csv::Byt
 
 /// The rows of `ids` that one of `seen` holds, looked up on every core.
 fn repeated(ids: &StringChunked, seen: &[&SeenIds]) -> Vec<usize> {
-    let rows = ids.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = rows.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..rows)
-            .step_by(part)
-            .map(|from| {
-                scope.spawn(move || {
-                    (from..(from + part).min(rows))
-                        .filter(|&r| {
-                            ids.get(r)
-                                .is_some_and(|id| seen.iter().any(|s| s.contains(id)))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a worker thread panicked"))
-            .collect()
+    let held = |r: usize| {
+        ids.get(r)
+            .is_some_and(|id| seen.iter().any(|s| s.contains(id)))
+    };
+    crate::parallel::map_parts(ids.len(), |from, len| {
+        (from..from + len).filter(|&r| held(r)).collect::<Vec<_>>()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ fn tokenize(
     vocab: &mut Vocab,
 ) -> Vec<Option<Vec<u32>>> {
     let height = texts.len();
-    let parts = super::parallel::map_parts(height, |start, len| {
+    let parts = crate::parallel::map_parts(height, |start, len| {
         let mut local = Vocab::default();
         let docs = texts
             .slice(start as i64, len)
