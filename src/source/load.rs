@@ -220,6 +220,7 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
         if let Some(dir) = &args.rejects {
             write_rejects(dir, &mut data)?;
         }
+        crate::ui::detail(held_in_memory(data.source, &data.frame));
         dataset.sources.insert(
             data.source,
             Loaded {
@@ -230,6 +231,29 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
         );
     }
     Ok(dataset)
+}
+
+/// What a source's kept columns hold in memory, largest first (`-v`): where the
+/// peak memory of a run goes.
+fn held_in_memory(source: Source, frame: &DataFrame) -> String {
+    let mut columns: Vec<(usize, String)> = frame
+        .columns()
+        .iter()
+        .map(|c| (c.as_materialized_series().estimated_size(), c.name().to_string()))
+        .collect();
+    columns.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mib = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
+    let total: usize = columns.iter().map(|c| c.0).sum();
+    let each: Vec<String> = columns
+        .iter()
+        .map(|(bytes, name)| format!("{name} {:.1}", mib(*bytes)))
+        .collect();
+    format!(
+        "{source}: {} rows kept in {:.1} MiB ({})",
+        frame.height(),
+        mib(total),
+        if each.is_empty() { "no columns".to_string() } else { each.join(", ") + " MiB" }
+    )
 }
 
 /// Reads the sources present in a store directory.
