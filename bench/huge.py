@@ -133,7 +133,8 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
-    duckdb_cmd = [args.python, os.path.join(HERE, "duckdb_report.py")]
+    # Absolute: DuckDB runs in the work folder.
+    duckdb_cmd = [os.path.abspath(args.python), os.path.join(HERE, "duckdb_report.py")]
     results = [one_size(args.svcq, duckdb_cmd, args.work, int(s)) for s in args.sizes.split(",")]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "unknown"

@@ -11,7 +11,9 @@ use clap::{Args, ValueEnum};
 use crate::engine::period::PeriodSpec;
 use crate::engine::sql::{Dialect, SqlEngine};
 use crate::engine::targets::Targets;
-use crate::engine::{columns_needed, Engine, ReportOptions};
+use crate::engine::{
+    columns_needed, link_followup_ids, mentions_in_place_of_text, Engine, ReportOptions,
+};
 use crate::source::load::{load_csv, load_store, CsvInputs, Dataset};
 use crate::source::timestamp::parse_tz;
 use crate::source::Source;
@@ -208,7 +210,7 @@ impl AnalysisArgs {
                 .chain(segment_dims)
                 .chain(clock_dims.iter().copied()),
         );
-        let dataset = match &self.data.store {
+        let mut dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep)?,
             None => load_csv(
                 &CsvInputs {
@@ -220,6 +222,17 @@ impl AnalysisArgs {
                 &targets.mappings,
             )?,
         };
+        // Ids and review texts in the forms the metrics read, unless this command
+        // shows them: what keeps memory down on large exports.
+        if !fields
+            .iter()
+            .any(|f| matches!(*f, "ticket_id" | "order_id"))
+        {
+            link_followup_ids(&mut dataset)?;
+        }
+        if !fields.contains(&"text") {
+            mentions_in_place_of_text(&mut dataset, &targets.text.lexicon)?;
+        }
         Ok(Analysis {
             dataset,
             targets,

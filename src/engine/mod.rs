@@ -57,6 +57,32 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
     Keep::Only(columns)
 }
 
+/// What a command that shows no review text keeps of it: the mentions of each
+/// aspect and whether there is a text ([`mentions::mentions_in_place_of_text`]).
+pub fn mentions_in_place_of_text(dataset: &mut Dataset, lexicon: &Lexicon) -> Result<()> {
+    match dataset.sources.get_mut(&Source::Reviews) {
+        Some(reviews) => mentions::mentions_in_place_of_text(&mut reviews.frame, lexicon),
+        None => Ok(()),
+    }
+}
+
+/// Gives the ids the follow-up join reads codes in place of their text
+/// ([`followups::link_ids`]), for a command that prints no ticket or order id.
+pub fn link_followup_ids(dataset: &mut Dataset) -> Result<()> {
+    let mut tickets = dataset.sources.remove(&Source::Tickets);
+    let linked = followups::link_ids(
+        dataset
+            .sources
+            .get_mut(&Source::Reviews)
+            .map(|r| &mut r.frame),
+        tickets.as_mut().map(|t| &mut t.frame),
+    );
+    if let Some(tickets) = tickets {
+        dataset.sources.insert(Source::Tickets, tickets);
+    }
+    linked
+}
+
 /// The engine's view of the data: the frames as they stood at the as-of time, with
 /// the derived columns it needs (frames share their columns with the dataset).
 pub struct Engine<'a> {

@@ -239,7 +239,12 @@ fn held_in_memory(source: Source, frame: &DataFrame) -> String {
     let mut columns: Vec<(usize, String)> = frame
         .columns()
         .iter()
-        .map(|c| (c.as_materialized_series().estimated_size(), c.name().to_string()))
+        .map(|c| {
+            (
+                c.as_materialized_series().estimated_size(),
+                c.name().to_string(),
+            )
+        })
         .collect();
     columns.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let mib = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
@@ -252,7 +257,11 @@ fn held_in_memory(source: Source, frame: &DataFrame) -> String {
         "{source}: {} rows kept in {:.1} MiB ({})",
         frame.height(),
         mib(total),
-        if each.is_empty() { "no columns".to_string() } else { each.join(", ") + " MiB" }
+        if each.is_empty() {
+            "no columns".to_string()
+        } else {
+            each.join(", ") + " MiB"
+        }
     )
 }
 

@@ -1,31 +1,139 @@
 //! Duplicate-id detection for "the first row wins".
 
-use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
+use hashbrown::HashTable;
 use polars::prelude::*;
 use rustc_hash::FxBuildHasher;
+
+/// Ids stored back to back with one length byte each: an id's start is its
+/// block's start (every [`BLOCK`] ids) plus the lengths before it in the block.
+/// About 1.5 bytes of bookkeeping an id, where an end offset took 8.
+#[derive(Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    lengths: Vec<u8>,
+    block_starts: Vec<usize>,
+}
+
+const BLOCK: usize = 16;
+
+impl Arena {
+    fn with_capacity(ids: usize, bytes: usize) -> Arena {
+        Arena {
+            bytes: Vec::with_capacity(bytes),
+            lengths: Vec::with_capacity(ids),
+            block_starts: Vec::with_capacity(ids / BLOCK + 1),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// Appends an id of at most `u8::MAX` bytes; returns its index.
+    fn push(&mut self, id: &[u8]) -> usize {
+        let index = self.lengths.len();
+        if index % BLOCK == 0 {
+            self.block_starts.push(self.bytes.len());
+        }
+        self.bytes.extend_from_slice(id);
+        self.lengths.push(id.len() as u8);
+        index
+    }
+
+    fn get(&self, index: usize) -> &[u8] {
+        let block = index / BLOCK;
+        let start = self.block_starts[block]
+            + self.lengths[block * BLOCK..index]
+                .iter()
+                .map(|&l| usize::from(l))
+                .sum::<usize>();
+        &self.bytes[start..start + usize::from(self.lengths[index])]
+    }
+}
+
+/// The bytes an id is kept as: its text, or where the text has a shape real
+/// exports use, a shorter or better-ordered form behind a tag byte — a UUID or a
+/// run of hex digits as the bytes they spell (36 or 32 characters → 17 bytes), a
+/// decimal number as 8 bytes big-endian (unpadded ids then arrive in increasing
+/// order: 9 before 10). Text starting with a byte no id starts with (below 0x08)
+/// is tagged too, so two ids are equal exactly when their packed forms are.
+fn pack<'b>(id: &'b [u8], buf: &'b mut [u8; 512]) -> &'b [u8] {
+    const DECIMAL: u8 = 1;
+    const UUID_LOWER: u8 = 2;
+    const UUID_UPPER: u8 = 3;
+    const HEX_LOWER: u8 = 4;
+    const HEX_UPPER: u8 = 5;
+    const TEXT: u8 = 6;
+    let hex_value = |c: u8, upper: bool| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' if !upper => Some(c - b'a' + 10),
+        b'A'..=b'F' if upper => Some(c - b'A' + 10),
+        _ => None,
+    };
+    if (1..=19).contains(&id.len()) && id[0] != b'0' && id.iter().all(u8::is_ascii_digit) {
+        let n = id.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        buf[0] = DECIMAL;
+        buf[1..9].copy_from_slice(&n.to_be_bytes());
+        return &buf[..9];
+    }
+    let is_uuid = id.len() == 36 && [8, 13, 18, 23].iter().all(|&i| id[i] == b'-');
+    if is_uuid || (id.len() >= 16 && id.len() % 2 == 0 && id.len() <= 2 * (buf.len() - 1)) {
+        for (upper, tag) in [
+            (false, if is_uuid { UUID_LOWER } else { HEX_LOWER }),
+            (true, if is_uuid { UUID_UPPER } else { HEX_UPPER }),
+        ] {
+            let mut digits = id
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !is_uuid || ![8, 13, 18, 23].contains(i));
+            let mut n = 1;
+            let whole = loop {
+                match (digits.next(), digits.next()) {
+                    (Some((_, &hi)), Some((_, &lo))) => {
+                        match (hex_value(hi, upper), hex_value(lo, upper)) {
+                            (Some(hi), Some(lo)) => {
+                                buf[n] = hi << 4 | lo;
+                                n += 1;
+                            }
+                            _ => break false,
+                        }
+                    }
+                    _ => break true,
+                }
+            };
+            if whole {
+                buf[0] = tag;
+                return &buf[..n];
+            }
+        }
+    }
+    // The caller keeps ids this long elsewhere; here they would not fit.
+    if id.first().is_some_and(|&b| b <= TEXT + 1) && id.len() < buf.len() {
+        buf[0] = TEXT;
+        buf[1..=id.len()].copy_from_slice(id);
+        return &buf[..=id.len()];
+    }
+    id
+}
 
 /// The ids accepted so far, for "the first row wins". Exports usually list ids in
 /// increasing order, so ids that arrive above every earlier one are appended to a
 /// sorted arena (no hashing, no cache misses: a new id only needs comparing with the
 /// last) and found again by binary search. The ids that break the order (hash ids,
-/// UUIDs, shuffled rows) go to a second arena, found by a 64-bit hash of their
-/// bytes: no allocation per id. A different id with a hash already taken — rare —
-/// goes to a set of its own, so the check stays exact.
+/// UUIDs, shuffled rows) go to a second arena, found through a hash table of their
+/// indexes (4 bytes a slot): every probe compares the id's bytes, so two ids with
+/// one hash stay apart and the check is exact. Ids are kept [`pack`]ed; ids of 255
+/// bytes or more (rare anywhere) in a set of their own.
 pub struct SeenIds<H = FxBuildHasher> {
-    sorted_bytes: Vec<u8>,
-    /// End of each sorted id in `sorted_bytes`; id `i` starts where `i - 1` ends.
-    sorted_ends: Vec<usize>,
-    other_bytes: Vec<u8>,
-    /// End of each out-of-order id in `other_bytes`.
-    other_ends: Vec<usize>,
-    /// Hash of an out-of-order id → its index in `other_ends`.
-    by_hash: std::collections::HashMap<u64, usize, FxBuildHasher>,
+    sorted: Arena,
+    other: Arena,
+    /// Indexes into `other`, placed by the hash of the id's bytes.
+    by_hash: HashTable<u32>,
     /// How ids are hashed (a parameter so tests can force collisions).
     hasher: H,
-    /// Out-of-order ids whose hash another id had first.
-    collided: PlHashSet<Box<str>>,
+    long: PlHashSet<Box<str>>,
 }
 
 impl SeenIds {
@@ -37,64 +145,39 @@ impl SeenIds {
 impl<H: BuildHasher> SeenIds<H> {
     fn with_hasher(rows: usize, hasher: H) -> SeenIds<H> {
         SeenIds {
-            sorted_bytes: Vec::with_capacity(rows * 10),
-            sorted_ends: Vec::with_capacity(rows),
-            other_bytes: Vec::new(),
-            other_ends: Vec::new(),
-            by_hash: std::collections::HashMap::default(),
+            sorted: Arena::with_capacity(rows, rows * 10),
+            other: Arena::default(),
+            by_hash: HashTable::new(),
             hasher,
-            collided: PlHashSet::new(),
+            long: PlHashSet::new(),
         }
     }
 
-    fn sorted(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.sorted_ends[i - 1] };
-        &self.sorted_bytes[start..self.sorted_ends[i]]
+    fn find_other(&self, hash: u64, bytes: &[u8]) -> bool {
+        self.by_hash
+            .find(hash, |&i| self.other.get(i as usize) == bytes)
+            .is_some()
     }
 
-    fn other(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.other_ends[i - 1] };
-        &self.other_bytes[start..self.other_ends[i]]
-    }
-
-    /// Whether `id` is among the out-of-order ids.
-    fn other_contains(&self, id: &str) -> bool {
-        let bytes = id.as_bytes();
-        match self.by_hash.get(&self.hasher.hash_one(bytes)) {
-            Some(&i) => self.other(i) == bytes || self.collided.contains(id),
-            None => false,
+    /// Records an out-of-order id; false when it was already recorded.
+    fn other_insert(&mut self, bytes: &[u8]) -> bool {
+        let hash = self.hasher.hash_one(bytes);
+        if self.find_other(hash, bytes) {
+            return false;
         }
-    }
-
-    /// Records an out-of-order `id`; false when it was already recorded.
-    fn other_insert(&mut self, id: &str) -> bool {
-        let bytes = id.as_bytes();
-        let index = self.other_ends.len();
-        match self.by_hash.entry(self.hasher.hash_one(bytes)) {
-            Entry::Vacant(slot) => {
-                slot.insert(index);
-                self.other_bytes.extend_from_slice(bytes);
-                self.other_ends.push(self.other_bytes.len());
-                true
-            }
-            Entry::Occupied(first) => {
-                let i = *first.get();
-                let start = if i == 0 { 0 } else { self.other_ends[i - 1] };
-                if &self.other_bytes[start..self.other_ends[i]] == bytes {
-                    false
-                } else {
-                    self.collided.insert(id.into())
-                }
-            }
-        }
+        let index = self.other.push(bytes) as u32;
+        let (other, hasher) = (&self.other, &self.hasher);
+        self.by_hash
+            .insert_unique(hash, index, |&i| hasher.hash_one(other.get(i as usize)));
+        true
     }
 
     /// Whether `id` is in the sorted run (binary search).
     fn sorted_contains(&self, bytes: &[u8]) -> bool {
-        let (mut low, mut high) = (0, self.sorted_ends.len());
+        let (mut low, mut high) = (0, self.sorted.len());
         while low < high {
             let mid = low + (high - low) / 2;
-            match self.sorted(mid).cmp(bytes) {
+            match self.sorted.get(mid).cmp(bytes) {
                 std::cmp::Ordering::Less => low = mid + 1,
                 std::cmp::Ordering::Greater => high = mid,
                 std::cmp::Ordering::Equal => return true,
@@ -105,25 +188,33 @@ impl<H: BuildHasher> SeenIds<H> {
 
     /// Records `id`; false when it was already recorded.
     pub fn insert(&mut self, id: &str) -> bool {
-        let bytes = id.as_bytes();
-        let n = self.sorted_ends.len();
-        if n == 0 || bytes > self.sorted(n - 1) {
-            if self.other_contains(id) {
+        if id.len() >= usize::from(u8::MAX) {
+            return self.long.insert(id.into());
+        }
+        let mut buf = [0; 512];
+        let bytes = pack(id.as_bytes(), &mut buf);
+        let n = self.sorted.len();
+        if n == 0 || bytes > self.sorted.get(n - 1) {
+            if self.find_other(self.hasher.hash_one(bytes), bytes) {
                 return false;
             }
-            self.sorted_bytes.extend_from_slice(bytes);
-            self.sorted_ends.push(self.sorted_bytes.len());
+            self.sorted.push(bytes);
             return true;
         }
         if self.sorted_contains(bytes) {
             return false;
         }
-        self.other_insert(id)
+        self.other_insert(bytes)
     }
 
     /// Whether `id` was recorded.
     pub fn contains(&self, id: &str) -> bool {
-        self.sorted_contains(id.as_bytes()) || self.other_contains(id)
+        if id.len() >= usize::from(u8::MAX) {
+            return self.long.contains(id);
+        }
+        let mut buf = [0; 512];
+        let bytes = pack(id.as_bytes(), &mut buf);
+        self.sorted_contains(bytes) || self.find_other(self.hasher.hash_one(bytes), bytes)
     }
 }
 
@@ -156,6 +247,73 @@ mod tests {
             assert!(fresh.contains(id), "{id:?} was recorded");
         }
         assert!(!fresh.contains("D") && !fresh.contains(""));
+        // Ids of 255 bytes stay in the arenas, longer ones in their own set; across
+        // block boundaries (every 16 ids) each is found again.
+        let mut lengths = SeenIds::with_capacity(0);
+        let ids: Vec<String> = (0..40).map(|i| format!("{i:02}").repeat(120 + i)).collect();
+        for id in ids.iter().chain(ids.iter().rev()) {
+            lengths.insert(id);
+        }
+        for id in &ids {
+            assert!(lengths.contains(id) && !lengths.insert(id), "{}", id.len());
+            assert!(!lengths.contains(&id[1..]));
+        }
+    }
+
+    /// Packing keeps ids apart: every shape against its neighbours (case, a dash,
+    /// a leading zero, one digit more), and numbers in numeric order.
+    #[test]
+    fn packed_ids_are_equal_exactly_when_the_ids_are() {
+        let uuid = "0b5a3c1e-9f2d-4c6b-8a7e-1d2f3a4b5c6d";
+        let hex = "9f2d4c6b8a7e1d2f3a4b5c6d0b5a3c1e";
+        let ids = [
+            uuid.to_string(),
+            uuid.to_uppercase(),
+            uuid.replacen('b', "B", 1),
+            uuid.replace('-', ""),
+            format!("{}-", &uuid[..35]),
+            hex.to_string(),
+            hex.to_uppercase(),
+            hex[..30].to_string(),
+            hex[..31].to_string(),
+            "12345678901234567".into(),
+            "012345678901234567".into(),
+            "9".into(),
+            "10".into(),
+            "0".into(),
+            "00".into(),
+            "18446744073709551615".into(),
+            "9999999999999999999".into(),
+            "\u{1}\u{9}".into(),
+            "\u{6}x".into(),
+            "\u{3}".into(),
+            "".into(),
+            "T0000001".into(),
+        ];
+        let mut packed = std::collections::HashSet::new();
+        for id in &ids {
+            let mut buf = [0; 512];
+            assert!(
+                packed.insert(pack(id.as_bytes(), &mut buf).to_vec()),
+                "{id:?}"
+            );
+        }
+        let (mut a, mut b) = ([0; 512], [0; 512]);
+        assert!(pack(b"9", &mut a) < pack(b"10", &mut b));
+        assert_eq!(pack(uuid.as_bytes(), &mut a).len(), 17);
+        let mut seen = SeenIds::with_capacity(0);
+        for id in &ids {
+            assert!(seen.insert(id), "{id:?} is new");
+        }
+        for id in &ids {
+            assert!(seen.contains(id) && !seen.insert(id), "{id:?} repeats");
+        }
+        // Unpadded ids in order stay on the sorted run, past 9 and 99.
+        let mut unpadded = SeenIds::with_capacity(0);
+        for i in 1..=200 {
+            assert!(unpadded.insert(&i.to_string()));
+        }
+        assert_eq!((unpadded.sorted.len(), unpadded.other.len()), (200, 0));
     }
 
     /// Every id hashed alike: each out-of-order id after the first collides, and
