@@ -34,7 +34,7 @@ impl Arena {
     /// Appends an id of at most `u8::MAX` bytes; returns its index.
     fn push(&mut self, id: &[u8]) -> usize {
         let index = self.lengths.len();
-        if index % BLOCK == 0 {
+        if index.is_multiple_of(BLOCK) {
             self.block_starts.push(self.bytes.len());
         }
         self.bytes.extend_from_slice(id);
@@ -78,32 +78,26 @@ fn pack<'b>(id: &'b [u8], buf: &'b mut [u8; 512]) -> &'b [u8] {
         buf[1..9].copy_from_slice(&n.to_be_bytes());
         return &buf[..9];
     }
-    let is_uuid = id.len() == 36 && [8, 13, 18, 23].iter().all(|&i| id[i] == b'-');
-    if is_uuid || (id.len() >= 16 && id.len() % 2 == 0 && id.len() <= 2 * (buf.len() - 1)) {
-        for (upper, tag) in [
-            (false, if is_uuid { UUID_LOWER } else { HEX_LOWER }),
-            (true, if is_uuid { UUID_UPPER } else { HEX_UPPER }),
-        ] {
+    const DASHES: [usize; 4] = [8, 13, 18, 23];
+    let is_uuid = id.len() == 36 && DASHES.iter().all(|&i| id[i] == b'-');
+    if is_uuid || (id.len() >= 16 && id.len().is_multiple_of(2)) {
+        let (lower, upper) = match is_uuid {
+            true => (UUID_LOWER, UUID_UPPER),
+            false => (HEX_LOWER, HEX_UPPER),
+        };
+        for (tag, is_upper) in [(lower, false), (upper, true)] {
             let mut digits = id
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| !is_uuid || ![8, 13, 18, 23].contains(i));
+                .filter(|(i, _)| !is_uuid || !DASHES.contains(i))
+                .map(|(_, &c)| hex_value(c, is_upper));
             let mut n = 1;
-            let whole = loop {
-                match (digits.next(), digits.next()) {
-                    (Some((_, &hi)), Some((_, &lo))) => {
-                        match (hex_value(hi, upper), hex_value(lo, upper)) {
-                            (Some(hi), Some(lo)) => {
-                                buf[n] = hi << 4 | lo;
-                                n += 1;
-                            }
-                            _ => break false,
-                        }
-                    }
-                    _ => break true,
-                }
-            };
-            if whole {
+            // An even count of digits: two at a time, until one is not hex.
+            while let (Some(Some(hi)), Some(Some(lo))) = (digits.next(), digits.next()) {
+                buf[n] = hi << 4 | lo;
+                n += 1;
+            }
+            if n == 1 + (id.len() - if is_uuid { 4 } else { 0 }) / 2 {
                 buf[0] = tag;
                 return &buf[..n];
             }
