@@ -14,6 +14,8 @@ struct Arena {
     bytes: Vec<u8>,
     lengths: Vec<u8>,
     block_starts: Vec<usize>,
+    /// Where the last id starts: each new id is compared with it.
+    last_start: usize,
 }
 
 const BLOCK: usize = 16;
@@ -24,11 +26,8 @@ impl Arena {
             bytes: Vec::with_capacity(bytes),
             lengths: Vec::with_capacity(ids),
             block_starts: Vec::with_capacity(ids / BLOCK + 1),
+            last_start: 0,
         }
-    }
-
-    fn len(&self) -> usize {
-        self.lengths.len()
     }
 
     /// Appends an id of at most `u8::MAX` bytes; returns its index.
@@ -37,9 +36,46 @@ impl Arena {
         if index.is_multiple_of(BLOCK) {
             self.block_starts.push(self.bytes.len());
         }
+        self.last_start = self.bytes.len();
         self.bytes.extend_from_slice(id);
         self.lengths.push(id.len() as u8);
         index
+    }
+
+    fn last(&self) -> Option<&[u8]> {
+        (!self.lengths.is_empty()).then(|| &self.bytes[self.last_start..])
+    }
+
+    /// Whether `id` is in the arena, when its ids are in increasing order: a binary
+    /// search over the first id of each block, then a walk through one block.
+    fn sorted_contains(&self, id: &[u8]) -> bool {
+        if self.last().is_none_or(|last| id > last) {
+            return false;
+        }
+        let first = |b: usize| {
+            let start = self.block_starts[b];
+            &self.bytes[start..start + usize::from(self.lengths[b * BLOCK])]
+        };
+        // The last block whose first id is not above `id`.
+        let (mut low, mut high) = (0, self.block_starts.len());
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if first(mid) <= id {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        let mut start = self.block_starts[low];
+        let end = self.lengths.len().min((low + 1) * BLOCK);
+        for &length in &self.lengths[low * BLOCK..end] {
+            let next = start + usize::from(length);
+            if &self.bytes[start..next] == id {
+                return true;
+            }
+            start = next;
+        }
+        false
     }
 
     fn get(&self, index: usize) -> &[u8] {
@@ -166,20 +202,6 @@ impl<H: BuildHasher> SeenIds<H> {
         true
     }
 
-    /// Whether `id` is in the sorted run (binary search).
-    fn sorted_contains(&self, bytes: &[u8]) -> bool {
-        let (mut low, mut high) = (0, self.sorted.len());
-        while low < high {
-            let mid = low + (high - low) / 2;
-            match self.sorted.get(mid).cmp(bytes) {
-                std::cmp::Ordering::Less => low = mid + 1,
-                std::cmp::Ordering::Greater => high = mid,
-                std::cmp::Ordering::Equal => return true,
-            }
-        }
-        false
-    }
-
     /// Records `id`; false when it was already recorded.
     pub fn insert(&mut self, id: &str) -> bool {
         if id.len() >= usize::from(u8::MAX) {
@@ -187,15 +209,14 @@ impl<H: BuildHasher> SeenIds<H> {
         }
         let mut buf = [0; 512];
         let bytes = pack(id.as_bytes(), &mut buf);
-        let n = self.sorted.len();
-        if n == 0 || bytes > self.sorted.get(n - 1) {
+        if self.sorted.last().is_none_or(|last| bytes > last) {
             if self.find_other(self.hasher.hash_one(bytes), bytes) {
                 return false;
             }
             self.sorted.push(bytes);
             return true;
         }
-        if self.sorted_contains(bytes) {
+        if self.sorted.sorted_contains(bytes) {
             return false;
         }
         self.other_insert(bytes)
@@ -208,7 +229,7 @@ impl<H: BuildHasher> SeenIds<H> {
         }
         let mut buf = [0; 512];
         let bytes = pack(id.as_bytes(), &mut buf);
-        self.sorted_contains(bytes) || self.find_other(self.hasher.hash_one(bytes), bytes)
+        self.sorted.sorted_contains(bytes) || self.find_other(self.hasher.hash_one(bytes), bytes)
     }
 }
 
@@ -307,7 +328,23 @@ mod tests {
         for i in 1..=200 {
             assert!(unpadded.insert(&i.to_string()));
         }
-        assert_eq!((unpadded.sorted.len(), unpadded.other.len()), (200, 0));
+        assert_eq!(
+            (unpadded.sorted.lengths.len(), unpadded.other.lengths.len()),
+            (200, 0)
+        );
+        // Found again in any block, and the ids between them are not.
+        let mut gaps = SeenIds::with_capacity(0);
+        for i in (0..2000).step_by(2) {
+            assert!(gaps.insert(&format!("T{i:05}")));
+        }
+        for i in 0..2001 {
+            assert_eq!(
+                gaps.contains(&format!("T{i:05}")),
+                i % 2 == 0 && i < 2000,
+                "{i}"
+            );
+        }
+        assert!(!gaps.contains("S") && !gaps.contains("T") && !gaps.contains("U"));
     }
 
     /// Every id hashed alike: each out-of-order id after the first collides, and
