@@ -233,6 +233,10 @@ impl AnalysisArgs {
         if !fields.contains(&"text") {
             mentions_in_place_of_text(&mut dataset, &targets.text.lexicon)?;
         }
+        dataset
+            .memory_details()
+            .into_iter()
+            .for_each(crate::ui::detail);
         Ok(Analysis {
             dataset,
             targets,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use chrono_tz::Tz;
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, Series};
 use serde::Serialize;
 
 use super::mapping::{Mapping, Mappings};
@@ -220,7 +220,6 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
         if let Some(dir) = &args.rejects {
             write_rejects(dir, &mut data)?;
         }
-        crate::ui::detail(held_in_memory(data.source, &data.frame));
         dataset.sources.insert(
             data.source,
             Loaded {
@@ -233,15 +232,36 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
     Ok(dataset)
 }
 
-/// What a source's kept columns hold in memory, largest first (`-v`): where the
-/// peak memory of a run goes.
+impl Dataset {
+    /// What each source's kept columns hold in memory, largest first (`-v`): where
+    /// the memory of a run goes.
+    pub fn memory_details(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .map(|(source, loaded)| held_in_memory(*source, &loaded.frame))
+            .collect()
+    }
+}
+
+/// A column's bytes in memory, validity bits left out. polars' estimate counts a
+/// string column's text, not its 16-byte views: most of it for labels and ids.
+fn column_bytes(series: &Series) -> usize {
+    match series.str() {
+        Ok(text) => text
+            .downcast_iter()
+            .map(|a| a.len() * 16 + a.total_buffer_len())
+            .sum(),
+        Err(_) => series.estimated_size(),
+    }
+}
+
 fn held_in_memory(source: Source, frame: &DataFrame) -> String {
     let mut columns: Vec<(usize, String)> = frame
         .columns()
         .iter()
         .map(|c| {
             (
-                c.as_materialized_series().estimated_size(),
+                column_bytes(c.as_materialized_series()),
                 c.name().to_string(),
             )
         })
