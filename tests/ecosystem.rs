@@ -131,6 +131,13 @@ fn quiet_keeps_only_the_output_and_verbose_says_what_was_used() {
         err.contains("period 2026-W47: 2026-11-16T00:00:00Z to 2026-11-23T00:00:00Z (UTC), the last complete ISO week"),
         "{err}"
     );
+    // What the kept columns hold: a report shows no review text, so the reviews
+    // keep its aspect mentions instead.
+    let reviews = err
+        .lines()
+        .find(|l| l.starts_with("svcq: reviews: ") && l.contains(" rows kept in "))
+        .unwrap_or_else(|| panic!("no memory line for the reviews: {err}"));
+    assert!(reviews.contains("mentions__service"), "{reviews}");
     serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout stays JSON");
     let out = svcq(dir.path(), &["-q", "-v", "config"]);
     assert_eq!(out.status.code(), Some(2));
