@@ -48,54 +48,36 @@ fn negative_rows(reviews: &DataFrame) -> Result<Vec<usize>> {
 pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
     let negative = negative_rows(reviews)?;
     let created = reviews.column("created_at")?.i64()?;
+    // The same join on either kind of key column; an empty order links nothing.
+    macro_rules! join_on {
+        ($keys:ident, $linked:expr) => {{
+            let named = reviews.column("ticket_id")?.$keys()?;
+            let orders = reviews.column("order_id")?.$keys()?;
+            let ticket_columns = match tickets {
+                Some(t) => Some((
+                    t.column("ticket_id")?.$keys()?,
+                    t.column("order_id")?.$keys()?,
+                    t.column("created_at")?.i64()?,
+                )),
+                None => None,
+            };
+            follow_up_times(
+                reviews.height(),
+                &negative,
+                |i| named.get(i),
+                |i| orders.get(i).filter($linked),
+                created,
+                ticket_columns
+                    .iter()
+                    .flat_map(|(ids, orders, at)| ids.iter().zip(orders.iter()).zip(at.iter()))
+                    .map(|((id, order), at)| (id, order, at)),
+            )
+        }};
+    }
     let followed = if reviews.column("ticket_id")?.dtype() == &DataType::UInt32 {
-        let key = |frame: &DataFrame, name: &str| -> Result<UInt32Chunked> {
-            Ok(frame.column(name)?.u32()?.clone())
-        };
-        let (named, orders) = (key(reviews, "ticket_id")?, key(reviews, "order_id")?);
-        let ticket_keys = match tickets {
-            Some(t) => Some((
-                key(t, "ticket_id")?,
-                key(t, "order_id")?,
-                t.column("created_at")?.i64()?.clone(),
-            )),
-            None => None,
-        };
-        follow_up_times(
-            reviews.height(),
-            &negative,
-            |i| named.get(i),
-            |i| orders.get(i),
-            created,
-            ticket_keys
-                .iter()
-                .flat_map(|(ids, orders, at)| ids.iter().zip(orders.iter()).zip(at.iter()))
-                .map(|((id, order), at)| (id, order, at)),
-        )
+        join_on!(u32, |_: &u32| true)
     } else {
-        let (named, orders) = (
-            reviews.column("ticket_id")?.str()?,
-            reviews.column("order_id")?.str()?,
-        );
-        let ticket_columns = match tickets {
-            Some(t) => Some((
-                t.column("ticket_id")?.str()?,
-                t.column("order_id")?.str()?,
-                t.column("created_at")?.i64()?,
-            )),
-            None => None,
-        };
-        follow_up_times(
-            reviews.height(),
-            &negative,
-            |i| named.get(i),
-            |i| orders.get(i).filter(|o| !o.is_empty()),
-            created,
-            ticket_columns
-                .iter()
-                .flat_map(|(ids, orders, at)| ids.iter().zip(orders.iter()).zip(at.iter()))
-                .map(|((id, order), at)| (id, order, at)),
-        )
+        join_on!(str, |o: &&str| !o.is_empty())
     };
     let mut out = reviews.clone();
     out.with_column(Column::new(COLUMN.into(), followed))?;
