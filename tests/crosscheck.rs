@@ -36,8 +36,10 @@ fn frame(source: Source) -> DataFrame {
         .frame
 }
 
+/// A column of timestamps, counts or answers (each in its own integer type) as i64.
 fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
-    df.column(name).unwrap().i64().unwrap().iter().collect()
+    let column = df.column(name).unwrap().cast(&DataType::Int64).unwrap();
+    column.i64().unwrap().iter().collect()
 }
 
 fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {

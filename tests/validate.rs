@@ -247,3 +247,25 @@ fn reject_lines_are_physical_lines_on_crlf_and_after_blank_lines() {
         .collect();
     assert_eq!(lines, ["3", "7", "10"], "{rejects}");
 }
+
+// Counts are held in 32 bits: the largest, 4294967295, is accepted; one more is a
+// reject that says so, never a value cut short.
+#[test]
+fn a_count_too_large_to_hold_is_a_reject() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tickets.csv",
+        "ticket_id,created_at,channel,priority,reopens,agent_replies\n\
+         T1,2026-11-16T00:00:00Z,chat,normal,4294967295,0\n\
+         T2,2026-11-16T00:00:00Z,chat,normal,0,4294967296\n",
+    );
+    let (code, json, stderr) = validate(dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_source(
+        &json["inputs"],
+        "tickets",
+        2,
+        &[("agent_replies count too large", 1)],
+    );
+}

@@ -11,9 +11,7 @@ use clap::{Args, ValueEnum};
 use crate::engine::period::PeriodSpec;
 use crate::engine::sql::{Dialect, SqlEngine};
 use crate::engine::targets::Targets;
-use crate::engine::{
-    columns_needed, link_followup_ids, mentions_in_place_of_text, Engine, ReportOptions,
-};
+use crate::engine::{columns_needed, Engine, Reducer, ReportOptions};
 use crate::source::load::{load_csv, load_store, CsvInputs, Dataset};
 use crate::source::timestamp::parse_tz;
 use crate::source::Source;
@@ -210,8 +208,10 @@ impl AnalysisArgs {
                 .chain(segment_dims)
                 .chain(clock_dims.iter().copied()),
         );
-        let mut dataset = match &self.data.store {
-            Some(dir) => load_store(dir, tz, &keep)?,
+        let mut reducer = Reducer::new(fields, &targets.text.lexicon);
+        let reduce = &mut |source, frame: &mut _| reducer.reduce(source, frame);
+        let dataset = match &self.data.store {
+            Some(dir) => load_store(dir, tz, &keep, reduce)?,
             None => load_csv(
                 &CsvInputs {
                     unused: unused.to_vec(),
@@ -220,19 +220,9 @@ impl AnalysisArgs {
                 tz,
                 &keep,
                 &targets.mappings,
+                reduce,
             )?,
         };
-        // Ids and review texts in the forms the metrics read, unless this command
-        // shows them: what keeps memory down on large exports.
-        if !fields
-            .iter()
-            .any(|f| matches!(*f, "ticket_id" | "order_id"))
-        {
-            link_followup_ids(&mut dataset)?;
-        }
-        if !fields.contains(&"text") {
-            mentions_in_place_of_text(&mut dataset, &targets.text.lexicon)?;
-        }
         dataset
             .memory_details()
             .into_iter()

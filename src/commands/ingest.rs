@@ -40,6 +40,7 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
         tz,
         &Keep::All,
         &targets.mappings,
+        &mut |_, _| Ok(()),
     )?;
     // Ingests into one store run one after another: each merges into what the
     // previous one committed.

@@ -44,6 +44,7 @@ pub fn exec(args: ValidateArgs) -> Result<ExitCode> {
         tz,
         &Keep::Nothing,
         &targets.mappings,
+        &mut |_, _| Ok(()),
     )?;
     let text = match args.format {
         ValidateFormat::Json => {

@@ -136,47 +136,57 @@ fn follow_up_times<K: std::hash::Hash + Eq + Copy>(
     followed
 }
 
+/// The codes [`code_review_links`] gave the ids of the negative reviews' links.
+#[derive(Default)]
+pub struct Links {
+    tickets: PlHashMap<String, u32>,
+    orders: PlHashMap<String, u32>,
+}
+
 /// Replaces the text ids the follow-up join reads (ticket_id and order_id of the
-/// tickets and the reviews) by 4-byte codes, where no command output needs their
-/// text: the same code for the same text, on the negative reviews' links and on
-/// the tickets that match one; null everywhere else. The join gives what it gave
-/// on the text, and the ids stop taking 16 bytes a row and more (a UUID: 52).
-/// Without reviews nothing is joined: every ticket's codes are null.
-pub fn link_ids(reviews: Option<&mut DataFrame>, tickets: Option<&mut DataFrame>) -> Result<()> {
-    let mut ids: PlHashMap<String, u32> = PlHashMap::new();
-    let mut orders: PlHashMap<String, u32> = PlHashMap::new();
-    if let Some(reviews) = reviews {
-        let negative = negative_rows(reviews)?;
-        let (named_codes, order_codes) = {
-            let named = reviews.column("ticket_id")?.str()?;
-            let order = reviews.column("order_id")?.str()?;
-            let mut named_codes: Vec<Option<u32>> = vec![None; reviews.height()];
-            let mut order_codes: Vec<Option<u32>> = vec![None; reviews.height()];
-            for &i in &negative {
-                if let Some(id) = named.get(i) {
-                    let next = ids.len() as u32;
-                    named_codes[i] = Some(*ids.entry(id.to_string()).or_insert(next));
-                }
-                if let Some(o) = order.get(i).filter(|o| !o.is_empty()) {
-                    let next = orders.len() as u32;
-                    order_codes[i] = Some(*orders.entry(o.to_string()).or_insert(next));
-                }
+/// reviews, then of the tickets with [`code_ticket_links`]) by 4-byte codes, where
+/// no command output needs their text: the same code for the same text, on the
+/// negative reviews' links and on the tickets that match one; null everywhere
+/// else. The join gives what it gave on the text, and the ids stop taking 16 bytes
+/// a row and more (a UUID: 52). Done as each source is read, so the reviews' ids
+/// are gone before the tickets are read and the tickets' before the shipments.
+pub fn code_review_links(reviews: &mut DataFrame) -> Result<Links> {
+    let mut links = Links::default();
+    let negative = negative_rows(reviews)?;
+    let (named_codes, order_codes) = {
+        let named = reviews.column("ticket_id")?.str()?;
+        let order = reviews.column("order_id")?.str()?;
+        let mut named_codes: Vec<Option<u32>> = vec![None; reviews.height()];
+        let mut order_codes: Vec<Option<u32>> = vec![None; reviews.height()];
+        for &i in &negative {
+            if let Some(id) = named.get(i) {
+                let next = links.tickets.len() as u32;
+                named_codes[i] = Some(*links.tickets.entry(id.to_string()).or_insert(next));
             }
-            (named_codes, order_codes)
-        };
-        reviews.with_column(Column::new("ticket_id".into(), named_codes))?;
-        reviews.with_column(Column::new("order_id".into(), order_codes))?;
-    }
-    if let Some(tickets) = tickets {
-        for (name, codes) in [("ticket_id", &ids), ("order_id", &orders)] {
-            let linked: UInt32Chunked = tickets
-                .column(name)?
-                .str()?
-                .iter()
-                .map(|v| v.and_then(|v| codes.get(v).copied()))
-                .collect();
-            tickets.with_column(Column::from(linked.into_series().with_name(name.into())))?;
+            if let Some(o) = order.get(i).filter(|o| !o.is_empty()) {
+                let next = links.orders.len() as u32;
+                order_codes[i] = Some(*links.orders.entry(o.to_string()).or_insert(next));
+            }
         }
+        (named_codes, order_codes)
+    };
+    reviews.with_column(Column::new("ticket_id".into(), named_codes))?;
+    reviews.with_column(Column::new("order_id".into(), order_codes))?;
+    Ok(links)
+}
+
+/// The tickets' side of [`code_review_links`]: a ticket whose id or order a
+/// negative review links to gets its code, every other one null (without reviews:
+/// all of them).
+pub fn code_ticket_links(tickets: &mut DataFrame, links: &Links) -> Result<()> {
+    for (name, codes) in [("ticket_id", &links.tickets), ("order_id", &links.orders)] {
+        let linked: UInt32Chunked = tickets
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.and_then(|v| codes.get(v).copied()))
+            .collect();
+        tickets.with_column(Column::from(linked.into_series().with_name(name.into())))?;
     }
     Ok(())
 }
@@ -227,7 +237,8 @@ mod tests {
         };
         assert_eq!(times(&reviews, &tickets), expected);
         let (mut linked_reviews, mut linked_tickets) = (reviews.clone(), tickets.clone());
-        link_ids(Some(&mut linked_reviews), Some(&mut linked_tickets)).unwrap();
+        let links = code_review_links(&mut linked_reviews).unwrap();
+        code_ticket_links(&mut linked_tickets, &links).unwrap();
         assert_eq!(
             linked_tickets.column("ticket_id").unwrap().dtype(),
             &DataType::UInt32
@@ -244,7 +255,7 @@ mod tests {
         assert_eq!(times(&linked_reviews, &linked_tickets), expected);
         // No reviews: the tickets' ids become null codes.
         let mut alone = tickets.clone();
-        link_ids(None, Some(&mut alone)).unwrap();
+        code_ticket_links(&mut alone, &Links::default()).unwrap();
         assert_eq!(alone.column("order_id").unwrap().null_count(), 4);
     }
 }

@@ -57,30 +57,44 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
     Keep::Only(columns)
 }
 
-/// What a command that shows no review text keeps of it: the mentions of each
-/// aspect and whether there is a text ([`mentions::mentions_in_place_of_text`]).
-pub fn mentions_in_place_of_text(dataset: &mut Dataset, lexicon: &Lexicon) -> Result<()> {
-    match dataset.sources.get_mut(&Source::Reviews) {
-        Some(reviews) => mentions::mentions_in_place_of_text(&mut reviews.frame, lexicon),
-        None => Ok(()),
-    }
+/// Reduces each source, as soon as it is read, to the forms the metrics read
+/// where the command shows no ticket or order id ([`followups::code_review_links`])
+/// or no review text ([`mentions::mentions_in_place_of_text`]): what keeps memory
+/// down on large exports. The reviews must come before the tickets
+/// ([`crate::source::load::READ_ORDER`]): their links decide the tickets' codes.
+pub struct Reducer<'a> {
+    link_ids: bool,
+    mentions: Option<&'a Lexicon>,
+    links: followups::Links,
 }
 
-/// Gives the ids the follow-up join reads codes in place of their text
-/// ([`followups::link_ids`]), for a command that prints no ticket or order id.
-pub fn link_followup_ids(dataset: &mut Dataset) -> Result<()> {
-    let mut tickets = dataset.sources.remove(&Source::Tickets);
-    let linked = followups::link_ids(
-        dataset
-            .sources
-            .get_mut(&Source::Reviews)
-            .map(|r| &mut r.frame),
-        tickets.as_mut().map(|t| &mut t.frame),
-    );
-    if let Some(tickets) = tickets {
-        dataset.sources.insert(Source::Tickets, tickets);
+impl<'a> Reducer<'a> {
+    /// For a command whose output shows `fields`.
+    pub fn new(fields: &[&str], lexicon: &'a Lexicon) -> Reducer<'a> {
+        Reducer {
+            link_ids: !fields
+                .iter()
+                .any(|f| matches!(*f, "ticket_id" | "order_id")),
+            mentions: (!fields.contains(&"text")).then_some(lexicon),
+            links: followups::Links::default(),
+        }
     }
-    linked
+
+    pub fn reduce(&mut self, source: Source, frame: &mut DataFrame) -> Result<()> {
+        match source {
+            Source::Reviews => {
+                if self.link_ids {
+                    self.links = followups::code_review_links(frame)?;
+                }
+                if let Some(lexicon) = self.mentions {
+                    mentions::mentions_in_place_of_text(frame, lexicon)?;
+                }
+            }
+            Source::Tickets if self.link_ids => followups::code_ticket_links(frame, &self.links)?,
+            Source::Tickets | Source::Shipments => {}
+        }
+        Ok(())
+    }
 }
 
 /// The engine's view of the data: the frames as they stood at the as-of time, with

@@ -181,6 +181,21 @@ pub enum Kind {
     },
 }
 
+impl Kind {
+    /// The polars type a column of this kind is held in: timestamps as UTC
+    /// milliseconds, counts and answers in the narrowest integer their values fit
+    /// (a count above `u32::MAX` is rejected when read), everything else as text.
+    pub fn dtype(self) -> polars::prelude::DataType {
+        use polars::prelude::DataType;
+        match self {
+            Kind::Timestamp(_) => DataType::Int64,
+            Kind::Count => DataType::UInt32,
+            Kind::Integer { .. } => DataType::Int8,
+            Kind::Text | Kind::Label | Kind::Priority | Kind::ShipmentStatus => DataType::String,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnSpec {
     pub name: &'static str,
@@ -291,7 +306,7 @@ pub fn markdown_fields() -> String {
                     "status: {} (empty: from delivered_at)",
                     SHIPMENT_STATUSES.join(", ")
                 ),
-                Kind::Count => "whole number ≥ 0 (empty: 0)".into(),
+                Kind::Count => "whole number 0–4294967295 (empty: 0)".into(),
                 Kind::Integer { min, max } => format!("whole number {min}–{max}"),
             };
             let yes = |b: bool| if b { "yes" } else { "" };

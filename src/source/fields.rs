@@ -346,7 +346,14 @@ fn parse_field<'r>(
                 )
             }),
         Kind::Count => match text.parse::<i64>() {
-            Ok(v) if v >= 0 => Ok(Value::Int(Some(v))),
+            Ok(v) if (0..=i64::from(u32::MAX)).contains(&v) => Ok(Value::Int(Some(v))),
+            Ok(v) if v > 0 => Err((
+                "count too large",
+                format!(
+                    "{text:?} is above {}, the largest count svcq holds",
+                    u32::MAX
+                ),
+            )),
             _ => Err((
                 "not a non-negative integer",
                 format!("{text:?} is not a whole number ≥ 0"),

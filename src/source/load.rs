@@ -158,9 +158,25 @@ fn in_parallel<J: Sync, T: Send>(
     })
 }
 
+/// The order the sources are read in, one at a time (a large file is itself read
+/// on every core): what one source holds only while it is read (its duplicate
+/// check, its parts, its ids before `reduce`) never adds up with another's. The
+/// reviews come first: their follow-up links decide which tickets keep an id.
+pub const READ_ORDER: [Source; 3] = [Source::Reviews, Source::Tickets, Source::Shipments];
+
+/// What a command does to each source as soon as it is read, before the next is
+/// read (in [`READ_ORDER`]): reduce it to the forms its metrics read.
+pub type Reduce<'a> = dyn FnMut(Source, &mut DataFrame) -> Result<()> + 'a;
+
 /// Reads and validates the CSV inputs, writing each source's rejects file when
-/// asked to.
-pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> Result<Dataset> {
+/// asked to, and hands each source to `reduce` as soon as it is read.
+pub fn load_csv(
+    args: &CsvInputs,
+    tz: Tz,
+    keep: &Keep,
+    mappings: &Mappings,
+    reduce: &mut Reduce,
+) -> Result<Dataset> {
     if let Some(dir) = &args.data {
         if !dir.is_dir() {
             bail!("--data {}: no such directory", dir.display());
@@ -211,15 +227,14 @@ pub fn load_csv(args: &CsvInputs, tz: Tz, keep: &Keep, mappings: &Mappings) -> R
         jobs.push((source, files));
     }
     let no_mapping = Mapping::default();
-    let results = in_parallel(&jobs, |(source, files)| {
+    jobs.sort_by_key(|(source, _)| READ_ORDER.iter().position(|s| s == source));
+    for (source, files) in &jobs {
         let mapping = mappings.get(source).unwrap_or(&no_mapping);
-        read_files(files, *source, tz, keep, mapping)
-    });
-    for result in results {
-        let mut data = result?;
+        let mut data = read_files(files, *source, tz, keep, mapping)?;
         if let Some(dir) = &args.rejects {
             write_rejects(dir, &mut data)?;
         }
+        reduce(data.source, &mut data.frame)?;
         dataset.sources.insert(
             data.source,
             Loaded {
@@ -285,8 +300,9 @@ fn held_in_memory(source: Source, frame: &DataFrame) -> String {
     )
 }
 
-/// Reads the sources present in a store directory.
-pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
+/// Reads the sources present in a store directory, each handed to `reduce` (in
+/// [`READ_ORDER`]).
+pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Result<Dataset> {
     if !dir.is_dir() {
         bail!(
             "store {}: no such directory (create it with `svcq ingest`)",
@@ -330,6 +346,11 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep) -> Result<Dataset> {
                     .skipped
                     .insert(source, format!("{} not in the store", source.name()));
             }
+        }
+    }
+    for source in READ_ORDER {
+        if let Some(loaded) = dataset.sources.get_mut(&source) {
+            reduce(source, &mut loaded.frame)?;
         }
     }
     Ok(dataset)

@@ -15,7 +15,9 @@ use super::mapping::Mapping;
 use super::rejects::Pending;
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
-use super::{ColumnSpec, Kind, Source};
+#[cfg(doc)]
+use super::Kind;
+use super::{ColumnSpec, Source};
 
 /// What every run of one export shares: where its fields are and how they are
 /// checked.
@@ -59,27 +61,33 @@ impl Layout<'_> {
 
 /// Accepted values go straight into polars' column builders: no per-field `String`.
 /// A column the command does not keep is validated and then dropped.
+/// Integers go into the narrowest type of their kind ([`Kind::dtype`]).
 pub(super) enum Buffer {
     Text(StringChunkedBuilder),
-    Int(PrimitiveChunkedBuilder<Int64Type>),
+    Int64(PrimitiveChunkedBuilder<Int64Type>),
+    UInt32(PrimitiveChunkedBuilder<UInt32Type>),
+    Int8(PrimitiveChunkedBuilder<Int8Type>),
     Dropped,
 }
 
 impl Buffer {
     fn new(spec: &ColumnSpec, kept: bool, capacity: usize) -> Buffer {
-        match spec.kind {
+        let name = spec.name.into();
+        match spec.kind.dtype() {
             _ if !kept => Buffer::Dropped,
-            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => {
-                Buffer::Int(PrimitiveChunkedBuilder::new(spec.name.into(), capacity))
-            }
-            _ => Buffer::Text(StringChunkedBuilder::new(spec.name.into(), capacity)),
+            DataType::Int64 => Buffer::Int64(PrimitiveChunkedBuilder::new(name, capacity)),
+            DataType::UInt32 => Buffer::UInt32(PrimitiveChunkedBuilder::new(name, capacity)),
+            DataType::Int8 => Buffer::Int8(PrimitiveChunkedBuilder::new(name, capacity)),
+            _ => Buffer::Text(StringChunkedBuilder::new(name, capacity)),
         }
     }
 
     pub fn push(&mut self, value: Value) {
         match (self, value) {
             (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
-            (Buffer::Int(b), Value::Int(v)) => b.append_option(v),
+            (Buffer::Int64(b), Value::Int(v)) => b.append_option(v),
+            (Buffer::UInt32(b), Value::Int(v)) => b.append_option(v.map(narrow)),
+            (Buffer::Int8(b), Value::Int(v)) => b.append_option(v.map(narrow)),
             (Buffer::Dropped, _) => {}
             _ => unreachable!("buffer and value kinds follow the same spec"),
         }
@@ -89,10 +97,20 @@ impl Buffer {
     pub fn finish(self) -> Option<Series> {
         match self {
             Buffer::Text(b) => Some(b.finish().into_series()),
-            Buffer::Int(b) => Some(b.finish().into_series()),
+            Buffer::Int64(b) => Some(b.finish().into_series()),
+            Buffer::UInt32(b) => Some(b.finish().into_series()),
+            Buffer::Int8(b) => Some(b.finish().into_series()),
             Buffer::Dropped => None,
         }
     }
+}
+
+/// A value in a narrower integer type. It cannot fail: each kind's parsing bounds
+/// its values to what [`Kind::dtype`] holds.
+fn narrow<T: TryFrom<i64>>(v: i64) -> T {
+    T::try_from(v)
+        .ok()
+        .expect("a value parsed within its kind's bounds")
 }
 
 /// The state of one run of records.

@@ -278,13 +278,7 @@ impl SqlEngine {
             let columns: Vec<Column> = source
                 .columns()
                 .iter()
-                .map(|spec| {
-                    let dtype = match spec.kind {
-                        Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => DataType::Int64,
-                        _ => DataType::String,
-                    };
-                    Column::new_empty(spec.name.into(), &dtype)
-                })
+                .map(|spec| Column::new_empty(spec.name.into(), &spec.kind.dtype()))
                 .collect();
             let rows = self.rows.get(&source).copied().unwrap_or(0);
             let reasons = self.rejects.get(&source).cloned().unwrap_or_default();

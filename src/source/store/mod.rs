@@ -29,7 +29,7 @@ use polars_io::parquet::read::ParquetReader;
 use serde::Serialize;
 
 use super::load::Keep;
-use super::{Kind, Source};
+use super::Source;
 
 pub use ingest::{vacuum, Ingest};
 
@@ -203,12 +203,16 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
         .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
     let mut columns = Vec::new();
     for spec in kept {
-        let wanted = match spec.kind {
-            Kind::Timestamp(_) | Kind::Count | Kind::Integer { .. } => DataType::Int64,
-            _ => DataType::String,
-        };
+        let wanted = spec.kind.dtype();
         let column = match frame.column(spec.name) {
-            Ok(column) => column.cast(&wanted)?,
+            // Strict: a value the type cannot hold is an error, never a null.
+            Ok(column) => column.strict_cast(&wanted).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: column `{}` does not fit {wanted}: {e}",
+                    path.display(),
+                    spec.name
+                )
+            })?,
             // An optional column added to the contract after this store was written.
             Err(_) if !spec.in_header => {
                 Column::full_null(spec.name.into(), frame.height(), &wanted)
