@@ -57,8 +57,10 @@ impl Engine<'_> {
         cohort: Cohort,
         period: &Period,
         filters: &Group,
-    ) -> Option<LazyFrame> {
-        let frame = self.frame(source)?;
+    ) -> Result<Option<LazyFrame>> {
+        let Some(frame) = self.frame(source) else {
+            return Ok(None);
+        };
         let mut predicate = match cohort {
             Cohort::Anchored | Cohort::AnchoredOn(_) => {
                 let anchor = match cohort {
@@ -79,7 +81,20 @@ impl Engine<'_> {
         for (dim, value) in filters {
             predicate = predicate.and(col(dim.as_str()).eq(lit(value.clone())));
         }
-        Some(frame.clone().lazy().filter(predicate))
+        let predicate = predicate.fill_null(lit(false));
+        let lazy = frame.clone().lazy();
+        // A cohort of every record (a period spanning the whole export) is the
+        // frame itself: a filter would copy every column the aggregates read.
+        let matched = lazy
+            .clone()
+            .select([predicate
+                .clone()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("matched")])
+            .collect()?;
+        let every = matched.column("matched")?.u64()?.get(0) == Some(frame.height() as u64);
+        Ok(Some(if every { lazy } else { lazy.filter(predicate) }))
     }
 
     /// One row of aggregates per group: `None` is the whole cohort.
@@ -156,7 +171,7 @@ impl Engine<'_> {
         let mut keys: BTreeSet<Option<String>> = BTreeSet::new();
         for cohort in cohorts {
             let plan = Plan::new(source, cohort);
-            let Some(records) = self.cohort(source, cohort, period, filters) else {
+            let Some(records) = self.cohort(source, cohort, period, filters)? else {
                 return Ok(Vec::new());
             };
             let rows = match fetch {
@@ -317,7 +332,7 @@ impl Engine<'_> {
     /// when the source is absent or nothing in the period has the duration.
     pub(super) fn durations(&self, span: &Span, period: &Period) -> Result<Vec<f64>> {
         let cohort = catalogue::family_cohort(span);
-        let Some(records) = self.cohort(span.source, cohort, period, &Group::new()) else {
+        let Some(records) = self.cohort(span.source, cohort, period, &Group::new())? else {
             return Ok(Vec::new());
         };
         if let Some(sql) = self.sql {
@@ -362,7 +377,7 @@ impl Engine<'_> {
                 source.categorical_fields().join(", ")
             );
         }
-        let Some(records) = self.cohort(source, Cohort::Anchored, period, &Group::new()) else {
+        let Some(records) = self.cohort(source, Cohort::Anchored, period, &Group::new())? else {
             bail!("the {source} source was not given");
         };
         let frame = match self.sql {

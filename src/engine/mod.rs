@@ -62,16 +62,20 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
 /// or no review text ([`mentions::mentions_in_place_of_text`]): what keeps memory
 /// down on large exports. The reviews must come before the tickets
 /// ([`crate::source::load::READ_ORDER`]): their links decide the tickets' codes.
+/// With `--as-of`, each source is censored at it here too, as the engine would:
+/// the frame as it stood then replaces the one read instead of sitting beside it.
 pub struct Reducer<'a> {
+    as_of: Option<i64>,
     link_ids: bool,
     mentions: Option<&'a Lexicon>,
     links: followups::Links,
 }
 
 impl<'a> Reducer<'a> {
-    /// For a command whose output shows `fields`.
-    pub fn new(fields: &[&str], lexicon: &'a Lexicon) -> Reducer<'a> {
+    /// For a command whose output shows `fields`, as of `as_of` when given.
+    pub fn new(fields: &[&str], lexicon: &'a Lexicon, as_of: Option<i64>) -> Reducer<'a> {
         Reducer {
+            as_of,
             link_ids: !fields
                 .iter()
                 .any(|f| matches!(*f, "ticket_id" | "order_id")),
@@ -81,6 +85,9 @@ impl<'a> Reducer<'a> {
     }
 
     pub fn reduce(&mut self, source: Source, frame: &mut DataFrame) -> Result<()> {
+        if let Some(as_of) = self.as_of {
+            censor_in_place(frame, source, as_of)?;
+        }
         match source {
             Source::Reviews => {
                 if self.link_ids {
@@ -142,11 +149,25 @@ fn latest_timestamp(dataset: &Dataset) -> Option<i64> {
     latest
 }
 
+/// The `--as-of` time in UTC milliseconds, read in the data's time zone.
+pub fn parse_as_of(text: &str, tz: Tz) -> Result<i64> {
+    parse_timestamp(text, tz).map_err(|e| anyhow::anyhow!("--as-of {text:?}: {e}"))
+}
+
 /// The frame as it stood at `as_of`: records whose anchor is later are dropped
 /// and later events are emptied (deadlines stay). Columns with nothing later are
 /// shared, not copied.
 fn censor(frame: &DataFrame, source: Source, as_of: i64) -> Result<DataFrame> {
-    let later = |name: &str| {
+    let mut censored = frame.clone();
+    censor_in_place(&mut censored, source, as_of)?;
+    Ok(censored)
+}
+
+/// [`censor`] one column at a time: a column the frame alone holds (a source just
+/// read) is dropped as soon as its censored copy is made, so censoring takes one
+/// column's memory more, not the frame's.
+fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<()> {
+    let later = |frame: &DataFrame, name: &str| {
         frame
             .column(name)
             .ok()
@@ -159,26 +180,26 @@ fn censor(frame: &DataFrame, source: Source, as_of: i64) -> Result<DataFrame> {
         .iter()
         .filter(|c| c.kind == Kind::Timestamp(Moment::Event) && c.name != anchor)
         .map(|c| c.name)
-        .filter(|c| later(c))
+        .filter(|c| later(frame, c))
         .collect();
-    if events.is_empty() && !later(anchor) {
-        return Ok(frame.clone());
-    }
-    let mut lazy = frame.clone().lazy();
-    if later(anchor) {
+    if later(frame, anchor) {
         // Orders that never shipped have no anchor; their other times still count.
-        lazy = lazy.filter(col(anchor).lt_eq(lit(as_of)).or(col(anchor).is_null()));
+        let anchors = frame.column(anchor)?.i64()?;
+        let keep = anchors.lt_eq(as_of).fill_null_with_values(false)? | anchors.is_null();
+        let height = keep.sum().unwrap_or(0) as usize;
+        let columns = std::mem::take(frame)
+            .into_columns()
+            .into_iter()
+            .map(|c| c.filter(&keep))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        *frame = DataFrame::new(height, columns)?;
     }
-    let emptied: Vec<Expr> = events
-        .into_iter()
-        .map(|c| {
-            when(col(c).gt(lit(as_of)))
-                .then(lit(NULL).cast(DataType::Int64))
-                .otherwise(col(c))
-                .alias(c)
-        })
-        .collect();
-    Ok(lazy.with_columns(emptied).collect()?)
+    for name in events {
+        let times = frame.column(name)?.i64()?;
+        let emptied = times.set(&times.gt(as_of).fill_null_with_values(false)?, None)?;
+        frame.with_column(Column::from(emptied.into_series().with_name(name.into())))?;
+    }
+    Ok(())
 }
 
 impl<'a> Engine<'a> {
@@ -217,12 +238,7 @@ impl<'a> Engine<'a> {
         sql: Option<&'a sql::SqlEngine>,
     ) -> Result<Engine<'a>> {
         let tz = dataset.tz;
-        let given = match as_of {
-            Some(text) => Some(
-                parse_timestamp(text, tz).map_err(|e| anyhow::anyhow!("--as-of {text:?}: {e}"))?,
-            ),
-            None => None,
-        };
+        let given = as_of.map(|text| parse_as_of(text, tz)).transpose()?;
         crate::ui::detail(match given {
             Some(_) => "as of the time given by --as-of".to_string(),
             None => "as of the latest event in the data (tickets when given)".to_string(),
