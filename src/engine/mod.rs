@@ -163,9 +163,9 @@ fn censor(frame: &DataFrame, source: Source, as_of: i64) -> Result<DataFrame> {
     Ok(censored)
 }
 
-/// [`censor`] one column at a time: a column the frame alone holds (a source just
-/// read) is dropped as soon as its censored copy is made, so censoring takes one
-/// column's memory more, not the frame's.
+/// [`censor`] a few columns at a time, one per core: a column the frame alone
+/// holds (a source just read) is dropped as soon as its censored copy is made, so
+/// censoring takes a few columns' memory more, not the frame's.
 fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<()> {
     let later = |frame: &DataFrame, name: &str| {
         frame
@@ -187,19 +187,51 @@ fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<
         let anchors = frame.column(anchor)?.i64()?;
         let keep = anchors.lt_eq(as_of).fill_null_with_values(false)? | anchors.is_null();
         let height = keep.sum().unwrap_or(0) as usize;
-        let columns = std::mem::take(frame)
-            .into_columns()
-            .into_iter()
-            .map(|c| c.filter(&keep))
-            .collect::<PolarsResult<Vec<_>>>()?;
-        *frame = DataFrame::new(height, columns)?;
+        let mut columns = std::mem::take(frame).into_columns();
+        let mut filtered = Vec::with_capacity(columns.len());
+        while !columns.is_empty() {
+            let batch: Vec<Column> = columns.drain(..cores().min(columns.len())).collect();
+            let parts = crate::parallel::map_parts(batch.len(), |start, len| {
+                batch[start..start + len]
+                    .iter()
+                    .map(|c| c.filter(&keep))
+                    .collect::<PolarsResult<Vec<_>>>()
+            });
+            drop(batch);
+            for part in parts {
+                filtered.extend(part?);
+            }
+        }
+        *frame = DataFrame::new(height, filtered)?;
     }
-    for name in events {
-        let times = frame.column(name)?.i64()?;
-        let emptied = times.set(&times.gt(as_of).fill_null_with_values(false)?, None)?;
-        frame.with_column(Column::from(emptied.into_series().with_name(name.into())))?;
+    for batch in events.chunks(cores()) {
+        let parts = crate::parallel::map_parts(batch.len(), |start, len| {
+            batch[start..start + len]
+                .iter()
+                .map(|&name| -> Result<Column> {
+                    let times = frame.column(name)?.i64()?;
+                    let later = times.gt(as_of).fill_null_with_values(false)?;
+                    Ok(Column::from(
+                        times
+                            .set(&later, None)?
+                            .into_series()
+                            .with_name(name.into()),
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()
+        });
+        for part in parts {
+            for column in part? {
+                frame.with_column(column)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// How many columns are censored at once, one per core.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl<'a> Engine<'a> {
