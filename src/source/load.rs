@@ -10,7 +10,7 @@ use polars::prelude::{DataFrame, Series};
 use serde::Serialize;
 
 use super::mapping::{Mapping, Mappings};
-use super::read::{read_files, InputStats, SourceData};
+use super::read::{read_unfinished, InputStats, SourceData};
 use super::records::expand;
 use super::rejects::{write_rejects, Reject};
 use super::store::{open_store, read_source_files};
@@ -228,24 +228,27 @@ pub fn load_csv(
     }
     let no_mapping = Mapping::default();
     jobs.sort_by_key(|(source, _)| READ_ORDER.iter().position(|s| s == source));
-    // A source is reduced on a thread of its own while the next is read: reducing
-    // is mostly one core's work, and reading keeps both busy.
+    // A source is finished (its rejects found, its columns joined) and reduced on
+    // a thread of its own while the next is read: that is mostly one core's
+    // work, and reading keeps both busy.
     std::thread::scope(|scope| -> Result<()> {
         let mut reducer = Some(reduce);
         let mut reducing = None;
         for (source, files) in &jobs {
             let mapping = mappings.get(source).unwrap_or(&no_mapping);
-            let mut data = read_files(files, *source, tz, keep, mapping)?;
-            if let Some(dir) = &args.rejects {
-                write_rejects(dir, &mut data)?;
-            }
+            let read = read_unfinished(files, *source, tz, keep, mapping)?;
             if let Some(previous) = reducing.take() {
                 reducer = Some(dataset.insert_reduced(previous)?);
             }
             let reduce = reducer
                 .take()
                 .expect("the reducer is back once a source is reduced");
+            let rejects = args.rejects.as_deref();
             reducing = Some(scope.spawn(move || {
+                let mut data = read.finish()?;
+                if let Some(dir) = rejects {
+                    write_rejects(dir, &mut data)?;
+                }
                 reduce(data.source, &mut data.frame)?;
                 release_freed_memory();
                 Ok((data, reduce))

@@ -20,7 +20,7 @@ use super::load::Keep;
 use super::lookup::Lookup;
 use super::mapping::Mapping;
 use super::records::{FileStamp, Records};
-use super::rejects::{locate_rejects, Reject};
+use super::rejects::{locate_rejects, Pending, Reject};
 use super::rows::{Layout, Run};
 use super::rules::CrossRules;
 use super::split::{self, Reported};
@@ -127,6 +127,34 @@ pub fn read_files(
     keep: &Keep,
     mapping: &Mapping,
 ) -> Result<SourceData> {
+    read_unfinished(files, source, tz, keep, mapping)?.finish()
+}
+
+/// A source read and validated whose rejects are not yet found in its files (a
+/// scan of each file) and whose columns are not yet one chunk each (a copy):
+/// [`Unfinished::finish`] does that, on a thread of its own while the next
+/// source is read.
+pub struct Unfinished {
+    source: Source,
+    files: Vec<PathBuf>,
+    displays: Vec<String>,
+    line_maps: Vec<Records>,
+    pending: Vec<Pending>,
+    /// The kept columns' chunks, in row order.
+    chunks: Vec<Vec<Series>>,
+    height: usize,
+    stats: InputStats,
+    header: Vec<String>,
+}
+
+/// [`read_files`] up to what [`Unfinished::finish`] does.
+pub fn read_unfinished(
+    files: &[PathBuf],
+    source: Source,
+    tz: Tz,
+    keep: &Keep,
+    mapping: &Mapping,
+) -> Result<Unfinished> {
     let displays: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let mut size = 0;
     let mut stamps = Vec::with_capacity(files.len());
@@ -396,33 +424,11 @@ pub fn read_files(
         );
     }
     let (read, accepted) = (run.read, run.accepted);
-    let rejects = locate_rejects(
-        files,
-        &displays,
-        &line_maps,
-        std::mem::take(&mut run.pending),
-    )?;
-    let mut columns = Vec::new();
+    let mut kept = Vec::new();
     for (mut chunks, last) in chunks.into_iter().zip(run.take_columns(source, 0)) {
         let Some(last) = last else { continue };
         chunks.push(last);
-        let mut chunks = chunks.into_iter();
-        let mut column = chunks.next().expect("the last chunk at least");
-        for chunk in chunks {
-            column.append_owned(chunk)?;
-        }
-        // One chunk per column, one column at a time: polars copies a frame whose
-        // columns are chunked differently (a derived column has one chunk) in
-        // many operations, all columns at once.
-        if column.n_chunks() > 1 {
-            column = column.rechunk();
-        }
-        columns.push(column.into_column());
-    }
-    let frame = DataFrame::new(folded_records.unwrap_or(accepted) as usize, columns)?;
-    let mut reasons = BTreeMap::new();
-    for r in &rejects {
-        *reasons.entry(r.reason.clone()).or_insert(0) += 1;
+        kept.push(chunks);
     }
     let absent_columns = specs
         .iter()
@@ -434,27 +440,76 @@ pub fn read_files(
         path: displays.join(", "),
         read,
         accepted,
-        rejected: rejects.len() as u64,
+        rejected: run.pending.len() as u64,
         rejects_file: None,
-        reasons,
+        reasons: BTreeMap::new(),
         absent_columns,
         cannot_say: mapping.cannot_say.clone(),
         encoding,
         folded_records,
     };
-    debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
     // The rejects file shows the joined columns too.
     if lookup.is_some() {
         header.extend(mapping.join.iter().flat_map(|j| j.columns.clone()));
     }
-    Ok(SourceData {
+    Ok(Unfinished {
         source,
-        frame,
+        files: files.to_vec(),
+        displays,
+        line_maps,
+        pending: std::mem::take(&mut run.pending),
+        chunks: kept,
+        height: folded_records.unwrap_or(accepted) as usize,
         stats,
         header,
-        files: displays,
-        rejects,
     })
+}
+
+impl Unfinished {
+    /// Finds the rejects in the files and makes each column one chunk.
+    pub fn finish(self) -> Result<SourceData> {
+        let Unfinished {
+            source,
+            files,
+            displays,
+            line_maps,
+            pending,
+            chunks,
+            height,
+            mut stats,
+            header,
+        } = self;
+        let rejects = locate_rejects(&files, &displays, &line_maps, pending)?;
+        let mut columns = Vec::new();
+        for chunks in chunks {
+            let mut chunks = chunks.into_iter();
+            let mut column = chunks.next().expect("the last chunk at least");
+            for chunk in chunks {
+                column.append_owned(chunk)?;
+            }
+            // One chunk per column, one column at a time: polars copies a frame whose
+            // columns are chunked differently (a derived column has one chunk) in
+            // many operations, all columns at once.
+            if column.n_chunks() > 1 {
+                column = column.rechunk();
+            }
+            columns.push(column.into_column());
+        }
+        let frame = DataFrame::new(height, columns)?;
+        for r in &rejects {
+            *stats.reasons.entry(r.reason.clone()).or_insert(0) += 1;
+        }
+        debug_assert_eq!(stats.rejected, rejects.len() as u64);
+        debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
+        Ok(SourceData {
+            source,
+            frame,
+            stats,
+            header,
+            files: displays,
+            rejects,
+        })
+    }
 }
 
 /// An event log's state while its rows are read: the updates grouped by record.
