@@ -227,3 +227,40 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
     }
     Ok(DataFrame::new(frame.height(), columns)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_io::parquet::write::ParquetWriter;
+
+    /// A one-ticket store file written as stores were before counts were 32-bit.
+    fn read_old_store(reopens: i64) -> Result<DataFrame> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("tickets.parquet");
+        let mut frame = df!(
+            "ticket_id" => ["T1"],
+            "created_at" => [1_700_000_000_000i64],
+            "channel" => ["chat"],
+            "priority" => ["normal"],
+            "reopens" => [reopens],
+            "agent_replies" => [1i64],
+        )?;
+        ParquetWriter::new(File::create(&path)?).finish(&mut frame)?;
+        read_store(&path, Source::Tickets, File::open(&path)?, &Keep::All)
+    }
+
+    /// Its counts are read in today's type; one too large for it is an error
+    /// naming the column, never a null.
+    #[test]
+    fn an_old_store_reads_in_todays_types() {
+        let frame = read_old_store(3).unwrap();
+        let reopens = frame.column("reopens").unwrap();
+        assert_eq!(reopens.dtype(), &DataType::UInt32);
+        assert_eq!(reopens.u32().unwrap().get(0), Some(3));
+        let err = read_old_store(1 << 32).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("column `reopens` does not fit u32"),
+            "{err:#}"
+        );
+    }
+}
