@@ -158,14 +158,20 @@ fn in_parallel<J: Sync, T: Send>(
     })
 }
 
-/// The order the sources are read in, one at a time (a large file is itself read
-/// on every core): what one source holds only while it is read (its duplicate
-/// check, its parts, its ids before `reduce`) never adds up with another's. The
-/// reviews come first: their follow-up links decide which tickets keep an id.
+/// The order the sources are read in. The reviews come first: their follow-up
+/// links decide which tickets keep an id.
 pub const READ_ORDER: [Source; 3] = [Source::Reviews, Source::Tickets, Source::Shipments];
 
-/// What a command does to each source as soon as it is read, before the next is
-/// read (in [`READ_ORDER`]): reduce it to the forms its metrics read.
+/// The rounds the sources are read in, each round's sources at the same time (a
+/// large file is itself read on every core). Reading two together keeps both
+/// cores busy through each file's single-threaded moments (its start, the end
+/// of its parts); shipments, the largest, are read alone so that what a source
+/// holds only while it is read (its duplicate check, its parts, its ids before
+/// `reduce`) adds up with no other's where it is largest.
+pub const READ_ROUNDS: [&[Source]; 2] = [&[Source::Reviews, Source::Tickets], &[Source::Shipments]];
+
+/// What a command does to each source as soon as it is read, before the next
+/// round is read (in [`READ_ORDER`]): reduce it to the forms its metrics read.
 pub type Reduce<'a> = dyn FnMut(Source, &mut DataFrame) -> Result<()> + Send + 'a;
 
 /// Reads and validates the CSV inputs, writing each source's rejects file when
@@ -227,31 +233,45 @@ pub fn load_csv(
         jobs.push((source, files));
     }
     let no_mapping = Mapping::default();
-    jobs.sort_by_key(|(source, _)| READ_ORDER.iter().position(|s| s == source));
-    // A source is finished (its rejects found, its columns joined) and reduced on
-    // a thread of its own while the next is read: that is mostly one core's
-    // work, and reading keeps both busy.
+    // A round's sources are finished (their rejects found, their columns joined)
+    // and reduced on a thread of their own while the next round is read: that is
+    // mostly one core's work, and reading keeps both busy.
     std::thread::scope(|scope| -> Result<()> {
         let mut reducer = Some(reduce);
         let mut reducing = None;
-        for (source, files) in &jobs {
-            let mapping = mappings.get(source).unwrap_or(&no_mapping);
-            let read = read_unfinished(files, *source, tz, keep, mapping)?;
+        for round in READ_ROUNDS {
+            let jobs: Vec<_> = READ_ORDER
+                .iter()
+                .filter(|s| round.contains(s))
+                .filter_map(|s| jobs.iter().find(|(source, _)| source == s))
+                .collect();
+            if jobs.is_empty() {
+                continue;
+            }
+            let reads = in_parallel(&jobs, |(source, files)| {
+                let mapping = mappings.get(source).unwrap_or(&no_mapping);
+                read_unfinished(files, *source, tz, keep, mapping)
+            });
+            let reads = reads.into_iter().collect::<Result<Vec<_>>>()?;
             if let Some(previous) = reducing.take() {
                 reducer = Some(dataset.insert_reduced(previous)?);
             }
             let reduce = reducer
                 .take()
-                .expect("the reducer is back once a source is reduced");
+                .expect("the reducer is back once a round is reduced");
             let rejects = args.rejects.as_deref();
             reducing = Some(scope.spawn(move || {
-                let mut data = read.finish()?;
-                if let Some(dir) = rejects {
-                    write_rejects(dir, &mut data)?;
+                let mut done = Vec::with_capacity(reads.len());
+                for read in reads {
+                    let mut data = read.finish()?;
+                    if let Some(dir) = rejects {
+                        write_rejects(dir, &mut data)?;
+                    }
+                    reduce(data.source, &mut data.frame)?;
+                    release_freed_memory();
+                    done.push(data);
                 }
-                reduce(data.source, &mut data.frame)?;
-                release_freed_memory();
-                Ok((data, reduce))
+                Ok((done, reduce))
             }));
         }
         if let Some(last) = reducing {
@@ -262,9 +282,9 @@ pub fn load_csv(
     Ok(dataset)
 }
 
-/// A source reduced on its own thread, with the reducer it took.
+/// A round of sources reduced on its own thread, with the reducer it took.
 type Reducing<'scope, 'r, 'a> =
-    std::thread::ScopedJoinHandle<'scope, Result<(SourceData, &'r mut Reduce<'a>)>>;
+    std::thread::ScopedJoinHandle<'scope, Result<(Vec<SourceData>, &'r mut Reduce<'a>)>>;
 
 /// Hands the pages malloc holds free back to the system. Reading a source frees
 /// hundreds of MB (its duplicate check, its parts, its ids before `reduce`) that
@@ -279,23 +299,26 @@ fn release_freed_memory() {
 }
 
 impl Dataset {
-    /// Adds a source once its reducing thread is done; gives the reducer back.
+    /// Adds a round's sources once its reducing thread is done; gives the
+    /// reducer back.
     fn insert_reduced<'r, 'a>(
         &mut self,
         reducing: Reducing<'_, 'r, 'a>,
     ) -> Result<&'r mut Reduce<'a>> {
-        let (data, reduce) = match reducing.join() {
+        let (done, reduce) = match reducing.join() {
             Ok(done) => done?,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        self.sources.insert(
-            data.source,
-            Loaded {
-                frame: data.frame,
-                stats: data.stats,
-                rejects: data.rejects,
-            },
-        );
+        for data in done {
+            self.sources.insert(
+                data.source,
+                Loaded {
+                    frame: data.frame,
+                    stats: data.stats,
+                    rejects: data.rejects,
+                },
+            );
+        }
         Ok(reduce)
     }
     /// What each source's kept columns hold in memory, largest first (`-v`): where
