@@ -13,7 +13,7 @@ use serde_json::Value;
 use svcq::source::load::Keep;
 use svcq::source::mapping::Mapping;
 use svcq::source::read::read_source;
-use svcq::source::Source;
+use svcq::source::{codes, Source};
 
 mod common;
 
@@ -42,7 +42,15 @@ fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
     column.i64().unwrap().iter().collect()
 }
 
+/// A column of text; a coded one (priority, status) as the labels of its codes.
 fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    if let Some(labels) = codes::labels_of(name) {
+        let codes = df.column(name).unwrap().i8().unwrap().clone();
+        return codes
+            .iter()
+            .map(|c| c.map(|c| labels[usize::try_from(c).unwrap()].to_string()))
+            .collect();
+    }
     df.column(name)
         .unwrap()
         .str()

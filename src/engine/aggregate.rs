@@ -14,7 +14,7 @@ use super::catalogue::{
 use super::clock::{age_column, elapsed_column};
 use super::targets::{SlaHours, Windows};
 use crate::source::timestamp::{MS_PER_DAY, MS_PER_HOUR};
-use crate::source::Source;
+use crate::source::{codes, Source};
 
 /// What the expressions need besides the records.
 pub struct Context<'a> {
@@ -325,7 +325,7 @@ pub fn cond_expr(cond: &Cond) -> Expr {
         },
         Cond::TextIn(c, values) => values
             .iter()
-            .map(|v| col(c).eq(lit(*v)))
+            .map(|v| codes::equals(c, v))
             .reduce(Expr::or)
             .unwrap_or(lit(false)),
         Cond::NotAfter(a, b) => col(a).lt_eq(col(b)),
@@ -360,7 +360,7 @@ fn on_business_clock(window: Window, span: &Span, ctx: &Context) -> Option<(Expr
     let business = ctx
         .sla_business
         .iter()
-        .map(|p| col("priority").eq(lit(*p)))
+        .map(|p| codes::equals("priority", p))
         .reduce(Expr::or)?;
     Some((business, twin))
 }
@@ -405,11 +405,11 @@ fn count(condition: Expr) -> Expr {
 fn window_ms(window: Window, ctx: &Context) -> Expr {
     let ms = |hours: f64| lit(hours * MS_PER_HOUR);
     let by_priority = |hours: &SlaHours| {
-        when(col("priority").eq(lit("urgent")))
+        when(codes::equals("priority", "urgent"))
             .then(ms(hours.urgent))
-            .when(col("priority").eq(lit("high")))
+            .when(codes::equals("priority", "high"))
             .then(ms(hours.high))
-            .when(col("priority").eq(lit("normal")))
+            .when(codes::equals("priority", "normal"))
             .then(ms(hours.normal))
             .otherwise(ms(hours.low))
     };

@@ -16,7 +16,7 @@ use super::survival::{survival_key, survival_quantiles};
 use super::targets::Targets;
 use super::Engine;
 use crate::source::timestamp::MS_PER_HOUR;
-use crate::source::Source;
+use crate::source::{codes, Source};
 
 /// Where a cohort's aggregates come from: polars over the frames, or an SQL
 /// engine in two passes — the first writes down the jobs, one statement answers
@@ -79,7 +79,7 @@ impl Engine<'_> {
             }
         };
         for (dim, value) in filters {
-            predicate = predicate.and(col(dim.as_str()).eq(lit(value.clone())));
+            predicate = predicate.and(codes::equals(dim, value));
         }
         let predicate = predicate.fill_null(lit(false));
         let lazy = frame.clone().lazy();
@@ -108,7 +108,12 @@ impl Engine<'_> {
         let ctx = self.context(period);
         let exprs = plan.exprs(&ctx);
         let frame = match dimension {
-            Some(d) => cohort.clone().group_by([col(d)]).agg(exprs).collect()?,
+            Some(d) => cohort
+                .clone()
+                .group_by([col(d)])
+                .agg(exprs)
+                .with_column(codes::decoded(d))
+                .collect()?,
             None => cohort.clone().select(exprs).collect()?,
         };
         // Survival quantiles are not polars aggregates: they come from the samples.
@@ -407,6 +412,7 @@ impl Engine<'_> {
             None => records
                 .group_by([col(field)])
                 .agg([len().cast(DataType::UInt64).alias("count")])
+                .with_column(codes::decoded(field))
                 .collect()?,
         };
         let mut counts: Vec<(String, u64)> = Vec::new();
@@ -480,7 +486,11 @@ fn sorted_survival_keys(
             vec![(None, keys(frame.column("key")?)?)]
         }
         Some(d) => {
-            let frame = records.group_by([col(d)]).agg([sorted]).collect()?;
+            let frame = records
+                .group_by([col(d)])
+                .agg([sorted])
+                .with_column(codes::decoded(d))
+                .collect()?;
             let lists = frame.column("key")?.list()?;
             let mut out = Vec::new();
             for row in 0..frame.height() {

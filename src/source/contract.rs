@@ -184,14 +184,15 @@ pub enum Kind {
 impl Kind {
     /// The polars type a column of this kind is held in: timestamps as UTC
     /// milliseconds, counts and answers in the narrowest integer their values fit
-    /// (a count above `u32::MAX` is rejected when read), everything else as text.
+    /// (a count above `u32::MAX` is rejected when read), priorities and statuses
+    /// as codes ([`super::codes`]), everything else as text.
     pub fn dtype(self) -> polars::prelude::DataType {
         use polars::prelude::DataType;
         match self {
             Kind::Timestamp(_) => DataType::Int64,
             Kind::Count => DataType::UInt32,
-            Kind::Integer { .. } => DataType::Int8,
-            Kind::Text | Kind::Label | Kind::Priority | Kind::ShipmentStatus => DataType::String,
+            Kind::Integer { .. } | Kind::Priority | Kind::ShipmentStatus => DataType::Int8,
+            Kind::Text | Kind::Label => DataType::String,
         }
     }
 }

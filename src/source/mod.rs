@@ -2,6 +2,7 @@
 //! its rejects, and the Parquet store. It knows nothing of metrics: the engine
 //! tells it which columns to keep.
 
+pub mod codes;
 mod contract;
 pub mod decode;
 mod fields;

@@ -17,7 +17,7 @@ use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
 #[cfg(doc)]
 use super::Kind;
-use super::{ColumnSpec, Source};
+use super::{codes, ColumnSpec, Source};
 
 /// What every run of one export shares: where its fields are and how they are
 /// checked.
@@ -67,6 +67,8 @@ pub(super) enum Buffer {
     Int64(PrimitiveChunkedBuilder<Int64Type>),
     UInt32(PrimitiveChunkedBuilder<UInt32Type>),
     Int8(PrimitiveChunkedBuilder<Int8Type>),
+    /// A label of a closed list, as its code.
+    Code(PrimitiveChunkedBuilder<Int8Type>, &'static [&'static str]),
     Dropped,
 }
 
@@ -75,6 +77,10 @@ impl Buffer {
         let name = spec.name.into();
         match spec.kind.dtype() {
             _ if !kept => Buffer::Dropped,
+            _ if codes::labels(spec.kind).is_some() => Buffer::Code(
+                PrimitiveChunkedBuilder::new(name, capacity),
+                codes::labels(spec.kind).expect("a coded kind"),
+            ),
             DataType::Int64 => Buffer::Int64(PrimitiveChunkedBuilder::new(name, capacity)),
             DataType::UInt32 => Buffer::UInt32(PrimitiveChunkedBuilder::new(name, capacity)),
             DataType::Int8 => Buffer::Int8(PrimitiveChunkedBuilder::new(name, capacity)),
@@ -88,6 +94,9 @@ impl Buffer {
             (Buffer::Int64(b), Value::Int(v)) => b.append_option(v),
             (Buffer::UInt32(b), Value::Int(v)) => b.append_option(v.map(narrow)),
             (Buffer::Int8(b), Value::Int(v)) => b.append_option(v.map(narrow)),
+            (Buffer::Code(b, labels), Value::Text(v)) => b.append_option(v.map(|label| {
+                codes::code(labels, &label).expect("a coded kind's values are its labels")
+            })),
             (Buffer::Dropped, _) => {}
             _ => unreachable!("buffer and value kinds follow the same spec"),
         }
@@ -99,7 +108,7 @@ impl Buffer {
             Buffer::Text(b) => Some(b.finish().into_series()),
             Buffer::Int64(b) => Some(b.finish().into_series()),
             Buffer::UInt32(b) => Some(b.finish().into_series()),
-            Buffer::Int8(b) => Some(b.finish().into_series()),
+            Buffer::Int8(b) | Buffer::Code(b, _) => Some(b.finish().into_series()),
             Buffer::Dropped => None,
         }
     }

@@ -14,7 +14,7 @@ use super::{
     COMMIT_LOCK, CURRENT,
 };
 use crate::source::load::Keep;
-use crate::source::{Kind, Source};
+use crate::source::{codes, Kind, Source};
 
 /// An ingest in progress: the store held against other ingests, the live version
 /// it merges into and the new one it writes. Dropped before [`Ingest::commit`],
@@ -211,7 +211,17 @@ fn write_parquet(path: &Path, source: Source, frame: &DataFrame) -> Result<()> {
             _ => column.clone(),
         });
     }
-    let mut out = DataFrame::new_infer_height(columns)?;
+    // Coded columns are stored as their labels, as every other tool reads them.
+    let coded: Vec<Expr> = source
+        .columns()
+        .iter()
+        .filter(|spec| codes::labels(spec.kind).is_some())
+        .map(|spec| codes::decoded(spec.name))
+        .collect();
+    let mut out = DataFrame::new_infer_height(columns)?
+        .lazy()
+        .with_columns(coded)
+        .collect()?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;

@@ -29,7 +29,7 @@ use polars_io::parquet::read::ParquetReader;
 use serde::Serialize;
 
 use super::load::Keep;
-use super::Source;
+use super::{codes, Kind, Source};
 
 pub use ingest::{vacuum, Ingest};
 
@@ -205,6 +205,9 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
     for spec in kept {
         let wanted = spec.kind.dtype();
         let column = match frame.column(spec.name) {
+            Ok(column) if codes::labels(spec.kind).is_some() => {
+                encode_labels(path, spec.name, spec.kind, column)?
+            }
             // Strict: a value the type cannot hold is an error, never a null.
             Ok(column) => column.strict_cast(&wanted).map_err(|e| {
                 anyhow::anyhow!(
@@ -228,20 +231,50 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
     Ok(DataFrame::new(frame.height(), columns)?)
 }
 
+/// A stored column of labels as its codes; a label the list does not hold (a
+/// store edited by hand) is an error naming it, never a null.
+fn encode_labels(path: &Path, name: &str, kind: Kind, column: &Column) -> Result<Column> {
+    let labels = codes::labels(kind).expect("a coded kind");
+    let text = column.cast(&DataType::String)?;
+    let frame = DataFrame::new(text.len(), vec![text])?;
+    let coded = frame
+        .clone()
+        .lazy()
+        .select([codes::encoded(name, labels)])
+        .collect()?;
+    let coded = coded.column(name)?;
+    if coded.null_count() != frame.column(name)?.null_count() {
+        let unknown = frame
+            .column(name)?
+            .str()?
+            .iter()
+            .zip(coded.i8()?.iter())
+            .find_map(|(text, code)| text.filter(|_| code.is_none()))
+            .unwrap_or_default()
+            .to_string();
+        bail!(
+            "{}: column `{name}` holds {unknown:?}, not one of {}",
+            path.display(),
+            labels.join(", ")
+        );
+    }
+    Ok(coded.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use polars_io::parquet::write::ParquetWriter;
 
     /// A one-ticket store file written as stores were before counts were 32-bit.
-    fn read_old_store(reopens: i64) -> Result<DataFrame> {
+    fn read_old_store(priority: &str, reopens: i64) -> Result<DataFrame> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("tickets.parquet");
         let mut frame = df!(
             "ticket_id" => ["T1"],
             "created_at" => [1_700_000_000_000i64],
             "channel" => ["chat"],
-            "priority" => ["normal"],
+            "priority" => [priority],
             "reopens" => [reopens],
             "agent_replies" => [1i64],
         )?;
@@ -249,17 +282,27 @@ mod tests {
         read_store(&path, Source::Tickets, File::open(&path)?, &Keep::All)
     }
 
-    /// Its counts are read in today's type; one too large for it is an error
-    /// naming the column, never a null.
+    /// Its counts are read in today's type and its priorities as codes; a count
+    /// too large for the type, or a priority not in the list, is an error naming
+    /// the column, never a null.
     #[test]
     fn an_old_store_reads_in_todays_types() {
-        let frame = read_old_store(3).unwrap();
+        let frame = read_old_store("normal", 3).unwrap();
         let reopens = frame.column("reopens").unwrap();
         assert_eq!(reopens.dtype(), &DataType::UInt32);
         assert_eq!(reopens.u32().unwrap().get(0), Some(3));
-        let err = read_old_store(1 << 32).unwrap_err();
+        assert_eq!(
+            frame.column("priority").unwrap().i8().unwrap().get(0),
+            Some(2)
+        );
+        let err = read_old_store("normal", 1 << 32).unwrap_err();
         assert!(
             format!("{err:#}").contains("column `reopens` does not fit u32"),
+            "{err:#}"
+        );
+        let err = read_old_store("medium", 3).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("column `priority` holds \"medium\", not one of urgent"),
             "{err:#}"
         );
     }
