@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 
+from limited import Limiter
 from bench import AS_OF, AS_OF_MS, FROM, FROM_MS, HERE, TO, TO_MS, WEEKS, compare, run, svcq_metrics
 
 HUGE_BEGIN = "<!-- huge: written by bench/run --huge -->"
@@ -25,6 +26,8 @@ HUGE_END = "<!-- /huge -->"
 CSV_BYTES_PER_TICKET = 396
 # DuckDB may spill to its temporary folder; leave it a third of the CSV size.
 HEADROOM = 1.34
+# The CSV's size varies a little with the draws.
+CSV_SLACK = 1.02
 
 
 def free_bytes(path):
@@ -32,15 +35,23 @@ def free_bytes(path):
     return stat.f_bavail * stat.f_frsize
 
 
-def one_size(svcq, duckdb_cmd, work, tickets):
-    """Runs one size; returns a dict of figures, or one with `skipped` and the reason."""
+def one_size(svcq, duckdb_cmd, work, tickets, memory_mib):
+    """Runs one size; returns a dict of figures, or one with `skipped` and the reason.
+    Where the disk holds the CSV but not DuckDB's spill, svcq runs alone and the
+    figures say why DuckDB did not. svcq runs under a memory limit a little below
+    the machine's, so a size that does not fit is recorded as killed, not swapped."""
+    csv_needed = int(tickets * CSV_BYTES_PER_TICKET * CSV_SLACK)
     needed = int(tickets * CSV_BYTES_PER_TICKET * HEADROOM)
     free = free_bytes(work)
-    if needed > free:
+    where = os.path.abspath(work)
+    if csv_needed > free:
         return dict(tickets=tickets, skipped=(
-            f"needs about {needed / 2**30:.1f} GiB of disk ({CSV_BYTES_PER_TICKET} B of CSV a "
-            f"ticket with its shipments and reviews, plus room for DuckDB to spill); "
-            f"{free / 2**30:.1f} GiB free in {os.path.abspath(work)}"))
+            f"its CSV alone needs about {csv_needed / 2**30:.1f} GiB of disk "
+            f"({CSV_BYTES_PER_TICKET} B a ticket with its shipments and reviews); "
+            f"{free / 2**30:.1f} GiB free in {where}"))
+    duck_why_not = None if needed <= free else (
+        f"DuckDB not run: with room for it to spill the size needs about "
+        f"{needed / 2**30:.1f} GiB of disk, {free / 2**30:.1f} GiB free in {where}")
     data = os.path.join(work, f"huge-{tickets}")
     try:
         print(f"== --huge: {tickets:,} tickets, generating", flush=True)
@@ -51,27 +62,42 @@ def one_size(svcq, duckdb_cmd, work, tickets):
         period = ["--from", FROM, "--to", TO, "--as-of", AS_OF, "--format", "json"]
         s_json = os.path.join(work, f"svcq-huge-{tickets}.json")
         d_json = os.path.join(work, f"duckdb-huge-{tickets}.json")
-        print("   svcq report", flush=True)
-        with open(s_json, "wb") as out:
-            s_wall, s_peak = run([svcq, "report", "--data", data, *period], stdout=out)
+        print(f"   svcq report (under {memory_mib:,} MiB)", flush=True)
+        cmd = [os.path.abspath(svcq), "report", "--data", os.path.abspath(data), *period]
+        limiter = Limiter(memory_mib)
+        try:
+            with open(s_json, "wb") as out:
+                if limiter.how:
+                    finished, s_wall, s_peak, what = limiter.run(cmd, out, os.getcwd())
+                else:
+                    (s_wall, s_peak), finished = run(cmd, stdout=out), True
+        finally:
+            limiter.close()
+        figures = dict(tickets=tickets, csv_mib=csv_bytes / 2**20, gen=gen, gen_peak=gen_peak,
+                       svcq=s_wall, svcq_peak=s_peak,
+                       limit=limiter.how or f"no memory limit ({limiter.why_not})")
+        if not finished:
+            print(f"   svcq: {what} after {s_wall:.1f} s ({s_peak:,.0f} MiB)", flush=True)
+            return dict(figures, svcq_failed=what, duck_why_not="svcq did not finish")
+        s_inputs, s_metrics = svcq_metrics(s_json)
+        figures["rows"] = sum(v["read"] for v in s_inputs.values())
+        if duck_why_not:
+            print(f"   svcq {s_wall:.1f} s / {s_peak:,.0f} MiB; {duck_why_not}", flush=True)
+            return dict(figures, duck_why_not=duck_why_not)
         print("   DuckDB", flush=True)
         # DuckDB spills into the folder it runs in: the work folder, not the caller's.
         with open(d_json, "wb") as out:
             d_wall, d_peak = run_in(work, [*duckdb_cmd, os.path.abspath(data), str(FROM_MS),
                                            str(TO_MS), str(AS_OF_MS)], out)
-        s_inputs, s_metrics = svcq_metrics(s_json)
         with open(d_json) as f:
             duck = json.load(f)
         if s_inputs != duck["inputs"]:
             sys.exit(f"--huge: read/accepted rows differ: svcq {s_inputs} vs DuckDB {duck['inputs']}")
         compared = compare("svcq (huge)", s_metrics, "DuckDB (huge)",
                            {k: tuple(v) for k, v in duck["metrics"].items()})
-        rows = sum(v["read"] for v in s_inputs.values())
         print(f"   svcq {s_wall:.1f} s / {s_peak:,.0f} MiB, DuckDB {d_wall:.1f} s / "
               f"{d_peak:,.0f} MiB; {compared} metrics agree", flush=True)
-        return dict(tickets=tickets, rows=rows, csv_mib=csv_bytes / 2**20, gen=gen,
-                    gen_peak=gen_peak, svcq=s_wall, svcq_peak=s_peak, duck=d_wall,
-                    duck_peak=d_peak, compared=compared)
+        return dict(figures, duck=d_wall, duck_peak=d_peak, compared=compared)
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -88,23 +114,35 @@ def run_in(folder, cmd, out):
 def section(results, commit, machine_words):
     lines = [HUGE_BEGIN, "## Larger than memory: the `--huge` stage", "",
              f"`bench/run --huge` on {machine_words}, commit {commit}. One run each; the "
-             "period spans all the data; svcq's and DuckDB's read/accepted counts and every "
-             "metric agree (to 1e-9) before a row is written.", "",
+             "period spans all the data. svcq runs under a memory limit a little below the "
+             "machine's (so a size that does not fit is killed, not swapped); where DuckDB "
+             "runs too, svcq's and DuckDB's read/accepted counts and every metric agree (to "
+             "1e-9) before a row is written.", "",
              "| tickets | rows (all sources) | CSV | `svcq sample` (streamed) | svcq report | "
              "svcq peak | peak / CSV | DuckDB | DuckDB peak | svcq / DuckDB |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    skipped = []
+    notes = []
     for r in results:
         if "skipped" in r:
-            skipped.append(f"- {r['tickets']:,} tickets: not run — {r['skipped']}.")
+            notes.append(f"- {r['tickets']:,} tickets: not run — {r['skipped']}.")
             continue
+        rows = f"{r['rows']:,}" if "rows" in r else "—"
+        svcq = f"{r['svcq']:.1f} s" if "svcq_failed" not in r else f"{r['svcq_failed']} after {r['svcq']:.1f} s"
+        if "duck" in r:
+            duck = (f"{r['duck']:.1f} s | {r['duck_peak']:,.0f} MiB | "
+                    f"{r['svcq'] / r['duck']:.2f}")
+        else:
+            duck = "not run | — | —"
+            notes.append(f"- {r['tickets']:,} tickets: {r['duck_why_not']}; svcq's values "
+                         "could not be checked against a peer at this size.")
         lines.append(
-            f"| {r['tickets']:,} | {r['rows']:,} | {r['csv_mib']:,.0f} MiB | {r['gen']:.0f} s "
-            f"({r['gen_peak']:,.0f} MiB) | {r['svcq']:.1f} s | {r['svcq_peak']:,.0f} MiB | "
-            f"{r['svcq_peak'] / r['csv_mib']:.2f} | {r['duck']:.1f} s | {r['duck_peak']:,.0f} MiB | "
-            f"{r['svcq'] / r['duck']:.2f} |")
-    if skipped:
-        lines += ["", *skipped]
+            f"| {r['tickets']:,} | {rows} | {r['csv_mib']:,.0f} MiB | {r['gen']:.0f} s "
+            f"({r['gen_peak']:,.0f} MiB) | {svcq} | {r['svcq_peak']:,.0f} MiB | "
+            f"{r['svcq_peak'] / r['csv_mib']:.2f} | {duck} |")
+        if r.get("limit"):
+            notes.append(f"- {r['tickets']:,} tickets: svcq ran under {r['limit']}.")
+    if notes:
+        lines += ["", *notes]
     lines.append(HUGE_END)
     return "\n".join(lines)
 
@@ -135,11 +173,14 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     # Absolute: DuckDB runs in the work folder.
     duckdb_cmd = [os.path.abspath(args.python), os.path.join(HERE, "duckdb_report.py")]
-    results = [one_size(args.svcq, duckdb_cmd, args.work, int(s)) for s in args.sizes.split(",")]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
     cores = os.cpu_count()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    # Room for the system and this script beside svcq.
+    memory_mib = int(mem * 1024) - 1536
+    results = [one_size(args.svcq, duckdb_cmd, args.work, int(s), memory_mib)
+               for s in args.sizes.split(",")]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
     write_section(args.out, section(results, commit, f"{cores} cores, {mem:.1f} GiB of memory"))
     print(f"wrote the --huge section of {args.out}")
 
