@@ -10,10 +10,10 @@ use polars::prelude::{DataFrame, Series};
 use serde::Serialize;
 
 use super::mapping::{Mapping, Mappings};
-use super::read::{read_unfinished, InputStats, SourceData};
+use super::read::{read_unfinished, InputStats};
 use super::records::expand;
 use super::rejects::{write_rejects, Reject};
-use super::store::{open_store, read_source_files};
+use super::store::{open_store, read_source_files, StoredSource};
 use super::Source;
 
 /// Where the CSV exports are: a directory of `<source>.csv` files and/or one file
@@ -269,7 +269,14 @@ pub fn load_csv(
                     }
                     reduce(data.source, &mut data.frame)?;
                     release_freed_memory();
-                    done.push(data);
+                    done.push((
+                        data.source,
+                        Loaded {
+                            frame: data.frame,
+                            stats: data.stats,
+                            rejects: data.rejects,
+                        },
+                    ));
                 }
                 Ok((done, reduce))
             }));
@@ -284,7 +291,7 @@ pub fn load_csv(
 
 /// A round of sources reduced on its own thread, with the reducer it took.
 type Reducing<'scope, 'r, 'a> =
-    std::thread::ScopedJoinHandle<'scope, Result<(Vec<SourceData>, &'r mut Reduce<'a>)>>;
+    std::thread::ScopedJoinHandle<'scope, Result<(Vec<(Source, Loaded)>, &'r mut Reduce<'a>)>>;
 
 /// Hands the pages malloc holds free back to the system. Reading a source frees
 /// hundreds of MB (its duplicate check, its parts, its ids before `reduce`) that
@@ -309,16 +316,7 @@ impl Dataset {
             Ok(done) => done?,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        for data in done {
-            self.sources.insert(
-                data.source,
-                Loaded {
-                    frame: data.frame,
-                    stats: data.stats,
-                    rejects: data.rejects,
-                },
-            );
-        }
+        self.sources.extend(done);
         Ok(reduce)
     }
     /// What each source's kept columns hold in memory, largest first (`-v`): where
@@ -373,8 +371,8 @@ fn held_in_memory(source: Source, frame: &DataFrame) -> String {
     )
 }
 
-/// Reads the sources present in a store directory, each handed to `reduce` (in
-/// [`READ_ORDER`]).
+/// Reads the sources present in a store directory in [`READ_ROUNDS`], each
+/// handed to `reduce` as soon as its round is read (in [`READ_ORDER`]).
 pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Result<Dataset> {
     if !dir.is_dir() {
         bail!(
@@ -388,43 +386,65 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Resul
         skipped: BTreeMap::new(),
     };
     let stored = open_store(dir)?;
-    let frames = in_parallel(&stored, |s| {
-        if s.files.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(read_source_files(s, keep)?))
-    });
-    for (s, frame) in stored.iter().zip(frames) {
-        let (source, path) = (s.source, &s.path);
-        match frame? {
-            Some(frame) => {
-                let rows = frame.height() as u64;
-                let stats = InputStats::of_table(
-                    path.display().to_string(),
-                    rows,
-                    BTreeMap::new(),
-                    Vec::new(),
-                );
-                dataset.sources.insert(
-                    source,
-                    Loaded {
-                        frame,
-                        stats,
-                        rejects: Vec::new(),
-                    },
-                );
+    // In the rounds the CSV exports are read in, each round reduced on a thread of
+    // its own while the next is read: the unreduced forms (ids, review text) of
+    // one round never add up with the next's.
+    std::thread::scope(|scope| -> Result<()> {
+        let mut reducer = Some(reduce);
+        let mut reducing = None;
+        for round in READ_ROUNDS {
+            let jobs: Vec<&StoredSource> = READ_ORDER
+                .iter()
+                .filter(|s| round.contains(s))
+                .filter_map(|s| stored.iter().find(|stored| stored.source == *s))
+                .collect();
+            let frames = in_parallel(&jobs, |s| {
+                if s.files.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(read_source_files(s, keep)?))
+            });
+            let mut read = Vec::new();
+            for (s, frame) in jobs.iter().zip(frames) {
+                match frame? {
+                    Some(frame) => read.push((s.source, s.path.display().to_string(), frame)),
+                    None => {
+                        dataset
+                            .skipped
+                            .insert(s.source, format!("{} not in the store", s.source.name()));
+                    }
+                }
             }
-            None => {
-                dataset
-                    .skipped
-                    .insert(source, format!("{} not in the store", source.name()));
+            if let Some(previous) = reducing.take() {
+                reducer = Some(dataset.insert_reduced(previous)?);
             }
+            let reduce = reducer
+                .take()
+                .expect("the reducer is back once a round is reduced");
+            reducing = Some(scope.spawn(move || {
+                let mut done = Vec::with_capacity(read.len());
+                for (source, path, mut frame) in read {
+                    // The rows read, before `reduce` censors any.
+                    let rows = frame.height() as u64;
+                    reduce(source, &mut frame)?;
+                    let stats = InputStats::of_table(path, rows, BTreeMap::new(), Vec::new());
+                    done.push((
+                        source,
+                        Loaded {
+                            frame,
+                            stats,
+                            rejects: Vec::new(),
+                        },
+                    ));
+                }
+                release_freed_memory();
+                Ok((done, reduce))
+            }));
         }
-    }
-    for source in READ_ORDER {
-        if let Some(loaded) = dataset.sources.get_mut(&source) {
-            reduce(source, &mut loaded.frame)?;
+        if let Some(last) = reducing {
+            dataset.insert_reduced(last)?;
         }
-    }
+        Ok(())
+    })?;
     Ok(dataset)
 }
