@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -35,19 +36,26 @@ pub struct IngestArgs {
 pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     let targets = Targets::load(None, &args.inputs.preset)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
+    // Ingests into one store run one after another: each merges into what the
+    // previous one committed.
+    let mut ingest = Ingest::begin(&args.store, Duration::from_secs(args.lock_timeout))?;
+    // Each source is merged into the new version as soon as it is read, and its
+    // rows dropped: one source's rows are held at a time, not all three's.
+    let mut upserted = BTreeMap::new();
     let dataset = load_csv(
         &args.inputs.csv_inputs(Some(DEFAULT_REJECTS)),
         tz,
         &Keep::All,
         &targets.mappings,
-        &mut |_, _| Ok(()),
+        &mut |source, frame| {
+            upserted.insert(source, ingest.upsert(source, frame)?);
+            *frame = frame.clear();
+            Ok(())
+        },
     )?;
-    // Ingests into one store run one after another: each merges into what the
-    // previous one committed.
-    let mut ingest = Ingest::begin(&args.store, Duration::from_secs(args.lock_timeout))?;
     let mut lines = Vec::new();
     for (source, loaded) in &dataset.sources {
-        let stats = ingest.upsert(*source, &loaded.frame)?;
+        let stats = &upserted[source];
         lines.push(format!(
             "{source}: {} read, {} accepted, {} rejected → {}: {} rows ({} new, {} updated)",
             thousands(loaded.stats.read),
