@@ -13,7 +13,7 @@ use super::mapping::{Mapping, Mappings};
 use super::read::{read_unfinished, InputStats};
 use super::records::expand;
 use super::rejects::{write_rejects, Reject};
-use super::store::{open_store, read_source_files, StoredSource};
+use super::store::{open_store, read_source_files};
 use super::Source;
 
 /// Where the CSV exports are: a directory of `<source>.csv` files and/or one file
@@ -233,50 +233,75 @@ pub fn load_csv(
         jobs.push((source, files));
     }
     let no_mapping = Mapping::default();
-    // A round's sources are finished (their rejects found, their columns joined)
-    // and reduced on a thread of their own while the next round is read: that is
-    // mostly one core's work, and reading keeps both busy.
+    let rejects = args.rejects.as_deref();
+    read_in_rounds(
+        &mut dataset,
+        &jobs,
+        |source, files| {
+            let mapping = mappings.get(&source).unwrap_or(&no_mapping);
+            read_unfinished(files, source, tz, keep, mapping)
+        },
+        |read| {
+            let mut data = read.finish()?;
+            if let Some(dir) = rejects {
+                write_rejects(dir, &mut data)?;
+            }
+            Ok(Loaded {
+                frame: data.frame,
+                stats: data.stats,
+                rejects: data.rejects,
+            })
+        },
+        reduce,
+    )?;
+    Ok(dataset)
+}
+
+/// Reads each job's source in [`READ_ROUNDS`], a round's sources at the same
+/// time. A round is finished (`finish`: a CSV's rejects found, its columns
+/// joined) and reduced on a thread of its own while the next round is read: that
+/// is mostly one core's work, and reading keeps both busy. What one round holds
+/// before it is reduced never adds up with the next round's.
+fn read_in_rounds<J: Sync, R: Send>(
+    dataset: &mut Dataset,
+    jobs: &[(Source, J)],
+    read: impl Fn(Source, &J) -> Result<R> + Sync,
+    finish: impl Fn(R) -> Result<Loaded> + Sync,
+    reduce: &mut Reduce,
+) -> Result<()> {
+    let finish = &finish;
     std::thread::scope(|scope| -> Result<()> {
         let mut reducer = Some(reduce);
-        let mut reducing = None;
+        let mut reducing: Option<Reducing> = None;
         for round in READ_ROUNDS {
-            let jobs: Vec<_> = READ_ORDER
+            let round: Vec<&(Source, J)> = READ_ORDER
                 .iter()
                 .filter(|s| round.contains(s))
                 .filter_map(|s| jobs.iter().find(|(source, _)| source == s))
                 .collect();
-            if jobs.is_empty() {
+            if round.is_empty() {
                 continue;
             }
-            let reads = in_parallel(&jobs, |(source, files)| {
-                let mapping = mappings.get(source).unwrap_or(&no_mapping);
-                read_unfinished(files, *source, tz, keep, mapping)
-            });
-            let reads = reads.into_iter().collect::<Result<Vec<_>>>()?;
+            let reads = in_parallel(&round, |(source, job)| read(*source, job));
+            let reads = round
+                .iter()
+                .map(|(source, _)| *source)
+                .zip(reads)
+                .map(|(source, read)| Ok((source, read?)))
+                .collect::<Result<Vec<_>>>()?;
             if let Some(previous) = reducing.take() {
                 reducer = Some(dataset.insert_reduced(previous)?);
             }
             let reduce = reducer
                 .take()
                 .expect("the reducer is back once a round is reduced");
-            let rejects = args.rejects.as_deref();
             reducing = Some(scope.spawn(move || {
                 let mut done = Vec::with_capacity(reads.len());
-                for read in reads {
-                    let mut data = read.finish()?;
-                    if let Some(dir) = rejects {
-                        write_rejects(dir, &mut data)?;
-                    }
-                    reduce(data.source, &mut data.frame)?;
+                for (source, read) in reads {
+                    let mut loaded = finish(read)?;
+                    reduce(source, &mut loaded.frame)?;
                     release_freed_memory();
-                    done.push((
-                        data.source,
-                        Loaded {
-                            frame: data.frame,
-                            stats: data.stats,
-                            rejects: data.rejects,
-                        },
-                    ));
+                    done.push((source, loaded));
                 }
                 Ok((done, reduce))
             }));
@@ -285,8 +310,7 @@ pub fn load_csv(
             dataset.insert_reduced(last)?;
         }
         Ok(())
-    })?;
-    Ok(dataset)
+    })
 }
 
 /// A round of sources reduced on its own thread, with the reducer it took.
@@ -385,66 +409,34 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Resul
         sources: BTreeMap::new(),
         skipped: BTreeMap::new(),
     };
-    let stored = open_store(dir)?;
-    // In the rounds the CSV exports are read in, each round reduced on a thread of
-    // its own while the next is read: the unreduced forms (ids, review text) of
-    // one round never add up with the next's.
-    std::thread::scope(|scope| -> Result<()> {
-        let mut reducer = Some(reduce);
-        let mut reducing = None;
-        for round in READ_ROUNDS {
-            let jobs: Vec<&StoredSource> = READ_ORDER
-                .iter()
-                .filter(|s| round.contains(s))
-                .filter_map(|s| stored.iter().find(|stored| stored.source == *s))
-                .collect();
-            let frames = in_parallel(&jobs, |s| {
-                if s.files.is_empty() {
-                    return Ok(None);
-                }
-                Ok(Some(read_source_files(s, keep)?))
-            });
-            let mut read = Vec::new();
-            for (s, frame) in jobs.iter().zip(frames) {
-                match frame? {
-                    Some(frame) => read.push((s.source, s.path.display().to_string(), frame)),
-                    None => {
-                        dataset
-                            .skipped
-                            .insert(s.source, format!("{} not in the store", s.source.name()));
-                    }
-                }
-            }
-            if let Some(previous) = reducing.take() {
-                reducer = Some(dataset.insert_reduced(previous)?);
-            }
-            let reduce = reducer
-                .take()
-                .expect("the reducer is back once a round is reduced");
-            reducing = Some(scope.spawn(move || {
-                let mut done = Vec::with_capacity(read.len());
-                for (source, path, mut frame) in read {
-                    // The rows read, before `reduce` censors any.
-                    let rows = frame.height() as u64;
-                    reduce(source, &mut frame)?;
-                    let stats = InputStats::of_table(path, rows, BTreeMap::new(), Vec::new());
-                    done.push((
-                        source,
-                        Loaded {
-                            frame,
-                            stats,
-                            rejects: Vec::new(),
-                        },
-                    ));
-                }
-                release_freed_memory();
-                Ok((done, reduce))
-            }));
+    let mut jobs = Vec::new();
+    for stored in open_store(dir)? {
+        if stored.files.is_empty() {
+            dataset.skipped.insert(
+                stored.source,
+                format!("{} not in the store", stored.source.name()),
+            );
+        } else {
+            jobs.push((stored.source, stored));
         }
-        if let Some(last) = reducing {
-            dataset.insert_reduced(last)?;
-        }
-        Ok(())
-    })?;
+    }
+    read_in_rounds(
+        &mut dataset,
+        &jobs,
+        |_, stored| {
+            let frame = read_source_files(stored, keep)?;
+            Ok((stored.path.display().to_string(), frame))
+        },
+        |(path, frame)| {
+            // The rows read, before `reduce` censors any.
+            let rows = frame.height() as u64;
+            Ok(Loaded {
+                frame,
+                stats: InputStats::of_table(path, rows, BTreeMap::new(), Vec::new()),
+                rejects: Vec::new(),
+            })
+        },
+        reduce,
+    )?;
     Ok(dataset)
 }

@@ -75,12 +75,13 @@ pub(super) enum Buffer {
 impl Buffer {
     fn new(spec: &ColumnSpec, kept: bool, capacity: usize) -> Buffer {
         let name = spec.name.into();
+        if !kept {
+            return Buffer::Dropped;
+        }
+        if let Some(labels) = codes::labels(spec.kind) {
+            return Buffer::Code(PrimitiveChunkedBuilder::new(name, capacity), labels);
+        }
         match spec.kind.dtype() {
-            _ if !kept => Buffer::Dropped,
-            _ if codes::labels(spec.kind).is_some() => Buffer::Code(
-                PrimitiveChunkedBuilder::new(name, capacity),
-                codes::labels(spec.kind).expect("a coded kind"),
-            ),
             DataType::Int64 => Buffer::Int64(PrimitiveChunkedBuilder::new(name, capacity)),
             DataType::UInt32 => Buffer::UInt32(PrimitiveChunkedBuilder::new(name, capacity)),
             DataType::Int8 => Buffer::Int8(PrimitiveChunkedBuilder::new(name, capacity)),
