@@ -19,7 +19,7 @@ use crate::source::load::Keep;
 use crate::source::mapping::{self, MappingSpec};
 use crate::source::read::read_source;
 use crate::source::timestamp::format_utc;
-use crate::source::{Kind, Source};
+use crate::source::{times, Kind, Source};
 
 #[derive(Debug, Args)]
 #[command(
@@ -184,7 +184,11 @@ fn first_rows(frame: &DataFrame, source: Source, absent: &[String]) -> String {
                 .map(|s| s.kind);
             match (c.get(i), kind) {
                 (Ok(AnyValue::Null), _) | (Err(_), _) => String::new(),
-                (Ok(AnyValue::Int64(ms)), Some(Kind::Timestamp(_))) => format_utc(ms),
+                (Ok(_), Some(Kind::Timestamp(_))) => times::millis(c)
+                    .ok()
+                    .and_then(|ms| ms.get(i))
+                    .map(format_utc)
+                    .unwrap_or_default(),
                 (Ok(AnyValue::String(s)), _) => s.chars().take(40).collect(),
                 (Ok(v), _) => v.to_string(),
             }

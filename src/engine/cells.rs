@@ -15,6 +15,7 @@ use super::sql::{GroupRows, Job};
 use super::survival::{survival_key, survival_quantiles};
 use super::targets::Targets;
 use super::Engine;
+use crate::source::times::ms;
 use crate::source::timestamp::MS_PER_HOUR;
 use crate::source::{codes, Source};
 
@@ -67,15 +68,15 @@ impl Engine<'_> {
                     Cohort::AnchoredOn(anchor) => anchor,
                     _ => source.anchor_column(),
                 };
-                col(anchor)
+                ms(anchor)
                     .gt_eq(lit(period.from))
-                    .and(col(anchor).lt(lit(period.to)))
+                    .and(ms(anchor).lt(lit(period.to)))
             }
             Cohort::OpenAtEnd { start, end } => {
                 let at = self.context(period).snapshot;
-                col(start)
+                ms(start)
                     .lt(lit(at))
-                    .and(col(end).is_null().or(col(end).gt(lit(at))))
+                    .and(col(end).is_null().or(ms(end).gt(lit(at))))
             }
         };
         for (dim, value) in filters {

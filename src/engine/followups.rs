@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::aggregate::cond_expr;
 use super::catalogue::NEGATIVE;
+use crate::source::times::millis;
 use crate::source::Source;
 
 pub const COLUMN: &str = "followed_up_at";
@@ -47,7 +48,7 @@ fn negative_rows(reviews: &DataFrame) -> Result<Vec<usize>> {
 /// The id columns are text as read, or the codes [`link_ids`] gave them.
 pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
     let negative = negative_rows(reviews)?;
-    let created = reviews.column("created_at")?.i64()?;
+    let created = &millis(reviews.column("created_at")?)?;
     // The same join on either kind of key column; an empty order links nothing.
     macro_rules! join_on {
         ($keys:ident, $linked:expr) => {{
@@ -57,7 +58,7 @@ pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Resul
                 Some(t) => Some((
                     t.column("ticket_id")?.$keys()?,
                     t.column("order_id")?.$keys()?,
-                    t.column("created_at")?.i64()?,
+                    millis(t.column("created_at")?)?,
                 )),
                 None => None,
             };

@@ -36,6 +36,7 @@ pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
 use targets::{Status, Targets, Windows};
 
 use crate::source::load::{Dataset, Keep};
+use crate::source::times::{self, max_millis, millis};
 use crate::source::timestamp::{format_utc, parse_timestamp};
 use crate::source::{Kind, Moment, Source};
 use crate::text::Lexicon;
@@ -85,6 +86,7 @@ impl<'a> Reducer<'a> {
     }
 
     pub fn reduce(&mut self, source: Source, frame: &mut DataFrame) -> Result<()> {
+        times::compact_frame(frame, source)?;
         if let Some(as_of) = self.as_of {
             censor_in_place(frame, source, as_of)?;
         }
@@ -138,10 +140,7 @@ fn latest_timestamp(dataset: &Dataset) -> Option<i64> {
             if spec.kind != Kind::Timestamp(Moment::Event) {
                 continue;
             }
-            if let Ok(Some(v)) = frame
-                .column(spec.name)
-                .and_then(|c| c.i64().map(|c| c.max()))
-            {
+            if let Ok(Some(v)) = frame.column(spec.name).and_then(max_millis) {
                 latest = Some(latest.map_or(v, |l| l.max(v)));
             }
         }
@@ -171,7 +170,7 @@ fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<
         frame
             .column(name)
             .ok()
-            .and_then(|c| c.i64().ok().and_then(|c| c.max()))
+            .and_then(|c| max_millis(c).ok().flatten())
             .is_some_and(|max| max > as_of)
     };
     let anchor = source.anchor_column();
@@ -184,7 +183,7 @@ fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<
         .collect();
     if later(frame, anchor) {
         // Orders that never shipped have no anchor; their other times still count.
-        let anchors = frame.column(anchor)?.i64()?;
+        let anchors = millis(frame.column(anchor)?)?;
         let keep = anchors.lt_eq(as_of).fill_null_with_values(false)? | anchors.is_null();
         let height = keep.sum().unwrap_or(0) as usize;
         let mut columns = std::mem::take(frame).into_columns();
@@ -209,14 +208,12 @@ fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<
             batch[start..start + len]
                 .iter()
                 .map(|&name| -> Result<Column> {
-                    let times = frame.column(name)?.i64()?;
+                    let times = millis(frame.column(name)?)?;
                     let later = times.gt(as_of).fill_null_with_values(false)?;
-                    Ok(Column::from(
-                        times
-                            .set(&later, None)?
-                            .into_series()
-                            .with_name(name.into()),
-                    ))
+                    let censored = times.set(&later, None)?.into_series();
+                    Ok(times::compact(Column::from(
+                        censored.with_name(name.into()),
+                    ))?)
                 })
                 .collect::<Result<Vec<_>>>()
         });

@@ -6,13 +6,14 @@ use polars::prelude::*;
 
 use super::aggregate::{cond_expr, span_end, Context};
 use super::catalogue::Span;
+use crate::source::times::ms;
 
 /// One integer per record behind a survival estimate: twice the span in
 /// milliseconds when it ended, twice the age at the as-of time plus one when it has
 /// not (censored). Sorted, these order by duration with outcomes before censorings
 /// at equal durations, and polars sorts them on every core.
 pub fn survival_key(span: &Span, ctx: &Context) -> Expr {
-    let (start, end) = (col(span.start), span_end(span, ctx));
+    let (start, end) = (ms(span.start), span_end(span, ctx));
     when(cond_expr(&span.ended()).fill_null(lit(false)))
         .then((end - start.clone()) * lit(2i64))
         .otherwise((lit(ctx.as_of) - start) * lit(2i64) + lit(1i64))

@@ -22,6 +22,7 @@ mod rules;
 mod seen_ids;
 mod split;
 pub mod store;
+pub mod times;
 pub mod timestamp;
 
 pub use contract::*;

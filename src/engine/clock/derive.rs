@@ -11,6 +11,7 @@ use polars::prelude::*;
 use super::schedule::Timeline;
 use super::Clocks;
 use crate::engine::catalogue::{Clock, End, Span, CLOCKED};
+use crate::source::times::millis;
 use crate::source::Source;
 
 pub fn elapsed_column(span: &Span) -> String {
@@ -55,7 +56,7 @@ fn schedule_of_rows(frame: &DataFrame, source: Source, clocks: &Clocks) -> Optio
 
 /// A column's values, `None` as `i64::MIN`.
 fn ints(frame: &DataFrame, name: &str) -> Option<Vec<i64>> {
-    let column = frame.column(name).ok()?.i64().ok()?.clone();
+    let column = millis(frame.column(name).ok()?).ok()?;
     Some(column.iter().map(|v| v.unwrap_or(i64::MIN)).collect())
 }
 

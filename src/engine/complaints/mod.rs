@@ -18,6 +18,7 @@ use super::period::{Period, PeriodSpec};
 use super::query::{ReportOptions, Split};
 use super::targets::Targets;
 use super::Engine;
+use crate::source::times::{millis, ms};
 use crate::source::timestamp::format_utc;
 use crate::source::Source;
 use crate::text::{log_odds, Score, Tokenizer};
@@ -151,14 +152,14 @@ fn corpus(
         .clone()
         .lazy()
         .filter(
-            col("created_at")
+            ms("created_at")
                 .gt_eq(lit(period.from))
-                .and(col("created_at").lt(lit(period.to))),
+                .and(ms("created_at").lt(lit(period.to))),
         )
         .collect()?;
     let texts = frame.column(text)?.str()?;
     let terms = tokenize(tokenizer, texts, vocab);
-    let created = frame.column("created_at")?.i64()?;
+    let created = millis(frame.column("created_at")?)?;
     let rating = match frame.column("rating") {
         Ok(r) => Some(r.cast(&DataType::Int64)?),
         Err(_) => None,

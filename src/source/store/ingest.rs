@@ -14,7 +14,7 @@ use super::{
     COMMIT_LOCK, CURRENT,
 };
 use crate::source::load::Keep;
-use crate::source::{codes, Kind, Source};
+use crate::source::{codes, times, Kind, Source};
 
 /// An ingest in progress: the store held against other ingests, the live version
 /// it merges into and the new one it writes. Dropped before [`Ingest::commit`],
@@ -204,10 +204,14 @@ fn write_parquet(path: &Path, source: Source, frame: &DataFrame) -> Result<()> {
     for spec in source.columns() {
         let column = frame.column(spec.name)?;
         columns.push(match spec.kind {
-            Kind::Timestamp(_) => column.cast(&DataType::Datetime(
-                TimeUnit::Milliseconds,
-                Some(TimeZone::UTC),
-            ))?,
+            Kind::Timestamp(_) => {
+                times::millis(column)?
+                    .into_column()
+                    .cast(&DataType::Datetime(
+                        TimeUnit::Milliseconds,
+                        Some(TimeZone::UTC),
+                    ))?
+            }
             _ => column.clone(),
         });
     }
@@ -245,7 +249,7 @@ fn partition_month(path: &Path) -> Option<String> {
 
 /// The rows of `frame` by the UTC month of their anchor (`none` without one).
 fn split_by_month(frame: &DataFrame, source: Source) -> Result<BTreeMap<String, DataFrame>> {
-    let anchor = frame.column(source.anchor_column())?.i64()?;
+    let anchor = times::millis(frame.column(source.anchor_column())?)?;
     let mut rows: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
     let mut last: Option<(i64, String)> = None;
     for (i, ms) in anchor.iter().enumerate() {
