@@ -13,7 +13,7 @@ use serde_json::Value;
 use svcq::source::load::Keep;
 use svcq::source::mapping::Mapping;
 use svcq::source::read::read_source;
-use svcq::source::{codes, Source};
+use svcq::source::{codes, times, Kind, Source};
 
 mod common;
 
@@ -36,9 +36,18 @@ fn frame(source: Source) -> DataFrame {
         .frame
 }
 
-/// A column of timestamps, counts or answers (each in its own integer type) as i64.
+/// A column of timestamps (UTC milliseconds, in whichever form they are held),
+/// counts or answers (each in its own integer type) as i64.
 fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
-    let column = df.column(name).unwrap().cast(&DataType::Int64).unwrap();
+    let column = df.column(name).unwrap();
+    let timestamp = Source::ALL
+        .iter()
+        .flat_map(|s| s.columns())
+        .any(|c| c.name == name && matches!(c.kind, Kind::Timestamp(_)));
+    if timestamp {
+        return times::millis(column).unwrap().iter().collect();
+    }
+    let column = column.cast(&DataType::Int64).unwrap();
     column.i64().unwrap().iter().collect()
 }
 

@@ -183,7 +183,8 @@ pub enum Kind {
 
 impl Kind {
     /// The polars type a column of this kind is held in: timestamps as UTC
-    /// milliseconds, counts and answers in the narrowest integer their values fit
+    /// milliseconds (or, read from CSV, whole seconds in four bytes where they
+    /// are: [`super::times`]), counts and answers in the narrowest integer their values fit
     /// (a count above `u32::MAX` is rejected when read), priorities and statuses
     /// as codes ([`super::codes`]), everything else as text.
     pub fn dtype(self) -> polars::prelude::DataType {

@@ -24,7 +24,7 @@ use super::rejects::{locate_rejects, Pending, Reject};
 use super::rows::{Layout, Run};
 use super::rules::CrossRules;
 use super::split::{self, Reported};
-use super::Source;
+use super::{times, Source};
 use crate::fsutil::{progress_bar, rows_read};
 
 /// What happened to one input: the reconciliation a user checks first.
@@ -481,7 +481,14 @@ impl Unfinished {
         } = self;
         let rejects = locate_rejects(&files, &displays, &line_maps, pending)?;
         let mut columns = Vec::new();
-        for chunks in chunks {
+        for mut chunks in chunks {
+            // A file part whose times were all whole seconds, another's not: all in ms.
+            if chunks.iter().any(|c| c.dtype() != chunks[0].dtype()) {
+                chunks = chunks
+                    .into_iter()
+                    .map(|c| Ok(times::millis(&c.into_column())?.into_series()))
+                    .collect::<PolarsResult<_>>()?;
+            }
             let mut chunks = chunks.into_iter();
             let mut column = chunks.next().expect("the last chunk at least");
             for chunk in chunks {

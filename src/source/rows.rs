@@ -15,9 +15,8 @@ use super::mapping::Mapping;
 use super::rejects::Pending;
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
-#[cfg(doc)]
-use super::Kind;
-use super::{codes, ColumnSpec, Source};
+use super::times::TimeBuilder;
+use super::{codes, ColumnSpec, Kind, Source};
 
 /// What every run of one export shares: where its fields are and how they are
 /// checked.
@@ -69,6 +68,8 @@ pub(super) enum Buffer {
     Int8(PrimitiveChunkedBuilder<Int8Type>),
     /// A label of a closed list, as its code.
     Code(PrimitiveChunkedBuilder<Int8Type>, &'static [&'static str]),
+    /// UTC milliseconds, held as whole seconds where they are ([`super::times`]).
+    Time(TimeBuilder),
     Dropped,
 }
 
@@ -77,6 +78,9 @@ impl Buffer {
         let name = spec.name.into();
         if !kept {
             return Buffer::Dropped;
+        }
+        if matches!(spec.kind, Kind::Timestamp(_)) {
+            return Buffer::Time(TimeBuilder::new(name, capacity));
         }
         if let Some(labels) = codes::labels(spec.kind) {
             return Buffer::Code(PrimitiveChunkedBuilder::new(name, capacity), labels);
@@ -93,6 +97,7 @@ impl Buffer {
         match (self, value) {
             (Buffer::Text(b), Value::Text(v)) => b.append_option(v),
             (Buffer::Int64(b), Value::Int(v)) => b.append_option(v),
+            (Buffer::Time(b), Value::Int(v)) => b.append(v),
             (Buffer::UInt32(b), Value::Int(v)) => b.append_option(v.map(narrow)),
             (Buffer::Int8(b), Value::Int(v)) => b.append_option(v.map(narrow)),
             (Buffer::Code(b, labels), Value::Text(v)) => b.append_option(v.map(|label| {
@@ -108,6 +113,7 @@ impl Buffer {
         match self {
             Buffer::Text(b) => Some(b.finish().into_series()),
             Buffer::Int64(b) => Some(b.finish().into_series()),
+            Buffer::Time(b) => Some(b.finish()),
             Buffer::UInt32(b) => Some(b.finish().into_series()),
             Buffer::Int8(b) | Buffer::Code(b, _) => Some(b.finish().into_series()),
             Buffer::Dropped => None,

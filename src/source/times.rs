@@ -22,6 +22,62 @@ fn seconds(ms: i64) -> Option<i32> {
         .flatten()
 }
 
+/// A timestamp column as it is read: whole seconds in four bytes until a value is
+/// not one, when the values so far are widened to milliseconds (once per column).
+pub struct TimeBuilder {
+    name: PlSmallStr,
+    capacity: usize,
+    form: Form,
+}
+
+enum Form {
+    Seconds(PrimitiveChunkedBuilder<Int32Type>),
+    Millis(PrimitiveChunkedBuilder<Int64Type>),
+}
+
+impl TimeBuilder {
+    pub fn new(name: PlSmallStr, capacity: usize) -> TimeBuilder {
+        let form = Form::Seconds(PrimitiveChunkedBuilder::new(name.clone(), capacity));
+        TimeBuilder {
+            name,
+            capacity,
+            form,
+        }
+    }
+
+    pub fn append(&mut self, ms: Option<i64>) {
+        if let Form::Seconds(b) = &mut self.form {
+            match ms.map(seconds) {
+                None => return b.append_null(),
+                Some(Some(s)) => return b.append_value(s),
+                Some(None) => self.widen(),
+            }
+        }
+        if let Form::Millis(b) = &mut self.form {
+            b.append_option(ms);
+        }
+    }
+
+    fn widen(&mut self) {
+        let wide = PrimitiveChunkedBuilder::new(self.name.clone(), self.capacity);
+        if let Form::Seconds(b) = std::mem::replace(&mut self.form, Form::Millis(wide)) {
+            let secs = b.finish();
+            if let Form::Millis(wide) = &mut self.form {
+                for s in secs.iter() {
+                    wide.append_option(s.map(|s| EPOCH_MS + i64::from(s) * 1000));
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) -> Series {
+        match self.form {
+            Form::Seconds(b) => b.finish().into_series(),
+            Form::Millis(b) => b.finish().into_series(),
+        }
+    }
+}
+
 /// The column in four bytes when every time in it is a whole second that fits;
 /// otherwise (or when it is not Int64 milliseconds) the column unchanged.
 pub fn compact(column: Column) -> PolarsResult<Column> {
@@ -63,6 +119,22 @@ pub fn millis(column: &Column) -> PolarsResult<Int64Chunked> {
         }
         _ => column.i64().cloned(),
     }
+}
+
+/// Each timestamp column of a `source` frame as Int64 milliseconds (for stacking
+/// with a frame read from elsewhere).
+pub fn widen_frame(frame: &mut DataFrame, source: Source) -> PolarsResult<()> {
+    for spec in source.columns() {
+        if !matches!(spec.kind, Kind::Timestamp(_)) {
+            continue;
+        }
+        let Some(index) = frame.get_column_index(spec.name) else {
+            continue;
+        };
+        let wide = millis(frame.column(spec.name)?)?.into_column();
+        frame.replace_column(index, wide)?;
+    }
+    Ok(())
 }
 
 /// The latest time of a timestamp column in UTC milliseconds.

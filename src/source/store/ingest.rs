@@ -55,6 +55,10 @@ impl Ingest {
         let id = source.id_column();
         let incoming_ids: HashSet<&str> = incoming.column(id)?.str()?.iter().flatten().collect();
         let mut months = split_by_month(incoming, source)?;
+        // The store's times read as milliseconds; the export's may be seconds.
+        for part in months.values_mut() {
+            times::widen_frame(part, source)?;
+        }
         let mut rewrite: BTreeMap<String, DataFrame> = BTreeMap::new();
         let (mut before, mut kept) = (0u64, 0u64);
         for path in source_files(&self.live, source)? {
