@@ -13,7 +13,7 @@ use super::catalogue::{
 };
 use super::clock::{age_column, elapsed_column};
 use super::targets::{SlaHours, Windows};
-use crate::source::times::ms;
+use crate::source::times::{elapsed_ms, ms};
 use crate::source::timestamp::{MS_PER_DAY, MS_PER_HOUR};
 use crate::source::{codes, Source};
 
@@ -329,7 +329,7 @@ pub fn cond_expr(cond: &Cond) -> Expr {
             .map(|v| codes::equals(c, v))
             .reduce(Expr::or)
             .unwrap_or(lit(false)),
-        Cond::NotAfter(a, b) => ms(a).lt_eq(ms(b)),
+        Cond::NotAfter(a, b) => elapsed_ms(a, col(b)).gt_eq(lit(0.0)),
         Cond::FollowedUp => col(super::followups::COLUMN).is_not_null(),
         Cond::Mentions(aspect) => col(super::mentions::column(aspect)),
         Cond::And(parts) => parts
@@ -346,7 +346,7 @@ pub fn cond_expr(cond: &Cond) -> Expr {
 /// makes exactly one hour 0.9999999999999999.
 pub fn span_ms(span: &Span, ctx: &Context) -> Expr {
     match span.clock {
-        Clock::Calendar => (span_end(span, ctx) - ms(span.start)).cast(DataType::Float64),
+        Clock::Calendar => elapsed_ms(span.start, span_end_as_held(span, ctx)),
         _ => col(elapsed_column(span)).cast(DataType::Float64),
     }
 }
@@ -390,6 +390,15 @@ fn window_age_ms(span: &Span, window: Window, ctx: &Context) -> Expr {
 pub fn span_end(span: &Span, ctx: &Context) -> Expr {
     match span.end {
         End::Column(c) => ms(c),
+        End::Snapshot => lit(ctx.snapshot),
+        End::FollowUp => ms(super::followups::COLUMN),
+    }
+}
+
+/// [`span_end`] in the form its column is held in, for [`elapsed_ms`].
+fn span_end_as_held(span: &Span, ctx: &Context) -> Expr {
+    match span.end {
+        End::Column(c) => col(c),
         End::Snapshot => lit(ctx.snapshot),
         End::FollowUp => col(super::followups::COLUMN),
     }
@@ -436,7 +445,7 @@ fn judged(span: &Span, window: Window, settled: Settled, ctx: &Context) -> Expr 
 /// The age of a record's span start at the as-of time, in milliseconds.
 fn age_ms(span: &Span, ctx: &Context) -> Expr {
     match span.clock {
-        Clock::Calendar => (lit(ctx.as_of) - ms(span.start)).cast(DataType::Float64),
+        Clock::Calendar => elapsed_ms(span.start, lit(ctx.as_of)),
         _ => col(age_column(span)).cast(DataType::Float64),
     }
 }

@@ -15,7 +15,7 @@ use super::sql::{GroupRows, Job};
 use super::survival::{survival_key, survival_quantiles};
 use super::targets::Targets;
 use super::Engine;
-use crate::source::times::ms;
+use crate::source::times::{compared, Order};
 use crate::source::timestamp::MS_PER_HOUR;
 use crate::source::{codes, Source};
 
@@ -68,15 +68,19 @@ impl Engine<'_> {
                     Cohort::AnchoredOn(anchor) => anchor,
                     _ => source.anchor_column(),
                 };
-                ms(anchor)
-                    .gt_eq(lit(period.from))
-                    .and(ms(anchor).lt(lit(period.to)))
+                compared(anchor, Order::AtOrAfter, period.from).and(compared(
+                    anchor,
+                    Order::Before,
+                    period.to,
+                ))
             }
             Cohort::OpenAtEnd { start, end } => {
                 let at = self.context(period).snapshot;
-                ms(start)
-                    .lt(lit(at))
-                    .and(col(end).is_null().or(ms(end).gt(lit(at))))
+                compared(start, Order::Before, at).and(col(end).is_null().or(compared(
+                    end,
+                    Order::After,
+                    at,
+                )))
             }
         };
         for (dim, value) in filters {

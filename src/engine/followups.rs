@@ -1,13 +1,14 @@
 //! Follow-ups: when each negative review got a ticket. Derived here once, as the
 //! timestamp column [`COLUMN`] of the reviews frame (null: no follow-up), for
-//! `Cond::FollowedUp` and `End::FollowUp`.
+//! `Cond::FollowedUp` and `End::FollowUp`; built as the reader builds times
+//! ([`TimeBuilder`]), so it is read through [`crate::source::times::ms`].
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use super::aggregate::cond_expr;
 use super::catalogue::NEGATIVE;
-use crate::source::times::millis;
+use crate::source::times::{TimeBuilder, Times};
 use crate::source::Source;
 
 pub const COLUMN: &str = "followed_up_at";
@@ -48,7 +49,7 @@ fn negative_rows(reviews: &DataFrame) -> Result<Vec<usize>> {
 /// The id columns are text as read, or the codes [`link_ids`] gave them.
 pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
     let negative = negative_rows(reviews)?;
-    let created = &millis(reviews.column("created_at")?)?;
+    let created = Times::of(reviews.column("created_at")?)?;
     // The same join on either kind of key column; an empty order links nothing.
     macro_rules! join_on {
         ($keys:ident, $linked:expr) => {{
@@ -58,12 +59,11 @@ pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Resul
                 Some(t) => Some((
                     t.column("ticket_id")?.$keys()?,
                     t.column("order_id")?.$keys()?,
-                    millis(t.column("created_at")?)?,
+                    Times::of(t.column("created_at")?)?,
                 )),
                 None => None,
             };
             follow_up_times(
-                reviews.height(),
                 &negative,
                 |i| named.get(i),
                 |i| orders.get(i).filter($linked),
@@ -80,21 +80,27 @@ pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Resul
     } else {
         join_on!(str, |o: &&str| !o.is_empty())
     };
+    // Built row by row from the few followed-up ones: no vector of every row's Option.
+    let mut column = TimeBuilder::new(COLUMN.into(), reviews.height());
+    let mut followed = followed.into_iter().peekable();
+    for row in 0..reviews.height() {
+        column.append(followed.next_if(|(r, _)| *r == row).map(|(_, at)| at));
+    }
     let mut out = reviews.clone();
-    out.with_column(Column::new(COLUMN.into(), followed))?;
+    out.with_column(column.finish().into_column())?;
     Ok(out)
 }
 
 /// The join itself, on any kind of key: `named` and `order` give a review's
-/// links, `tickets` each ticket's id, order and creation time.
+/// links, `tickets` each ticket's id, order and creation time. The followed-up
+/// rows, in row order, with their follow-up time.
 fn follow_up_times<K: std::hash::Hash + Eq + Copy>(
-    height: usize,
     negative: &[usize],
     named: impl Fn(usize) -> Option<K>,
     order: impl Fn(usize) -> Option<K>,
-    created: &Int64Chunked,
+    created: Times,
     tickets: impl Iterator<Item = (Option<K>, Option<K>, Option<i64>)>,
-) -> Vec<Option<i64>> {
+) -> Vec<(usize, i64)> {
     // Ticket ids the negative reviews name → that ticket's creation; their orders →
     // the creation times of the tickets on that order, sorted.
     let mut named_created: PlHashMap<K, Option<i64>> = PlHashMap::new();
@@ -117,7 +123,7 @@ fn follow_up_times<K: std::hash::Hash + Eq + Copy>(
         }
     }
     on_order.values_mut().for_each(|t| t.sort_unstable());
-    let mut followed: Vec<Option<i64>> = vec![None; height];
+    let mut followed = Vec::new();
     for &i in negative {
         let Some(review_at) = created.get(i) else {
             continue;
@@ -129,10 +135,11 @@ fn follow_up_times<K: std::hash::Hash + Eq + Copy>(
             let first = times.partition_point(|&t| t < review_at);
             times.get(first).copied()
         });
-        followed[i] = match (by_ticket, by_order) {
+        let at = match (by_ticket, by_order) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        followed.extend(at.map(|at| (i, at)));
     }
     followed
 }
@@ -234,7 +241,11 @@ mod tests {
         let expected = vec![Some(h(10)), Some(h(30)), None, None, Some(h(15))];
         let times = |reviews: &DataFrame, tickets: &DataFrame| -> Vec<Option<i64>> {
             let out = with_followups(reviews, Some(tickets)).unwrap();
-            out.column(COLUMN).unwrap().i64().unwrap().iter().collect()
+            let column = out.column(COLUMN).unwrap();
+            crate::source::times::millis(column)
+                .unwrap()
+                .iter()
+                .collect()
         };
         assert_eq!(times(&reviews, &tickets), expected);
         let (mut linked_reviews, mut linked_tickets) = (reviews.clone(), tickets.clone());

@@ -36,7 +36,7 @@ pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
 use targets::{Status, Targets, Windows};
 
 use crate::source::load::{Dataset, Keep};
-use crate::source::times::{self, max_millis, millis};
+use crate::source::times::{self, max_millis, Order};
 use crate::source::timestamp::{format_utc, parse_timestamp};
 use crate::source::{Kind, Moment, Source};
 use crate::text::Lexicon;
@@ -86,7 +86,6 @@ impl<'a> Reducer<'a> {
     }
 
     pub fn reduce(&mut self, source: Source, frame: &mut DataFrame) -> Result<()> {
-        times::compact_frame(frame, source)?;
         if let Some(as_of) = self.as_of {
             censor_in_place(frame, source, as_of)?;
         }
@@ -183,8 +182,8 @@ fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<
         .collect();
     if later(frame, anchor) {
         // Orders that never shipped have no anchor; their other times still count.
-        let anchors = millis(frame.column(anchor)?)?;
-        let keep = anchors.lt_eq(as_of).fill_null_with_values(false)? | anchors.is_null();
+        let later = times::compare(frame.column(anchor)?, Order::After, as_of)?;
+        let keep = (!later).fill_null_with_values(true)?;
         let height = keep.sum().unwrap_or(0) as usize;
         let mut columns = std::mem::take(frame).into_columns();
         let mut filtered = Vec::with_capacity(columns.len());
@@ -208,12 +207,12 @@ fn censor_in_place(frame: &mut DataFrame, source: Source, as_of: i64) -> Result<
             batch[start..start + len]
                 .iter()
                 .map(|&name| -> Result<Column> {
-                    let times = millis(frame.column(name)?)?;
-                    let later = times.gt(as_of).fill_null_with_values(false)?;
-                    let censored = times.set(&later, None)?.into_series();
-                    Ok(times::compact(Column::from(
-                        censored.with_name(name.into()),
-                    ))?)
+                    let column = frame.column(name)?;
+                    let later = times::compare(column, Order::After, as_of)?;
+                    Ok(times::emptied(
+                        column,
+                        &later.fill_null_with_values(false)?,
+                    )?)
                 })
                 .collect::<Result<Vec<_>>>()
         });

@@ -18,7 +18,7 @@ use super::period::{Period, PeriodSpec};
 use super::query::{ReportOptions, Split};
 use super::targets::Targets;
 use super::Engine;
-use crate::source::times::{millis, ms};
+use crate::source::times::{compared, millis, Order};
 use crate::source::timestamp::format_utc;
 use crate::source::Source;
 use crate::text::{log_odds, Score, Tokenizer};
@@ -152,9 +152,11 @@ fn corpus(
         .clone()
         .lazy()
         .filter(
-            ms("created_at")
-                .gt_eq(lit(period.from))
-                .and(ms("created_at").lt(lit(period.to))),
+            compared("created_at", Order::AtOrAfter, period.from).and(compared(
+                "created_at",
+                Order::Before,
+                period.to,
+            )),
         )
         .collect()?;
     let texts = frame.column(text)?.str()?;
