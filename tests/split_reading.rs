@@ -34,6 +34,9 @@ struct Shape {
     blank_every: usize,
     /// Row r has the id `T{3r + first_id}`.
     first_id: usize,
+    /// From this share of the rows on, first responses 30.250 s after creation
+    /// (before it: 30 s); None: no first responses.
+    millis_from: Option<f64>,
 }
 
 const PLAIN: Shape = Shape {
@@ -42,6 +45,7 @@ const PLAIN: Shape = Shape {
     bom: false,
     blank_every: 0,
     first_id: 7,
+    millis_from: None,
 };
 
 /// Unpadded ids; every seventh subject quoted over two lines with a doubled
@@ -87,8 +91,16 @@ fn export(shape: Shape) -> Export {
             format!("where is order {row}")
         };
         let replies = row % 5;
+        let responded = match shape.millis_from {
+            Some(_) if row == invalid => "2026-11-01T00:00:30Z".to_string(),
+            Some(share) => {
+                let millis = if row >= at(share) { ".250" } else { "" };
+                format!("{}:30{millis}Z", &created[..16])
+            }
+            None => String::new(),
+        };
         text.push_str(&format!(
-            "{id},{created},,,chat,normal,{replies},{subject}{newline}"
+            "{id},{created},{responded},,chat,normal,{replies},{subject}{newline}"
         ));
         if row == invalid {
             rejected.push((line, id, "created_at not a timestamp"));
@@ -160,7 +172,11 @@ fn read(dir: &Path, tickets: &str, config: &str) -> (Value, Vec<Vec<String>>, Va
 /// Reads `tickets` split and in one piece; asserts both give the same inputs,
 /// rejects and metrics, and that the split (and its fallback when expected)
 /// happened. Returns the split reading's inputs and rejects.
-fn same_either_way(dir: &Path, tickets: &str, falls_back: bool) -> (Value, Vec<Vec<String>>) {
+fn same_either_way(
+    dir: &Path,
+    tickets: &str,
+    falls_back: bool,
+) -> (Value, Vec<Vec<String>>, Value) {
     let how = how_read(dir, tickets, "split.toml");
     // One part per core: a machine with one core reads a file in one piece.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -183,13 +199,13 @@ fn same_either_way(dir: &Path, tickets: &str, falls_back: bool) -> (Value, Vec<V
         split_report, whole_report,
         "metrics read in parts and in one piece"
     );
-    (split, split_rejects)
+    (split, split_rejects, split_report)
 }
 
 fn check(shape: Shape, falls_back: bool) {
     let export = export(shape);
     let dir = folder(&[("tickets.csv", &export.text)]);
-    let (split, split_rejects) = same_either_way(dir.path(), "tickets.csv", falls_back);
+    let (split, split_rejects, report) = same_either_way(dir.path(), "tickets.csv", falls_back);
     // Against the rows written: read = accepted + rejected, each reject on its line.
     assert_eq!(split["read"], ROWS as u64);
     assert_eq!(split["rejected"], export.rejected.len() as u64);
@@ -209,6 +225,36 @@ fn check(shape: Shape, falls_back: bool) {
     let reasons = split["reasons"].as_object().unwrap();
     assert_eq!(reasons["duplicate ticket_id"], 4);
     assert_eq!(reasons["created_at not a timestamp"], 1);
+    if let Some(share) = shape.millis_from {
+        // The five rejected rows are all past the share: the rows before it
+        // answered in 30 s, the others in 30.250 s.
+        let whole = (ROWS as f64 * share) as usize;
+        let millis = ROWS - whole - 5;
+        let mean_ms =
+            (30_000.0 * whole as f64 + 30_250.0 * millis as f64) / (whole + millis) as f64;
+        let row = report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "first_response_hours_mean")
+            .unwrap();
+        assert_eq!(row["n"], (whole + millis) as u64);
+        assert_eq!(row["value"].as_f64().unwrap(), mean_ms / 3_600_000.0);
+    }
+}
+
+/// Times in whole seconds in the first three quarters of the file and with
+/// milliseconds after: the first part is held as 4-byte seconds, the last as
+/// milliseconds, and they join into what one reading gives, exactly.
+#[test]
+fn parts_whose_times_differ_in_precision_join_exactly() {
+    check(
+        Shape {
+            millis_from: Some(0.75),
+            ..PLAIN
+        },
+        false,
+    );
 }
 
 #[test]
@@ -279,7 +325,7 @@ fn a_glob_of_large_files_reads_each_in_parts() {
         ("t-2026-10.csv", &older.text),
         ("t-2026-11.csv", &newer.text),
     ]);
-    let (split, _) = same_either_way(dir.path(), "t-*.csv", false);
+    let (split, _, _) = same_either_way(dir.path(), "t-*.csv", false);
     assert_eq!(split["read"], 2 * ROWS as u64);
     let overlap = (ROWS - SHIFT) as u64;
     assert_eq!(split["rejected"], (overlap - 5) + 5 + 5);
