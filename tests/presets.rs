@@ -573,6 +573,41 @@ fn inspect_tells_a_list_from_an_event_log() {
     );
 }
 
+// The first rows as svcq reads them: times in UTC, whether held as whole seconds
+// (created_at) or with milliseconds (first_response_at); a priority alias as its
+// canonical label, not its code; text without quotes.
+#[test]
+fn inspect_shows_the_first_rows_as_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tickets.csv"),
+        "ticket_id,created_at,first_response_at,resolved_at,channel,priority\n\
+         7,2026-11-02T09:00:00+08:00,2026-11-02T01:30:00.250Z,,chat,P1\n",
+    )
+    .unwrap();
+    let out = String::from_utf8(run_ok(dir.path(), &["inspect", "tickets.csv"])).unwrap();
+    let row = out
+        .lines()
+        .find(|l| l.contains("2026-11-02T01:00:00Z"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let cells: Vec<&str> = row
+        .split(['│', '┆'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "7",
+            "2026-11-02T01:00:00Z",
+            "2026-11-02T01:30:00.250Z",
+            "chat",
+            "urgent"
+        ],
+        "{out}"
+    );
+}
+
 // Judge.me has no review id: the id is a hash of the review's date, reviewer and
 // product, so a second export holding one old and one new review adds one.
 #[test]

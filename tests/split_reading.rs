@@ -92,6 +92,7 @@ fn export(shape: Shape) -> Export {
         };
         let replies = row % 5;
         let responded = match shape.millis_from {
+            // A valid response, so the row's one reject reason stays its created_at.
             Some(_) if row == invalid => "2026-11-01T00:00:30Z".to_string(),
             Some(share) => {
                 let millis = if row >= at(share) { ".250" } else { "" };

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
 use clap::Args;
-use polars::prelude::{AnyValue, DataFrame};
+use polars::prelude::{AnyValue, DataFrame, Expr, IntoLazy};
 
 use crate::engine::aggregate::Inputs;
 use crate::engine::catalogue::METRICS;
@@ -19,7 +19,7 @@ use crate::source::load::Keep;
 use crate::source::mapping::{self, MappingSpec};
 use crate::source::read::read_source;
 use crate::source::timestamp::format_utc;
-use crate::source::{times, Kind, Source};
+use crate::source::{codes, times, Kind, Source};
 
 #[derive(Debug, Args)]
 #[command(
@@ -152,7 +152,7 @@ fn describe(path: &Path, found: &Inspection) -> Result<(String, String)> {
         writeln!(out, "    {n:>6}  {reason}")?;
     }
     writeln!(out, "  first rows as svcq reads them (times in UTC):")?;
-    out.push_str(&first_rows(&data.frame, source, &s.absent_columns));
+    out.push_str(&first_rows(&data.frame, source, &s.absent_columns)?);
     let (can, cannot) = feeds(source, &s.absent_columns, &s.cannot_say);
     writeln!(out, "  can feed: {}", can.join(", "))?;
     if !cannot.is_empty() {
@@ -165,32 +165,43 @@ fn describe(path: &Path, found: &Inspection) -> Result<(String, String)> {
     Ok((out, toml))
 }
 
-/// The first five rows of the fields the export has, as a small table.
-fn first_rows(frame: &DataFrame, source: Source, absent: &[String]) -> String {
+/// The first five rows of the fields the export has, as a small table: times in
+/// UTC, coded labels (priority, status) as their labels, text without quotes.
+fn first_rows(frame: &DataFrame, source: Source, absent: &[String]) -> Result<String> {
+    let head = frame.head(Some(5));
+    let labelled: Vec<Expr> = head
+        .get_column_names()
+        .into_iter()
+        .map(|name| codes::decoded(name))
+        .collect();
+    let head = head.lazy().select(labelled).collect()?;
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    let columns: Vec<_> = frame
+    let columns: Vec<_> = head
         .columns()
         .iter()
         .filter(|c| !absent.iter().any(|a| a == c.name().as_str()))
         .collect();
     table.set_header(columns.iter().map(|c| c.name().to_string()));
-    for i in 0..frame.height().min(5) {
+    for i in 0..head.height() {
         table.add_row(columns.iter().map(|c| {
-            let kind = source
+            let timestamp = source
                 .columns()
                 .iter()
-                .find(|s| s.name == c.name().as_str())
-                .map(|s| s.kind);
-            match (c.get(i), kind) {
-                (Ok(AnyValue::Null), _) | (Err(_), _) => String::new(),
-                (Ok(_), Some(Kind::Timestamp(_))) => times::millis(c)
-                    .ok()
-                    .and_then(|ms| ms.get(i))
-                    .map(format_utc)
-                    .unwrap_or_default(),
-                (Ok(AnyValue::String(s)), _) => s.chars().take(40).collect(),
-                (Ok(v), _) => v.to_string(),
+                .any(|s| s.name == c.name().as_str() && matches!(s.kind, Kind::Timestamp(_)));
+            if timestamp {
+                let ms = times::Times::of(c).ok().and_then(|t| t.get(i));
+                return ms.map(format_utc).unwrap_or_default();
+            }
+            if let Ok(text) = c.str() {
+                return text
+                    .get(i)
+                    .map(|t| t.chars().take(40).collect())
+                    .unwrap_or_default();
+            }
+            match c.get(i) {
+                Ok(AnyValue::Null) | Err(_) => String::new(),
+                Ok(v) => v.to_string(),
             }
         }));
     }
@@ -200,7 +211,7 @@ fn first_rows(frame: &DataFrame, source: Source, absent: &[String]) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 /// The metrics of `source` it can feed, and those it cannot with the columns missing.
