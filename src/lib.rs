@@ -2,7 +2,7 @@
 //! exports. The binary is a thin shell over this library; tests use it directly.
 //!
 //! Layers, each depending only on those above it in this list (docs/architecture.md):
-//! `fsutil` and `exit` (foundations) → `source` (contract, reader, rejects, store)
+//! `fsutil`, `memory` and `exit` (foundations) → `source` (contract, reader, rejects, store)
 //! and `text` (terms, aspects, log-odds) → `engine` (catalogue, periods, aggregation, targets, the result model) →
 //! `render` (tables, JSON, CSV, Markdown, JUnit, GitHub, charts, HTML) →
 //! `commands` (clap arguments, one file per subcommand). `sample` writes demo
@@ -14,6 +14,7 @@ mod docs_check;
 pub mod engine;
 pub mod exit;
 pub mod fsutil;
+pub mod memory;
 mod parallel;
 pub mod render;
 pub mod sample;

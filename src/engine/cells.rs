@@ -119,6 +119,9 @@ impl Engine<'_> {
                 .agg(exprs)
                 .with_column(codes::decoded(d))
                 .collect()?,
+            // One at a time under a tight memory budget: side by side, each
+            // holds its temporaries (a span's column, its filtered copy) at once.
+            None if crate::memory::frugal() => cohort.clone().select_seq(exprs).collect()?,
             None => cohort.clone().select(exprs).collect()?,
         };
         // Survival quantiles are not polars aggregates: they come from the samples.

@@ -170,6 +170,11 @@ pub const READ_ORDER: [Source; 3] = [Source::Reviews, Source::Tickets, Source::S
 /// `reduce`) adds up with no other's where it is largest.
 pub const READ_ROUNDS: [&[Source]; 2] = [&[Source::Reviews, Source::Tickets], &[Source::Shipments]];
 
+/// The rounds of the frugal plan ([`crate::memory`]): one source at a time, so
+/// that what one holds while it is read never adds up with another's.
+const FRUGAL_ROUNDS: [&[Source]; 3] =
+    [&[Source::Reviews], &[Source::Tickets], &[Source::Shipments]];
+
 /// What a command does to each source as soon as it is read, before the next
 /// round is read (in [`READ_ORDER`]): reduce it to the forms its metrics read.
 pub type Reduce<'a> = dyn FnMut(Source, &mut DataFrame) -> Result<()> + Send + 'a;
@@ -232,6 +237,15 @@ pub fn load_csv(
         crate::ui::detail(format!("{source}: {} read through {how}", names.join(", ")));
         jobs.push((source, files));
     }
+    if !matches!(keep, Keep::Nothing) {
+        let bytes: u64 = jobs
+            .iter()
+            .flat_map(|(_, files)| files)
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        crate::memory::plan_for(csv_peak(bytes))?;
+    }
     let no_mapping = Mapping::default();
     let rejects = args.rejects.as_deref();
     read_in_rounds(
@@ -257,8 +271,21 @@ pub fn load_csv(
     Ok(dataset)
 }
 
-/// Reads each job's source in [`READ_ROUNDS`], a round's sources at the same
-/// time. A round is finished (`finish`: a CSV's rejects found, its columns
+/// What the usual plan is expected to peak at over `bytes` of exports: 0.46× the
+/// CSV at 4 M, 25 M and 100 M tickets (bench/RESULTS.md), more on small files,
+/// where the program itself counts.
+fn csv_peak(bytes: u64) -> u64 {
+    bytes / 2 + (64 << 20)
+}
+
+/// What the usual plan is expected to peak at over `bytes` of a store's Parquet
+/// files, which are compressed: 4.3× them at 4 M tickets (bench/RESULTS.md).
+fn store_peak(bytes: u64) -> u64 {
+    bytes / 2 * 9 + (64 << 20)
+}
+
+/// Reads each job's source in [`READ_ROUNDS`] (or [`FRUGAL_ROUNDS`]), a round's
+/// sources at the same time. A round is finished (`finish`: a CSV's rejects found, its columns
 /// joined) and reduced on a thread of its own while the next round is read: that
 /// is mostly one core's work, and reading keeps both busy. What one round holds
 /// before it is reduced never adds up with the next round's.
@@ -273,7 +300,12 @@ fn read_in_rounds<J: Sync, R: Send>(
     std::thread::scope(|scope| -> Result<()> {
         let mut reducer = Some(reduce);
         let mut reducing: Option<Reducing> = None;
-        for round in READ_ROUNDS {
+        let rounds: &[&[Source]] = if crate::memory::frugal() {
+            &FRUGAL_ROUNDS
+        } else {
+            &READ_ROUNDS
+        };
+        for round in rounds {
             let round: Vec<&(Source, J)> = READ_ORDER
                 .iter()
                 .filter(|s| round.contains(s))
@@ -420,6 +452,13 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Resul
             jobs.push((stored.source, stored));
         }
     }
+    let bytes: u64 = jobs
+        .iter()
+        .flat_map(|(_, stored)| &stored.files)
+        .filter_map(|(path, _)| std::fs::metadata(path).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::memory::plan_for(store_peak(bytes))?;
     read_in_rounds(
         &mut dataset,
         &jobs,

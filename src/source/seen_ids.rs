@@ -14,47 +14,94 @@ struct Arena {
     bytes: Vec<u8>,
     lengths: Vec<u8>,
     block_starts: Vec<usize>,
-    /// Where the last id starts: each new id is compared with it.
-    last_start: usize,
 }
 
 const BLOCK: usize = 16;
 
 impl Arena {
-    fn with_capacity(ids: usize, bytes: usize) -> Arena {
-        Arena {
-            bytes: Vec::with_capacity(bytes),
-            lengths: Vec::with_capacity(ids),
-            block_starts: Vec::with_capacity(ids / BLOCK + 1),
-            last_start: 0,
-        }
-    }
-
     /// Appends an id of at most `u8::MAX` bytes; returns its index.
     fn push(&mut self, id: &[u8]) -> usize {
         let index = self.lengths.len();
         if index.is_multiple_of(BLOCK) {
             self.block_starts.push(self.bytes.len());
         }
-        self.last_start = self.bytes.len();
         self.bytes.extend_from_slice(id);
         self.lengths.push(id.len() as u8);
         index
     }
 
-    fn last(&self) -> Option<&[u8]> {
-        (!self.lengths.is_empty()).then(|| &self.bytes[self.last_start..])
+    fn get(&self, index: usize) -> &[u8] {
+        let block = index / BLOCK;
+        let start = self.block_starts[block]
+            + self.lengths[block * BLOCK..index]
+                .iter()
+                .map(|&l| usize::from(l))
+                .sum::<usize>();
+        &self.bytes[start..start + usize::from(self.lengths[index])]
+    }
+}
+
+/// Ids in increasing order, front-coded: the first id of each block of [`BLOCK`]
+/// whole, every other one as the length of the prefix it shares with the id
+/// before it and the bytes after that. Ids in order share most of their bytes
+/// (`ORD0001234`, `ORD0001235`), so an id takes 3–4 bytes where it took 11: at
+/// 6.5 M shipments, about 50 MB less while the file is read.
+#[derive(Default)]
+struct SortedArena {
+    /// Each id's bytes after the prefix it shares with the one before.
+    suffixes: Vec<u8>,
+    /// Each id's shared prefix length (0 for a block's first) and its suffix
+    /// length, a byte each.
+    shared: Vec<u8>,
+    suffix_lengths: Vec<u8>,
+    block_starts: Vec<usize>,
+    /// The last id, whole: each new id is compared with it.
+    last: Vec<u8>,
+}
+
+impl SortedArena {
+    fn with_capacity(ids: usize) -> SortedArena {
+        SortedArena {
+            suffixes: Vec::with_capacity(ids * 2),
+            shared: Vec::with_capacity(ids),
+            suffix_lengths: Vec::with_capacity(ids),
+            block_starts: Vec::with_capacity(ids / BLOCK + 1),
+            last: Vec::new(),
+        }
     }
 
-    /// Whether `id` is in the arena, when its ids are in increasing order: a binary
-    /// search over the first id of each block, then a walk through one block.
-    fn sorted_contains(&self, id: &[u8]) -> bool {
+    fn len(&self) -> usize {
+        self.shared.len()
+    }
+
+    /// Appends an id of fewer than `u8::MAX` bytes, above every earlier one.
+    fn push(&mut self, id: &[u8]) {
+        let shared = if self.len().is_multiple_of(BLOCK) {
+            self.block_starts.push(self.suffixes.len());
+            0
+        } else {
+            self.last.iter().zip(id).take_while(|(a, b)| a == b).count()
+        };
+        self.suffixes.extend_from_slice(&id[shared..]);
+        self.shared.push(shared as u8);
+        self.suffix_lengths.push((id.len() - shared) as u8);
+        self.last.clear();
+        self.last.extend_from_slice(id);
+    }
+
+    fn last(&self) -> Option<&[u8]> {
+        (!self.shared.is_empty()).then_some(self.last.as_slice())
+    }
+
+    /// Whether `id` is in the arena: a binary search over the first id of each
+    /// block, then the block decoded id by id until one is not below `id`.
+    fn contains(&self, id: &[u8]) -> bool {
         if self.last().is_none_or(|last| id > last) {
             return false;
         }
         let first = |b: usize| {
             let start = self.block_starts[b];
-            &self.bytes[start..start + usize::from(self.lengths[b * BLOCK])]
+            &self.suffixes[start..start + usize::from(self.suffix_lengths[b * BLOCK])]
         };
         // The last block whose first id is not above `id`.
         let (mut low, mut high) = (0, self.block_starts.len());
@@ -66,26 +113,23 @@ impl Arena {
                 high = mid;
             }
         }
-        let mut start = self.block_starts[low];
-        let end = self.lengths.len().min((low + 1) * BLOCK);
-        for &length in &self.lengths[low * BLOCK..end] {
-            let next = start + usize::from(length);
-            if &self.bytes[start..next] == id {
-                return true;
+        let mut at = self.block_starts[low];
+        // Ids are shorter than 255 bytes (longer ones are kept elsewhere).
+        let mut current = [0u8; 256];
+        for i in low * BLOCK..self.len().min((low + 1) * BLOCK) {
+            let (shared, suffix) = (
+                usize::from(self.shared[i]),
+                usize::from(self.suffix_lengths[i]),
+            );
+            current[shared..shared + suffix].copy_from_slice(&self.suffixes[at..at + suffix]);
+            at += suffix;
+            match current[..shared + suffix].cmp(id) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Greater => return false,
             }
-            start = next;
         }
         false
-    }
-
-    fn get(&self, index: usize) -> &[u8] {
-        let block = index / BLOCK;
-        let start = self.block_starts[block]
-            + self.lengths[block * BLOCK..index]
-                .iter()
-                .map(|&l| usize::from(l))
-                .sum::<usize>();
-        &self.bytes[start..start + usize::from(self.lengths[index])]
     }
 }
 
@@ -157,7 +201,7 @@ fn pack<'b>(id: &'b [u8], buf: &'b mut [u8; 512]) -> &'b [u8] {
 /// one hash stay apart and the check is exact. Ids are kept [`pack`]ed; ids of 255
 /// bytes or more (rare anywhere) in a set of their own.
 pub struct SeenIds<H = FxBuildHasher> {
-    sorted: Arena,
+    sorted: SortedArena,
     other: Arena,
     /// Indexes into `other`, placed by the hash of the id's bytes.
     by_hash: HashTable<u32>,
@@ -175,7 +219,7 @@ impl SeenIds {
 impl<H: BuildHasher> SeenIds<H> {
     fn with_hasher(rows: usize, hasher: H) -> SeenIds<H> {
         SeenIds {
-            sorted: Arena::with_capacity(rows, rows * 10),
+            sorted: SortedArena::with_capacity(rows),
             other: Arena::default(),
             by_hash: HashTable::new(),
             hasher,
@@ -215,7 +259,7 @@ impl<H: BuildHasher> SeenIds<H> {
             self.sorted.push(bytes);
             return true;
         }
-        if self.sorted.sorted_contains(bytes) {
+        if self.sorted.contains(bytes) {
             return false;
         }
         self.other_insert(bytes)
@@ -228,7 +272,7 @@ impl<H: BuildHasher> SeenIds<H> {
         }
         let mut buf = [0; 512];
         let bytes = pack(id.as_bytes(), &mut buf);
-        self.sorted.sorted_contains(bytes) || self.find_other(self.hasher.hash_one(bytes), bytes)
+        self.sorted.contains(bytes) || self.find_other(self.hasher.hash_one(bytes), bytes)
     }
 }
 
@@ -327,7 +371,7 @@ mod tests {
             assert!(unpadded.insert(&i.to_string()));
         }
         assert_eq!(
-            (unpadded.sorted.lengths.len(), unpadded.other.lengths.len()),
+            (unpadded.sorted.len(), unpadded.other.lengths.len()),
             (200, 0)
         );
         // Found again in any block, and the ids between them are not.
@@ -343,6 +387,35 @@ mod tests {
             );
         }
         assert!(!gaps.contains("S") && !gaps.contains("T") && !gaps.contains("U"));
+    }
+
+    proptest::proptest! {
+        /// Front-coded runs: ids that share prefixes of every length (a short id
+        /// before its own extensions, long runs of one prefix across blocks),
+        /// mostly in increasing order with some out of it, against a plain set.
+        #[test]
+        fn seen_ids_agree_with_a_set(
+            ids in proptest::collection::vec("[ab]{0,3}[0-9]{0,4}", 0..300),
+            sort in proptest::bool::ANY,
+            probes in proptest::collection::vec("[ab]{0,3}[0-9]{0,4}", 0..50),
+        ) {
+            let mut ids = ids;
+            if sort {
+                // Sorted but for a few swapped neighbours.
+                ids.sort();
+                for i in (3..ids.len()).step_by(17) {
+                    ids.swap(i - 1, i);
+                }
+            }
+            let mut seen = SeenIds::with_capacity(ids.len());
+            let mut oracle = std::collections::HashSet::new();
+            for id in &ids {
+                proptest::prop_assert_eq!(seen.insert(id), oracle.insert(id.clone()), "{}", id);
+            }
+            for id in ids.iter().chain(&probes) {
+                proptest::prop_assert_eq!(seen.contains(id), oracle.contains(id), "{}", id);
+            }
+        }
     }
 
     /// Every id hashed alike: each out-of-order id after the first collides, and

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::schedule::Timeline;
 use super::Clocks;
 use crate::engine::catalogue::{Clock, End, Span, CLOCKED};
-use crate::source::times::millis;
+use crate::source::times::Times;
 use crate::source::Source;
 
 pub fn elapsed_column(span: &Span) -> String {
@@ -56,8 +56,8 @@ fn schedule_of_rows(frame: &DataFrame, source: Source, clocks: &Clocks) -> Optio
 
 /// A column's values, `None` as `i64::MIN`.
 fn ints(frame: &DataFrame, name: &str) -> Option<Vec<i64>> {
-    let column = millis(frame.column(name).ok()?).ok()?;
-    Some(column.iter().map(|v| v.unwrap_or(i64::MIN)).collect())
+    let times = Times::of(frame.column(name).ok()?).ok()?;
+    Some(times.iter().map(|v| v.unwrap_or(i64::MIN)).collect())
 }
 
 /// Per row: the open time of its span, and of its age at the as-of time (ms).
@@ -129,7 +129,11 @@ pub fn add_clock_columns(
                 End::Column(c) => Some(c),
                 _ => None,
             };
-            let columns = end_name.and_then(|e| Some((ints(frame, span.start)?, ints(frame, e)?)));
+            // Read only where a schedule applies: each is a column of i64 per row.
+            let columns = match (&rows, end_name) {
+                (Some(_), Some(e)) => ints(frame, span.start).zip(ints(frame, e)),
+                _ => None,
+            };
             let (Some(rows), Some((start, end))) = (&rows, columns) else {
                 // One null scalar each, not a column of nulls per row.
                 let height = frame.height();
