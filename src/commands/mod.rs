@@ -38,6 +38,13 @@ Exit codes:
   1  a finding (for check: at least one target failed or had no data)
   2  an error: unreadable input, missing column, bad targets file or arguments
 
+Environment:
+  SVCQ_CONFIG        the config file when --config is not given
+  SVCQ_MEMORY_LIMIT  the memory svcq may use (512M, 2G); with a cgroup limit or
+                     the machine's free memory, whichever is least, it decides
+                     when to read and compute in the slower, frugal way
+  NO_COLOR           no colour (CLICOLOR_FORCE=1 forces it)
+
 Start with:
   svcq sample --out data          # realistic demo exports
   svcq validate --data data       # what would be read, what is rejected and why

@@ -455,7 +455,8 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Resul
     let bytes: u64 = jobs
         .iter()
         .flat_map(|(_, stored)| &stored.files)
-        .filter_map(|(path, _)| std::fs::metadata(path).ok())
+        // The files opened, not their paths: a writer may commit a new version.
+        .filter_map(|(_, file)| file.metadata().ok())
         .map(|m| m.len())
         .sum();
     crate::memory::plan_for(store_peak(bytes))?;
