@@ -74,7 +74,8 @@ impl SortedArena {
         self.shared.len()
     }
 
-    /// Appends an id of fewer than `u8::MAX` bytes, above every earlier one.
+    /// Appends an id of at most `u8::MAX` bytes (a packed id of up to 254), above
+    /// every earlier one.
     fn push(&mut self, id: &[u8]) {
         let shared = if self.len().is_multiple_of(BLOCK) {
             self.block_starts.push(self.suffixes.len());
