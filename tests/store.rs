@@ -362,3 +362,206 @@ fn vacuum_removes_what_an_interrupted_ingest_left() {
     assert!(!p.join("s/v000009").exists() && !p.join("s/.CURRENT.tmp").exists());
     assert_eq!(store_report(p, "s"), before);
 }
+
+/// A store reads its times in four bytes where a month's file allows it, and in
+/// milliseconds where it does not: here October's file holds a reply half a
+/// second after the minute and November's only whole seconds. No time is rounded,
+/// and the report over the store is the report over the export.
+#[test]
+fn a_store_whose_months_differ_in_precision_reads_every_time_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("tickets.csv"),
+        "ticket_id,created_at,first_response_at,channel,priority\n\
+         T1,2026-10-05T10:00:00Z,2026-10-05T10:30:00.500Z,chat,low\n\
+         T2,2026-11-02T08:00:00Z,2026-11-02T09:00:00Z,chat,low\n\
+         T3,2026-11-03T08:00:00Z,2026-11-03T08:15:00Z,email,low\n",
+    )
+    .unwrap();
+    run_ok(
+        p,
+        &["ingest", "--data", ".", "--store", "s", "--rejects", "rj"],
+    );
+    let stored = store_report(p, "s");
+    let mut exported = common::run_json(
+        p,
+        &[
+            "report",
+            "--data",
+            ".",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2027-01-01",
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(stored, exported["metrics"].take());
+    let value = |id: &str| {
+        stored
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id && m["group"].is_null())
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    // 1800.5 s, 3600 s and 900 s, in hours.
+    let (t1, t2, t3) = (1800.5 / 3600.0, 1.0, 0.25);
+    assert!((value("first_response_hours_mean") - (t1 + t2 + t3) / 3.0).abs() < 1e-12);
+    assert!((value("first_response_hours_p50") - t1).abs() < 1e-12);
+}
+
+/// A column an export did not have is absent from the store's rows of that
+/// export, not a column of nulls: its metrics have no data (never a resolution
+/// rate of 0) until every row kept came from an export that had it.
+#[test]
+fn a_column_the_export_lacked_stays_absent_until_its_rows_are_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("a.csv"),
+        "ticket_id,created_at,channel,priority\n\
+         T1,2026-10-05T10:00:00Z,chat,low\n\
+         T2,2026-11-02T08:00:00Z,chat,low\n",
+    )
+    .unwrap();
+    // November again, now with resolutions.
+    std::fs::write(
+        p.join("b.csv"),
+        "ticket_id,created_at,resolved_at,channel,priority\n\
+         T2,2026-11-02T08:00:00Z,2026-11-02T12:00:00Z,chat,low\n",
+    )
+    .unwrap();
+    // October too.
+    std::fs::write(
+        p.join("c.csv"),
+        "ticket_id,created_at,resolved_at,channel,priority\n\
+         T1,2026-10-05T10:00:00Z,,chat,low\n",
+    )
+    .unwrap();
+    let resolution_rate = || {
+        let metrics = store_report(p, "s");
+        let row = metrics
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "resolution_rate" && m["group"].is_null())
+            .unwrap()
+            .clone();
+        (
+            row["status"].as_str().unwrap().to_string(),
+            row["value"].as_f64(),
+        )
+    };
+    let ingest = |file: &str| {
+        run_ok(
+            p,
+            &[
+                "ingest",
+                "--tickets",
+                file,
+                "--store",
+                "s",
+                "--rejects",
+                "rj",
+            ],
+        )
+    };
+    ingest("a.csv");
+    assert_eq!(resolution_rate(), ("no_data".to_string(), None));
+    // October's rows still come from the export without resolved_at.
+    ingest("b.csv");
+    assert_eq!(resolution_rate(), ("no_data".to_string(), None));
+    // Every row now comes from an export with it: T2 resolved, T1 not.
+    ingest("c.csv");
+    let (status, value) = resolution_rate();
+    assert_ne!(status, "no_data");
+    assert_eq!(value, Some(0.5));
+}
+
+/// A store written before versions and partitions (one flat `tickets.parquet`) is
+/// merged into month partitions by the next ingest: its rows are kept or
+/// replaced by id like any other's.
+#[test]
+fn an_ingest_into_a_flat_store_of_before_partitions_merges_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let header = "ticket_id,created_at,channel,priority\n";
+    std::fs::write(
+        p.join("a.csv"),
+        format!("{header}T1,2026-10-05T10:00:00Z,chat,low\nT2,2026-10-06T10:00:00Z,chat,low\n"),
+    )
+    .unwrap();
+    // T1 moved to November; T3 is new.
+    std::fs::write(
+        p.join("b.csv"),
+        format!("{header}T1,2026-11-05T10:00:00Z,email,low\nT3,2026-10-07T10:00:00Z,chat,high\n"),
+    )
+    .unwrap();
+    let ingest = |file: &str, store: &str| {
+        String::from_utf8(run_ok(
+            p,
+            &[
+                "ingest",
+                "--tickets",
+                file,
+                "--store",
+                store,
+                "--rejects",
+                "rj",
+            ],
+        ))
+        .unwrap()
+    };
+    ingest("a.csv", "s");
+    // The one month file of that store, laid out as a store before versions.
+    std::fs::create_dir(p.join("flat")).unwrap();
+    std::fs::copy(
+        live(&p.join("s")).join("tickets/month=2026-10/part.parquet"),
+        p.join("flat/tickets.parquet"),
+    )
+    .unwrap();
+    let out = ingest("b.csv", "flat");
+    assert!(out.contains("3 rows (1 new, 1 updated)"), "{out}");
+    let version = live(&p.join("flat"));
+    assert!(!p.join("flat/tickets.parquet").exists());
+    for month in ["2026-10", "2026-11"] {
+        assert!(version
+            .join(format!("tickets/month={month}/part.parquet"))
+            .exists());
+    }
+    let count = |period: &str, by_channel: Option<&str>| {
+        let r = common::run_json(
+            p,
+            &[
+                "report",
+                "--store",
+                "flat",
+                "--period",
+                period,
+                "--by",
+                "channel",
+                "--as-of",
+                "2026-11-30T00:00:00Z",
+                "--format",
+                "json",
+            ],
+        );
+        r["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "tickets" && m["group"]["channel"].as_str() == by_channel)
+            .map(|m| m["value"].as_f64().unwrap())
+    };
+    // October: T2 and T3 by chat; November: T1, now by email.
+    assert_eq!(count("2026-10", Some("chat")), Some(2.0));
+    assert_eq!(count("2026-10", Some("email")), None);
+    assert_eq!(count("2026-11", Some("email")), Some(1.0));
+}

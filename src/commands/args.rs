@@ -12,7 +12,7 @@ use crate::engine::period::PeriodSpec;
 use crate::engine::sql::{Dialect, SqlEngine};
 use crate::engine::targets::Targets;
 use crate::engine::{columns_needed, parse_as_of, Engine, Reducer, ReportOptions};
-use crate::source::load::{load_csv, load_store, CsvInputs, Dataset};
+use crate::source::load::{load_csv, load_store, CsvInputs, Dataset, Loaded};
 use crate::source::timestamp::parse_tz;
 use crate::source::Source;
 
@@ -211,7 +211,7 @@ impl AnalysisArgs {
         let as_of = self.period.as_of.as_deref();
         let as_of = as_of.map(|text| parse_as_of(text, tz)).transpose()?;
         let mut reducer = Reducer::new(fields, &targets.text.lexicon, as_of);
-        let reduce = &mut |source, frame: &mut _| reducer.reduce(source, frame);
+        let reduce = &mut |source, loaded: &mut Loaded| reducer.reduce(source, &mut loaded.frame);
         let dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep, reduce)?,
             None => load_csv(

@@ -47,9 +47,10 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
         tz,
         &Keep::All,
         &targets.mappings,
-        &mut |source, frame| {
-            upserted.insert(source, ingest.upsert(source, frame)?);
-            *frame = frame.clear();
+        &mut |source, loaded| {
+            let absent = &loaded.stats.absent_columns;
+            upserted.insert(source, ingest.upsert(source, &loaded.frame, absent)?);
+            loaded.frame = loaded.frame.clear();
             Ok(())
         },
     )?;

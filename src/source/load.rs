@@ -177,7 +177,7 @@ const FRUGAL_ROUNDS: [&[Source]; 3] =
 
 /// What a command does to each source as soon as it is read, before the next
 /// round is read (in [`READ_ORDER`]): reduce it to the forms its metrics read.
-pub type Reduce<'a> = dyn FnMut(Source, &mut DataFrame) -> Result<()> + Send + 'a;
+pub type Reduce<'a> = dyn FnMut(Source, &mut Loaded) -> Result<()> + Send + 'a;
 
 /// Reads and validates the CSV inputs, writing each source's rejects file when
 /// asked to, and hands each source to `reduce` as soon as it is read.
@@ -279,9 +279,9 @@ fn csv_peak(bytes: u64) -> u64 {
 }
 
 /// What the usual plan is expected to peak at over `bytes` of a store's Parquet
-/// files, which are compressed: 4.3× them at 4 M tickets (bench/RESULTS.md).
+/// files, which are compressed: 2.8× them at 4 M tickets (bench/RESULTS.md).
 fn store_peak(bytes: u64) -> u64 {
-    bytes / 2 * 9 + (64 << 20)
+    bytes / 4 * 11 + (64 << 20)
 }
 
 /// Reads each job's source in [`READ_ROUNDS`] (or [`FRUGAL_ROUNDS`]), a round's
@@ -331,7 +331,7 @@ fn read_in_rounds<J: Sync, R: Send>(
                 let mut done = Vec::with_capacity(reads.len());
                 for (source, read) in reads {
                     let mut loaded = finish(read)?;
-                    reduce(source, &mut loaded.frame)?;
+                    reduce(source, &mut loaded)?;
                     release_freed_memory();
                     done.push((source, loaded));
                 }
@@ -464,15 +464,16 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Resul
         &mut dataset,
         &jobs,
         |_, stored| {
-            let frame = read_source_files(stored, keep)?;
-            Ok((stored.path.display().to_string(), frame))
+            let read = read_source_files(stored, keep)?;
+            Ok((stored.path.display().to_string(), read))
         },
-        |(path, frame)| {
+        |(path, read)| {
             // The rows read, before `reduce` censors any.
-            let rows = frame.height() as u64;
+            let rows = read.frame.height() as u64;
+            let absent = read.absent.into_iter().collect();
             Ok(Loaded {
-                frame,
-                stats: InputStats::of_table(path, rows, BTreeMap::new(), Vec::new()),
+                frame: read.frame,
+                stats: InputStats::of_table(path, rows, BTreeMap::new(), absent),
                 rejects: Vec::new(),
             })
         },

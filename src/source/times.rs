@@ -91,6 +91,22 @@ pub fn millis(column: &Column) -> PolarsResult<Int64Chunked> {
     }
 }
 
+/// A timestamp column of milliseconds (as a store holds them) in the reader's
+/// four-byte form when every value is a whole second that fits; as it is
+/// otherwise, so no time is ever rounded.
+pub fn narrow(column: Column) -> PolarsResult<Column> {
+    if column.dtype() != &DataType::Int64 {
+        return Ok(column);
+    }
+    let ms = column.i64()?;
+    if !ms.iter().all(|v| v.is_none_or(|v| seconds(v).is_some())) {
+        return Ok(column);
+    }
+    // Every value was checked to be such a second: the default is never taken.
+    let secs: Int32Chunked = unary_elementwise_values(ms, |v| seconds(v).unwrap_or_default());
+    Ok(secs.with_name(column.name().clone()).into_column())
+}
+
 /// Each timestamp column of a `source` frame as Int64 milliseconds (for stacking
 /// with a frame read from elsewhere).
 pub fn widen_frame(frame: &mut DataFrame, source: Source) -> PolarsResult<()> {
@@ -330,6 +346,22 @@ mod tests {
                 max_millis(&kept).unwrap(),
                 values.iter().flatten().max().copied()
             );
+        }
+    }
+
+    #[test]
+    fn a_stored_column_narrows_only_when_every_time_is_a_whole_second_that_fits() {
+        let whole = [Some(1_795_392_000_000), None, Some(946_684_799_000)];
+        let narrowed = narrow(column(&whole)).unwrap();
+        assert_eq!(narrowed.dtype(), &DataType::Int32);
+        assert_eq!(narrowed.name().as_str(), "t");
+        assert_eq!(as_millis(&narrowed), whole);
+        let deadline = [Some(1_795_392_000_000), Some(1_795_391_999_999)];
+        let far = [Some(3_124_137_600_000)];
+        for values in [&deadline[..], &far[..]] {
+            let kept = narrow(column(values)).unwrap();
+            assert_eq!(kept.dtype(), &DataType::Int64);
+            assert_eq!(as_millis(&kept), values);
         }
     }
 

@@ -2,7 +2,7 @@
 //! they hold (rows, filled columns, latest events), and the statements' rows
 //! turned back into the aggregates the polars engine would have computed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -38,10 +38,16 @@ pub struct SqlEngine {
     prepared: Mutex<bool>,
 }
 
-/// The tables of the sources: those named in the settings, else the store's.
-fn locations(settings: &EngineSettings, store: Option<&Path>) -> Result<Vec<(Source, Location)>> {
+/// The tables of the sources: those named in the settings, else the store's,
+/// each with the columns the store's files name absent (their exports lacked
+/// them; the files hold them as nulls).
+fn locations(
+    settings: &EngineSettings,
+    store: Option<&Path>,
+) -> Result<Vec<(Source, Location, BTreeSet<String>)>> {
     if !settings.sources.is_empty() {
-        return Ok(settings.sources.clone());
+        let named = settings.sources.iter().cloned();
+        return Ok(named.map(|(s, l)| (s, l, BTreeSet::new())).collect());
     }
     let Some(dir) = store.or(settings.store.as_deref()) else {
         bail!("no tables to read: give --store DIR, or name them in svcq.toml (`[engine.spark]` tickets = \"db.tickets\", or a Parquet path; docs/scaling.md)");
@@ -54,6 +60,7 @@ fn locations(settings: &EngineSettings, store: Option<&Path>) -> Result<Vec<(Sou
             out.push((
                 stored.source,
                 Location::Store(stored.path.display().to_string()),
+                crate::source::store::absent_columns(&stored)?,
             ));
         }
     }
@@ -85,7 +92,7 @@ impl SqlEngine {
             (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         let mut ranges = BTreeMap::new();
         let mut rejects = BTreeMap::new();
-        for (source, location) in locations {
+        for (source, location, absent) in locations {
             let (sql, origin) = match &location {
                 Location::Table(name) => (name.clone(), name.clone()),
                 Location::Parquet(path) | Location::Store(path) => {
@@ -99,7 +106,13 @@ impl SqlEngine {
             let table = Table {
                 sql,
                 origin,
-                columns: Some(schema.columns),
+                columns: Some(
+                    schema
+                        .columns
+                        .into_iter()
+                        .filter(|c| !absent.contains(c))
+                        .collect(),
+                ),
                 validated: from_store,
             };
             let statement = Statement::profile_sql(dialect, source, &table);
@@ -175,7 +188,7 @@ impl SqlEngine {
         store: Option<&Path>,
     ) -> Result<SqlEngine> {
         let mut tables = BTreeMap::new();
-        for (source, location) in locations(settings, store)? {
+        for (source, location, absent) in locations(settings, store)? {
             let (sql, origin) = match &location {
                 Location::Table(name) => (name.clone(), name.clone()),
                 Location::Parquet(path) | Location::Store(path) => {
@@ -188,7 +201,11 @@ impl SqlEngine {
                 Table {
                     sql,
                     origin,
-                    columns: None,
+                    // Every contract column but those a store's files name absent.
+                    columns: (!absent.is_empty()).then(|| {
+                        let names = source.columns().iter().map(|c| c.name.to_string());
+                        names.filter(|c| !absent.contains(c)).collect()
+                    }),
                     validated,
                 },
             );

@@ -1,6 +1,6 @@
 //! One ingest into the store: a new version written aside, then named live.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,8 +10,8 @@ use polars::prelude::*;
 use polars_io::parquet::write::ParquetWriter;
 
 use super::{
-    current_version, flat_file, lock_file, partition_file, read_store, source_files, UpsertStats,
-    COMMIT_LOCK, CURRENT,
+    absent_metadata, current_version, flat_file, lock_file, partition_file, read_store,
+    source_files, StoreFile, UpsertStats, COMMIT_LOCK, CURRENT,
 };
 use crate::source::load::Keep;
 use crate::source::{codes, times, Kind, Source};
@@ -50,76 +50,97 @@ impl Ingest {
     /// Merges `incoming` into `source`: rows whose id is in `incoming` are
     /// replaced (wherever their month was), new ids are appended. Only the months
     /// `incoming` has, and those holding one of its ids, are rewritten; the others
-    /// are linked into the new version as they are.
-    pub fn upsert(&mut self, source: Source, incoming: &DataFrame) -> Result<UpsertStats> {
+    /// are linked into the new version as they are. `absent` are the columns the
+    /// export did not have: each month file written names those of its rows'
+    /// exports, so a report over the store says they have no data.
+    pub fn upsert(
+        &mut self,
+        source: Source,
+        incoming: &DataFrame,
+        absent: &[String],
+    ) -> Result<UpsertStats> {
         let id = source.id_column();
-        let incoming_ids: HashSet<&str> = incoming.column(id)?.str()?.iter().flatten().collect();
-        let mut months = split_by_month(incoming, source)?;
-        // The store's times read as milliseconds; the export's may be seconds.
-        for part in months.values_mut() {
-            times::widen_frame(part, source)?;
-        }
-        let mut rewrite: BTreeMap<String, DataFrame> = BTreeMap::new();
+        let live = source_files(&self.live, source)?;
+        // Only rows already stored can be replaced: a first ingest needs no ids.
+        let incoming_ids: HashSet<&str> = if live.is_empty() {
+            HashSet::new()
+        } else {
+            incoming.column(id)?.str()?.iter().flatten().collect()
+        };
+        let months = month_rows(incoming, source)?;
+        // The live month files to rewrite, and the rows of an older store's flat
+        // file by month.
+        let mut stored: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut flat: BTreeMap<String, (DataFrame, BTreeSet<String>)> = BTreeMap::new();
         let (mut before, mut kept) = (0u64, 0u64);
-        for path in source_files(&self.live, source)? {
-            let month = partition_month(&path);
-            // A month the export does not touch is carried over, unless one of its
-            // rows is replaced (its anchor moved to another month).
-            if let Some(m) = month.as_deref().filter(|m| !months.contains_key(*m)) {
-                let ids = read_store(
-                    &path,
-                    source,
-                    File::open(&path)?,
-                    &Keep::Only([(source, [id.to_string()].into())].into()),
-                )?;
-                before += ids.height() as u64;
-                let hit = ids
-                    .column(id)?
-                    .str()?
-                    .iter()
-                    .flatten()
-                    .any(|v| incoming_ids.contains(v));
-                if !hit {
-                    kept += ids.height() as u64;
-                    self.carry(&path, &partition_file(&self.next, source, m))?;
-                    continue;
+        for path in live {
+            match partition_month(&path) {
+                Some(m) if months.contains_key(&m) => {
+                    stored.insert(m, path);
                 }
-                before -= ids.height() as u64;
-            }
-            let existing = read_store(&path, source, File::open(&path)?, &Keep::All)?;
-            before += existing.height() as u64;
-            let mask: BooleanChunked = existing
-                .column(id)?
-                .str()?
-                .iter()
-                .map(|v| Some(!v.is_some_and(|v| incoming_ids.contains(v))))
-                .collect();
-            let remaining = existing.filter(&mask)?;
-            kept += remaining.height() as u64;
-            for (m, part) in split_by_month(&remaining, source)? {
-                match rewrite.get_mut(&m) {
-                    Some(frame) => {
-                        frame.vstack_mut(&part)?;
+                // A month the export does not touch is carried over, unless one of
+                // its rows is replaced (its anchor moved to another month).
+                Some(m) => {
+                    let ids = read_store(
+                        &path,
+                        source,
+                        File::open(&path)?,
+                        &Keep::Only([(source, [id.to_string()].into())].into()),
+                    )?
+                    .frame;
+                    let hit = ids
+                        .column(id)?
+                        .str()?
+                        .iter()
+                        .flatten()
+                        .any(|v| incoming_ids.contains(v));
+                    if hit {
+                        stored.insert(m, path);
+                    } else {
+                        before += ids.height() as u64;
+                        kept += ids.height() as u64;
+                        self.carry(&path, &partition_file(&self.next, source, &m))?;
                     }
-                    None => {
-                        rewrite.insert(m, part);
-                    }
-                }
-            }
-        }
-        for (m, part) in std::mem::take(&mut months) {
-            match rewrite.get_mut(&m) {
-                Some(frame) => {
-                    frame.vstack_mut(&part)?;
                 }
                 None => {
-                    rewrite.insert(m, part);
+                    let file = kept_rows(&path, source, &incoming_ids)?;
+                    before += file.read;
+                    kept += file.rows.height() as u64;
+                    for (m, part) in split_by_month(&file.rows, source)? {
+                        add_rows(&mut flat, m, part, &file.absent)?;
+                    }
                 }
             }
         }
-        for (m, mut frame) in rewrite {
-            frame.rechunk_mut();
-            write_parquet(&partition_file(&self.next, source, &m), source, &frame)?;
+        let absent: BTreeSet<String> = absent.iter().cloned().collect();
+        let touched: BTreeSet<&String> = months.keys().chain(stored.keys()).collect();
+        let touched: BTreeSet<String> = touched.into_iter().chain(flat.keys()).cloned().collect();
+        // One month at a time: a month's rows are copied only while it is written.
+        for m in touched {
+            let mut rows = BTreeMap::new();
+            if let Some((frame, lacking)) = flat.remove(&m) {
+                add_rows(&mut rows, m.clone(), frame, &lacking)?;
+            }
+            if let Some(path) = stored.get(&m) {
+                let file = kept_rows(path, source, &incoming_ids)?;
+                before += file.read;
+                kept += file.rows.height() as u64;
+                if file.rows.height() > 0 {
+                    add_rows(&mut rows, m.clone(), file.rows, &file.absent)?;
+                }
+            }
+            if let Some(idx) = months.get(&m) {
+                let mut part = incoming.take(idx)?;
+                // The store's times read as milliseconds; the export's may be seconds.
+                times::widen_frame(&mut part, source)?;
+                add_rows(&mut rows, m.clone(), part, &absent)?;
+            }
+            // A month whose every row moved to another is not written.
+            if let Some((mut frame, lacking)) = rows.remove(&m) {
+                frame.rechunk_mut();
+                let path = partition_file(&self.next, source, &m);
+                write_parquet(&path, source, &frame, &lacking)?;
+            }
         }
         self.touched.push(source);
         let updated = before - kept;
@@ -202,7 +223,31 @@ impl Drop for Ingest {
     }
 }
 
-fn write_parquet(path: &Path, source: Source, frame: &DataFrame) -> Result<()> {
+/// Adds rows to a month to be written, with the columns their export lacked.
+fn add_rows(
+    rewrite: &mut BTreeMap<String, (DataFrame, BTreeSet<String>)>,
+    month: String,
+    rows: DataFrame,
+    absent: &BTreeSet<String>,
+) -> Result<()> {
+    match rewrite.get_mut(&month) {
+        Some((frame, lacking)) => {
+            frame.vstack_mut(&rows)?;
+            lacking.extend(absent.iter().cloned());
+        }
+        None => {
+            rewrite.insert(month, (rows, absent.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn write_parquet(
+    path: &Path,
+    source: Source,
+    frame: &DataFrame,
+    absent: &BTreeSet<String>,
+) -> Result<()> {
     // Timestamps are stored as real UTC datetimes so other tools read them as such.
     let mut columns = Vec::new();
     for spec in source.columns() {
@@ -236,7 +281,10 @@ fn write_parquet(path: &Path, source: Source, frame: &DataFrame) -> Result<()> {
     }
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut writer = std::io::BufWriter::new(file);
-    if let Err(e) = ParquetWriter::new(&mut writer).finish(&mut out) {
+    let written = ParquetWriter::new(&mut writer)
+        .with_key_value_metadata(absent_metadata(absent))
+        .finish(&mut out);
+    if let Err(e) = written {
         bail!("cannot write {}: {e}", path.display());
     }
     let file = writer.into_inner().map_err(|e| e.into_error())?;
@@ -251,9 +299,43 @@ fn partition_month(path: &Path) -> Option<String> {
     dir.strip_prefix("month=").map(str::to_string)
 }
 
+/// What is kept of a stored file: the rows whose id the export does not hold.
+struct Kept {
+    /// The rows the file held.
+    read: u64,
+    rows: DataFrame,
+    /// The columns the file names absent.
+    absent: BTreeSet<String>,
+}
+
+fn kept_rows(path: &Path, source: Source, incoming_ids: &HashSet<&str>) -> Result<Kept> {
+    let StoreFile { frame, absent } = read_store(path, source, File::open(path)?, &Keep::All)?;
+    let mask: BooleanChunked = frame
+        .column(source.id_column())?
+        .str()?
+        .iter()
+        .map(|v| Some(!v.is_some_and(|v| incoming_ids.contains(v))))
+        .collect();
+    Ok(Kept {
+        read: frame.height() as u64,
+        rows: frame.filter(&mask)?,
+        absent,
+    })
+}
+
 /// The rows of `frame` by the UTC month of their anchor (`none` without one).
 fn split_by_month(frame: &DataFrame, source: Source) -> Result<BTreeMap<String, DataFrame>> {
-    let anchor = times::millis(frame.column(source.anchor_column())?)?;
+    let mut out = BTreeMap::new();
+    for (month, idx) in month_rows(frame, source)? {
+        out.insert(month, frame.take(&idx)?);
+    }
+    Ok(out)
+}
+
+/// The row numbers of `frame` by the UTC month of their anchor (`none` without
+/// one): the rows are copied a month at a time, when that month is written.
+fn month_rows(frame: &DataFrame, source: Source) -> Result<BTreeMap<String, IdxCa>> {
+    let anchor = times::Times::of(frame.column(source.anchor_column())?)?;
     let mut rows: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
     let mut last: Option<(i64, String)> = None;
     for (i, ms) in anchor.iter().enumerate() {
@@ -274,12 +356,10 @@ fn split_by_month(frame: &DataFrame, source: Source) -> Result<BTreeMap<String, 
         };
         rows.entry(month).or_default().push(i as IdxSize);
     }
-    let mut out = BTreeMap::new();
-    for (month, idx) in rows {
-        let idx = IdxCa::from_vec("idx".into(), idx);
-        out.insert(month, frame.take(&idx)?);
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|(month, idx)| (month, IdxCa::from_vec("idx".into(), idx)))
+        .collect())
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {

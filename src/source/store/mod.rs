@@ -20,16 +20,18 @@
 
 mod ingest;
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 use polars_io::parquet::read::ParquetReader;
+use polars_io::parquet::write::KeyValueMetadata;
 use serde::Serialize;
 
 use super::load::Keep;
-use super::{codes, Kind, Source};
+use super::{codes, times, Kind, Source};
 
 pub use ingest::{vacuum, Ingest};
 
@@ -163,30 +165,91 @@ pub fn open_store(dir: &Path) -> Result<Vec<StoredSource>> {
     Ok(sources)
 }
 
-/// Reads all of a source's files into one frame of canonical columns.
-pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<DataFrame> {
+/// Reads all of a source's files into one frame of canonical columns, its times
+/// in four bytes where they allow it ([`times::narrow`]), as the CSV reader holds
+/// them: a store's months are read at the memory their export is. A column is
+/// absent if it is absent from any month's rows: its metrics have no data rather
+/// than counting those rows' nulls.
+pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<StoreFile> {
     let mut frames = Vec::with_capacity(stored.files.len());
+    let mut absent = BTreeSet::new();
     for (path, file) in &stored.files {
-        frames.push(read_store(path, stored.source, file.try_clone()?, keep)?);
+        let mut read = read_store(path, stored.source, file.try_clone()?, keep)?;
+        narrow_times(&mut read.frame, stored.source)?;
+        frames.push(read.frame);
+        absent.extend(read.absent);
     }
-    let several = frames.len() > 1;
-    let mut frames = frames.into_iter();
-    let mut out = frames.next().context("a stored source has a file")?;
-    for f in frames {
-        out.vstack_mut(&f)?;
-    }
-    if several {
-        out.rechunk_mut();
-    }
-    Ok(out)
+    Ok(StoreFile {
+        frame: stack(frames)?,
+        absent,
+    })
 }
 
+/// Each timestamp column of a frame read from the store, narrowed.
+fn narrow_times(frame: &mut DataFrame, source: Source) -> Result<()> {
+    for spec in source.columns() {
+        if !matches!(spec.kind, Kind::Timestamp(_)) {
+            continue;
+        }
+        if let Some(index) = frame.get_column_index(spec.name) {
+            let wide = frame.column(spec.name)?.clone();
+            frame.replace_column(index, times::narrow(wide)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// The frames of one source's files, one below the other. The columns are made
+/// whole one at a time, each one's parts dropped as soon as it is: the stack
+/// costs one column more than the frames, not a second copy of them all.
+fn stack(frames: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut frames = frames;
+    if frames.len() <= 1 {
+        return frames.pop().context("a stored source has a file");
+    }
+    let height = frames.iter().map(DataFrame::height).sum();
+    let names = frames[0].get_column_names_owned();
+    let mut columns = Vec::with_capacity(names.len());
+    for name in names {
+        let mut parts = frames
+            .iter_mut()
+            .map(|f| f.drop_in_place(&name))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        // A time narrowed in one month's file and not another's: milliseconds.
+        if parts.iter().any(|p| p.dtype() != parts[0].dtype()) {
+            parts = parts
+                .iter()
+                .map(|p| Ok(times::millis(p)?.with_name(name.clone()).into_column()))
+                .collect::<PolarsResult<_>>()?;
+        }
+        let mut parts = parts.into_iter();
+        let mut whole = parts.next().context("a stored source has a file")?;
+        for part in parts {
+            whole.append_owned(part)?;
+        }
+        columns.push(whole.rechunk());
+    }
+    Ok(DataFrame::new(height, columns)?)
+}
+
+/// A store file's rows, and the columns the exports they came from did not have
+/// (held as nulls).
+pub struct StoreFile {
+    pub frame: DataFrame,
+    pub absent: BTreeSet<String>,
+}
+
+/// The key-value entry of a store file's Parquet footer naming its absent
+/// columns, comma-separated.
+const ABSENT_KEY: &str = "svcq:absent_columns";
+
 /// Reads a source's store file into canonical columns.
-pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Result<DataFrame> {
+pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Result<StoreFile> {
+    let unreadable =
+        |e: PolarsError| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display());
     let mut reader = ParquetReader::new(file);
-    let stored = reader
-        .schema()
-        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    let stored = reader.schema().map_err(unreadable)?;
+    let mut absent = absent_in_footer(&mut reader).map_err(unreadable)?;
     let kept: Vec<_> = source
         .columns()
         .iter()
@@ -200,7 +263,7 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
     let frame = reader
         .with_columns(Some(wanted))
         .finish()
-        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+        .map_err(unreadable)?;
     let mut columns = Vec::new();
     for spec in kept {
         let wanted = spec.kind.dtype();
@@ -218,6 +281,7 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
             })?,
             // An optional column added to the contract after this store was written.
             Err(_) if !spec.in_header => {
+                absent.insert(spec.name.to_string());
                 Column::full_null(spec.name.into(), frame.height(), &wanted)
             }
             Err(_) => bail!(
@@ -228,7 +292,46 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
         };
         columns.push(column);
     }
-    Ok(DataFrame::new(frame.height(), columns)?)
+    Ok(StoreFile {
+        frame: DataFrame::new(frame.height(), columns)?,
+        absent,
+    })
+}
+
+/// The columns a store file's footer names absent.
+fn absent_in_footer(reader: &mut ParquetReader<File>) -> PolarsResult<BTreeSet<String>> {
+    Ok(reader
+        .get_metadata()?
+        .key_value_metadata()
+        .iter()
+        .flatten()
+        .filter(|kv| kv.key == ABSENT_KEY)
+        .filter_map(|kv| kv.value.as_deref())
+        .flat_map(|names| names.split(','))
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// The columns absent from any of a stored source's files, from their footers
+/// only (what an engine reading the files by path must treat as missing).
+pub fn absent_columns(stored: &StoredSource) -> Result<BTreeSet<String>> {
+    let mut absent = BTreeSet::new();
+    for (path, file) in &stored.files {
+        let mut reader = ParquetReader::new(file.try_clone()?);
+        let footer = absent_in_footer(&mut reader)
+            .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+        absent.extend(footer);
+    }
+    Ok(absent)
+}
+
+/// The footer entry that names `absent` columns in a store file (none if none).
+pub(crate) fn absent_metadata(absent: &BTreeSet<String>) -> Option<KeyValueMetadata> {
+    (!absent.is_empty()).then(|| {
+        let names: Vec<&str> = absent.iter().map(String::as_str).collect();
+        KeyValueMetadata::from_static(vec![(ABSENT_KEY.to_string(), names.join(","))])
+    })
 }
 
 /// A stored column of labels as its codes; a label the list does not hold (a
@@ -279,7 +382,7 @@ mod tests {
             "agent_replies" => [1i64],
         )?;
         ParquetWriter::new(File::create(&path)?).finish(&mut frame)?;
-        read_store(&path, Source::Tickets, File::open(&path)?, &Keep::All)
+        Ok(read_store(&path, Source::Tickets, File::open(&path)?, &Keep::All)?.frame)
     }
 
     /// Its counts are read in today's type and its priorities as codes; a count
