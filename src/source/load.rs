@@ -170,8 +170,10 @@ pub const READ_ORDER: [Source; 3] = [Source::Reviews, Source::Tickets, Source::S
 /// `reduce`) adds up with no other's where it is largest.
 pub const READ_ROUNDS: [&[Source]; 2] = [&[Source::Reviews, Source::Tickets], &[Source::Shipments]];
 
-/// The rounds of the frugal plan ([`crate::memory`]): one source at a time, so
-/// that what one holds while it is read never adds up with another's.
+/// The rounds of the frugal plan ([`crate::memory`]), and of a read that keeps
+/// every column as it is (`ingest`, whose sources stay whole until each is
+/// merged into the store): one source at a time, so that what one holds while it
+/// is read adds up with one other source's at most.
 const FRUGAL_ROUNDS: [&[Source]; 3] =
     [&[Source::Reviews], &[Source::Tickets], &[Source::Shipments]];
 
@@ -244,13 +246,14 @@ pub fn load_csv(
             .filter_map(|f| std::fs::metadata(f).ok())
             .map(|m| m.len())
             .sum();
-        crate::memory::plan_for(csv_peak(bytes))?;
+        crate::memory::plan_for(csv_peak(bytes, keep))?;
     }
     let no_mapping = Mapping::default();
     let rejects = args.rejects.as_deref();
     read_in_rounds(
         &mut dataset,
         &jobs,
+        matches!(keep, Keep::All),
         |source, files| {
             let mapping = mappings.get(&source).unwrap_or(&no_mapping);
             read_unfinished(files, source, tz, keep, mapping)
@@ -273,9 +276,13 @@ pub fn load_csv(
 
 /// What the usual plan is expected to peak at over `bytes` of exports: 0.46× the
 /// CSV at 4 M, 25 M and 100 M tickets (bench/RESULTS.md), more on small files,
-/// where the program itself counts.
-fn csv_peak(bytes: u64) -> u64 {
-    bytes / 2 + (64 << 20)
+/// where the program itself counts; when every column is kept (`ingest`), 1.17×
+/// at 4 M.
+fn csv_peak(bytes: u64, keep: &Keep) -> u64 {
+    match keep {
+        Keep::All => bytes / 5 * 6 + (64 << 20),
+        _ => bytes / 2 + (64 << 20),
+    }
 }
 
 /// What the usual plan is expected to peak at over `bytes` of a store's Parquet
@@ -284,7 +291,8 @@ fn store_peak(bytes: u64) -> u64 {
     bytes / 4 * 11 + (64 << 20)
 }
 
-/// Reads each job's source in [`READ_ROUNDS`] (or [`FRUGAL_ROUNDS`]), a round's
+/// Reads each job's source in [`READ_ROUNDS`] (or [`FRUGAL_ROUNDS`], when
+/// frugal or `one_at_a_time`), a round's
 /// sources at the same time. A round is finished (`finish`: a CSV's rejects found, its columns
 /// joined) and reduced on a thread of its own while the next round is read: that
 /// is mostly one core's work, and reading keeps both busy. What one round holds
@@ -292,6 +300,7 @@ fn store_peak(bytes: u64) -> u64 {
 fn read_in_rounds<J: Sync, R: Send>(
     dataset: &mut Dataset,
     jobs: &[(Source, J)],
+    one_at_a_time: bool,
     read: impl Fn(Source, &J) -> Result<R> + Sync,
     finish: impl Fn(R) -> Result<Loaded> + Sync,
     reduce: &mut Reduce,
@@ -300,7 +309,7 @@ fn read_in_rounds<J: Sync, R: Send>(
     std::thread::scope(|scope| -> Result<()> {
         let mut reducer = Some(reduce);
         let mut reducing: Option<Reducing> = None;
-        let rounds: &[&[Source]] = if crate::memory::frugal() {
+        let rounds: &[&[Source]] = if crate::memory::frugal() || one_at_a_time {
             &FRUGAL_ROUNDS
         } else {
             &READ_ROUNDS
@@ -463,6 +472,7 @@ pub fn load_store(dir: &Path, tz: Tz, keep: &Keep, reduce: &mut Reduce) -> Resul
     read_in_rounds(
         &mut dataset,
         &jobs,
+        false,
         |_, stored| {
             let read = read_source_files(stored, keep)?;
             Ok((stored.path.display().to_string(), read))
