@@ -419,7 +419,8 @@ fn a_store_whose_months_differ_in_precision_reads_every_time_exactly() {
 
 /// A column an export did not have is absent from the store's rows of that
 /// export, not a column of nulls: its metrics have no data (never a resolution
-/// rate of 0) until every row kept came from an export that had it.
+/// rate of 0) while a month file holds a row from an export without it, even
+/// beside rows from one that has it, until an ingest replaces the whole month.
 #[test]
 fn a_column_the_export_lacked_stays_absent_until_its_rows_are_replaced() {
     let dir = tempfile::tempdir().unwrap();
@@ -428,21 +429,26 @@ fn a_column_the_export_lacked_stays_absent_until_its_rows_are_replaced() {
         p.join("a.csv"),
         "ticket_id,created_at,channel,priority\n\
          T1,2026-10-05T10:00:00Z,chat,low\n\
-         T2,2026-11-02T08:00:00Z,chat,low\n",
+         T2,2026-11-02T08:00:00Z,chat,low\n\
+         T3,2026-11-03T08:00:00Z,chat,low\n",
     )
     .unwrap();
-    // November again, now with resolutions.
+    // October whole and half of November again, now with resolutions: November's
+    // file then mixes T3, from the export without them, with T2.
     std::fs::write(
         p.join("b.csv"),
         "ticket_id,created_at,resolved_at,channel,priority\n\
+         T1,2026-10-05T10:00:00Z,2026-10-05T12:00:00Z,chat,low\n\
          T2,2026-11-02T08:00:00Z,2026-11-02T12:00:00Z,chat,low\n",
     )
     .unwrap();
-    // October too.
+    // November whole: the mark is a month file's, so it goes when no row of the
+    // month is kept from before.
     std::fs::write(
         p.join("c.csv"),
         "ticket_id,created_at,resolved_at,channel,priority\n\
-         T1,2026-10-05T10:00:00Z,,chat,low\n",
+         T2,2026-11-02T08:00:00Z,2026-11-02T12:00:00Z,chat,low\n\
+         T3,2026-11-03T08:00:00Z,,chat,low\n",
     )
     .unwrap();
     let resolution_rate = || {
@@ -475,14 +481,13 @@ fn a_column_the_export_lacked_stays_absent_until_its_rows_are_replaced() {
     };
     ingest("a.csv");
     assert_eq!(resolution_rate(), ("no_data".to_string(), None));
-    // October's rows still come from the export without resolved_at.
     ingest("b.csv");
     assert_eq!(resolution_rate(), ("no_data".to_string(), None));
-    // Every row now comes from an export with it: T2 resolved, T1 not.
+    // Every row now comes from an export with it: T1 and T2 resolved, T3 not.
     ingest("c.csv");
     let (status, value) = resolution_rate();
     assert_ne!(status, "no_data");
-    assert_eq!(value, Some(0.5));
+    assert!((value.unwrap() - 2.0 / 3.0).abs() < 1e-12, "{value:?}");
 }
 
 /// A store written before versions and partitions (one flat `tickets.parquet`) is

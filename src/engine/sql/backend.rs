@@ -110,7 +110,7 @@ impl SqlEngine {
                     schema
                         .columns
                         .into_iter()
-                        .filter(|c| !absent.contains(c))
+                        .filter(|c| !absent.iter().any(|a| a.eq_ignore_ascii_case(c)))
                         .collect(),
                 ),
                 validated: from_store,

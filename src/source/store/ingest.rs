@@ -11,7 +11,7 @@ use polars_io::parquet::write::ParquetWriter;
 
 use super::{
     absent_metadata, current_version, flat_file, lock_file, partition_file, read_store,
-    source_files, StoreFile, UpsertStats, COMMIT_LOCK, CURRENT,
+    source_files, StoredRows, UpsertStats, COMMIT_LOCK, CURRENT,
 };
 use crate::source::load::Keep;
 use crate::source::{codes, times, Kind, Source};
@@ -71,7 +71,7 @@ impl Ingest {
         // The live month files to rewrite, and the rows of an older store's flat
         // file by month.
         let mut stored: BTreeMap<String, PathBuf> = BTreeMap::new();
-        let mut flat: BTreeMap<String, (DataFrame, BTreeSet<String>)> = BTreeMap::new();
+        let mut flat: BTreeMap<String, Option<(DataFrame, BTreeSet<String>)>> = BTreeMap::new();
         let (mut before, mut kept) = (0u64, 0u64);
         for path in live {
             match partition_month(&path) {
@@ -104,39 +104,41 @@ impl Ingest {
                 }
                 None => {
                     let file = kept_rows(&path, source, &incoming_ids)?;
-                    before += file.read;
+                    before += file.held;
                     kept += file.rows.height() as u64;
                     for (m, part) in split_by_month(&file.rows, source)? {
-                        add_rows(&mut flat, m, part, &file.absent)?;
+                        merge(flat.entry(m).or_default(), part, &file.absent)?;
                     }
                 }
             }
         }
         let absent: BTreeSet<String> = absent.iter().cloned().collect();
-        let touched: BTreeSet<&String> = months.keys().chain(stored.keys()).collect();
-        let touched: BTreeSet<String> = touched.into_iter().chain(flat.keys()).cloned().collect();
+        let months_to_write: BTreeSet<&String> = months.keys().chain(stored.keys()).collect();
+        let months_to_write: BTreeSet<String> = months_to_write
+            .into_iter()
+            .chain(flat.keys())
+            .cloned()
+            .collect();
         // One month at a time: a month's rows are copied only while it is written.
-        for m in touched {
-            let mut rows = BTreeMap::new();
-            if let Some((frame, lacking)) = flat.remove(&m) {
-                add_rows(&mut rows, m.clone(), frame, &lacking)?;
-            }
+        for m in months_to_write {
+            let mut rows = flat.remove(&m).flatten();
             if let Some(path) = stored.get(&m) {
                 let file = kept_rows(path, source, &incoming_ids)?;
-                before += file.read;
+                before += file.held;
                 kept += file.rows.height() as u64;
                 if file.rows.height() > 0 {
-                    add_rows(&mut rows, m.clone(), file.rows, &file.absent)?;
+                    merge(&mut rows, file.rows, &file.absent)?;
                 }
             }
             if let Some(idx) = months.get(&m) {
                 let mut part = incoming.take(idx)?;
                 // The store's times read as milliseconds; the export's may be seconds.
                 times::widen_frame(&mut part, source)?;
-                add_rows(&mut rows, m.clone(), part, &absent)?;
+                merge(&mut rows, part, &absent)?;
             }
-            // A month whose every row moved to another is not written.
-            if let Some((mut frame, lacking)) = rows.remove(&m) {
+            // A month with no row left (each replaced, or moved to another month)
+            // is not written.
+            if let Some((mut frame, lacking)) = rows {
                 frame.rechunk_mut();
                 let path = partition_file(&self.next, source, &m);
                 write_parquet(&path, source, &frame, &lacking)?;
@@ -223,21 +225,19 @@ impl Drop for Ingest {
     }
 }
 
-/// Adds rows to a month to be written, with the columns their export lacked.
-fn add_rows(
-    rewrite: &mut BTreeMap<String, (DataFrame, BTreeSet<String>)>,
-    month: String,
+/// Adds rows to a month's rows to be written, with the columns their export
+/// lacked.
+fn merge(
+    month: &mut Option<(DataFrame, BTreeSet<String>)>,
     rows: DataFrame,
     absent: &BTreeSet<String>,
 ) -> Result<()> {
-    match rewrite.get_mut(&month) {
+    match month {
         Some((frame, lacking)) => {
             frame.vstack_mut(&rows)?;
             lacking.extend(absent.iter().cloned());
         }
-        None => {
-            rewrite.insert(month, (rows, absent.clone()));
-        }
+        None => *month = Some((rows, absent.clone())),
     }
     Ok(())
 }
@@ -302,14 +302,14 @@ fn partition_month(path: &Path) -> Option<String> {
 /// What is kept of a stored file: the rows whose id the export does not hold.
 struct Kept {
     /// The rows the file held.
-    read: u64,
+    held: u64,
     rows: DataFrame,
     /// The columns the file names absent.
     absent: BTreeSet<String>,
 }
 
 fn kept_rows(path: &Path, source: Source, incoming_ids: &HashSet<&str>) -> Result<Kept> {
-    let StoreFile { frame, absent } = read_store(path, source, File::open(path)?, &Keep::All)?;
+    let StoredRows { frame, absent } = read_store(path, source, File::open(path)?, &Keep::All)?;
     let mask: BooleanChunked = frame
         .column(source.id_column())?
         .str()?
@@ -317,7 +317,7 @@ fn kept_rows(path: &Path, source: Source, incoming_ids: &HashSet<&str>) -> Resul
         .map(|v| Some(!v.is_some_and(|v| incoming_ids.contains(v))))
         .collect();
     Ok(Kept {
-        read: frame.height() as u64,
+        held: frame.height() as u64,
         rows: frame.filter(&mask)?,
         absent,
     })

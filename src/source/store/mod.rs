@@ -170,7 +170,7 @@ pub fn open_store(dir: &Path) -> Result<Vec<StoredSource>> {
 /// them: a store's months are read at the memory their export is. A column is
 /// absent if it is absent from any month's rows: its metrics have no data rather
 /// than counting those rows' nulls.
-pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<StoreFile> {
+pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<StoredRows> {
     let mut frames = Vec::with_capacity(stored.files.len());
     let mut absent = BTreeSet::new();
     for (path, file) in &stored.files {
@@ -179,7 +179,7 @@ pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<StoreFile
         frames.push(read.frame);
         absent.extend(read.absent);
     }
-    Ok(StoreFile {
+    Ok(StoredRows {
         frame: stack(frames)?,
         absent,
     })
@@ -217,6 +217,10 @@ fn stack(frames: Vec<DataFrame>) -> Result<DataFrame> {
             .collect::<PolarsResult<Vec<_>>>()?;
         // A time narrowed in one month's file and not another's: milliseconds.
         if parts.iter().any(|p| p.dtype() != parts[0].dtype()) {
+            let times = |p: &Column| matches!(p.dtype(), DataType::Int32 | DataType::Int64);
+            if !parts.iter().all(times) {
+                bail!("the store's month files disagree on the type of column `{name}`");
+            }
             parts = parts
                 .iter()
                 .map(|p| Ok(times::millis(p)?.with_name(name.clone()).into_column()))
@@ -234,7 +238,7 @@ fn stack(frames: Vec<DataFrame>) -> Result<DataFrame> {
 
 /// A store file's rows, and the columns the exports they came from did not have
 /// (held as nulls).
-pub struct StoreFile {
+pub struct StoredRows {
     pub frame: DataFrame,
     pub absent: BTreeSet<String>,
 }
@@ -244,12 +248,12 @@ pub struct StoreFile {
 const ABSENT_KEY: &str = "svcq:absent_columns";
 
 /// Reads a source's store file into canonical columns.
-pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Result<StoreFile> {
+pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Result<StoredRows> {
     let unreadable =
         |e: PolarsError| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display());
     let mut reader = ParquetReader::new(file);
     let stored = reader.schema().map_err(unreadable)?;
-    let mut absent = absent_in_footer(&mut reader).map_err(unreadable)?;
+    let absent = absent_from(&mut reader, source).map_err(unreadable)?;
     let kept: Vec<_> = source
         .columns()
         .iter()
@@ -279,9 +283,9 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
                     spec.name
                 )
             })?,
-            // An optional column added to the contract after this store was written.
+            // An optional column added to the contract after this store was
+            // written: absent (`absent_from`).
             Err(_) if !spec.in_header => {
-                absent.insert(spec.name.to_string());
                 Column::full_null(spec.name.into(), frame.height(), &wanted)
             }
             Err(_) => bail!(
@@ -292,15 +296,18 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
         };
         columns.push(column);
     }
-    Ok(StoreFile {
+    Ok(StoredRows {
         frame: DataFrame::new(frame.height(), columns)?,
         absent,
     })
 }
 
-/// The columns a store file's footer names absent.
-fn absent_in_footer(reader: &mut ParquetReader<File>) -> PolarsResult<BTreeSet<String>> {
-    Ok(reader
+/// The columns of a store file that are absent: those its footer names (its
+/// rows' exports lacked them), and the optional columns it does not hold at all
+/// (added to the contract after it was written).
+fn absent_from(reader: &mut ParquetReader<File>, source: Source) -> PolarsResult<BTreeSet<String>> {
+    let schema = reader.schema()?;
+    let mut absent: BTreeSet<String> = reader
         .get_metadata()?
         .key_value_metadata()
         .iter()
@@ -310,18 +317,25 @@ fn absent_in_footer(reader: &mut ParquetReader<File>) -> PolarsResult<BTreeSet<S
         .flat_map(|names| names.split(','))
         .filter(|name| !name.is_empty())
         .map(str::to_string)
-        .collect())
+        .collect();
+    let unwritten = source
+        .columns()
+        .iter()
+        .filter(|spec| !spec.in_header && !schema.contains(spec.name));
+    absent.extend(unwritten.map(|spec| spec.name.to_string()));
+    Ok(absent)
 }
 
 /// The columns absent from any of a stored source's files, from their footers
-/// only (what an engine reading the files by path must treat as missing).
+/// and schemas only: what an engine reading the files by path must treat as
+/// missing, as svcq's own reader does.
 pub fn absent_columns(stored: &StoredSource) -> Result<BTreeSet<String>> {
     let mut absent = BTreeSet::new();
     for (path, file) in &stored.files {
         let mut reader = ParquetReader::new(file.try_clone()?);
-        let footer = absent_in_footer(&mut reader)
+        let file_absent = absent_from(&mut reader, stored.source)
             .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
-        absent.extend(footer);
+        absent.extend(file_absent);
     }
     Ok(absent)
 }
@@ -383,6 +397,41 @@ mod tests {
         )?;
         ParquetWriter::new(File::create(&path)?).finish(&mut frame)?;
         Ok(read_store(&path, Source::Tickets, File::open(&path)?, &Keep::All)?.frame)
+    }
+
+    /// The optional columns a store file does not hold are absent, as are those
+    /// its footer names; the columns it holds and its footer does not name are not.
+    #[test]
+    fn a_store_files_absent_columns_are_its_unwritten_and_its_named_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tickets.parquet");
+        let mut frame = df!(
+            "ticket_id" => ["T1"],
+            "created_at" => [1_700_000_000_000i64],
+            "resolved_at" => [None::<i64>],
+            "reopens" => [None::<i64>],
+            "channel" => ["chat"],
+            "priority" => ["normal"],
+        )
+        .unwrap();
+        let named = BTreeSet::from(["reopens".to_string()]);
+        ParquetWriter::new(File::create(&path).unwrap())
+            .with_key_value_metadata(absent_metadata(&named))
+            .finish(&mut frame)
+            .unwrap();
+        let read = read_store(
+            &path,
+            Source::Tickets,
+            File::open(&path).unwrap(),
+            &Keep::All,
+        );
+        let absent = read.unwrap().absent;
+        for column in ["reopens", "first_response_at", "agent_replies"] {
+            assert!(absent.contains(column), "{column}: {absent:?}");
+        }
+        for column in ["resolved_at", "channel", "ticket_id"] {
+            assert!(!absent.contains(column), "{column}: {absent:?}");
+        }
     }
 
     /// Its counts are read in today's type and its priorities as codes; a count
