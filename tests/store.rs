@@ -245,6 +245,20 @@ fn live(store: &Path) -> std::path::PathBuf {
     )
 }
 
+/// `svcq ingest --tickets FILE --store STORE` in `dir`; what it printed.
+fn ingest_tickets(dir: &Path, file: &str, store: &str) -> String {
+    let args = [
+        "ingest",
+        "--tickets",
+        file,
+        "--store",
+        store,
+        "--rejects",
+        "rj",
+    ];
+    String::from_utf8(run_ok(dir, &args)).unwrap()
+}
+
 // Months as Hive partitions: an ingest rewrites the months its rows fall in and
 // carries the others over as links; a ticket whose creation moved to another month
 // leaves its old partition.
@@ -265,35 +279,12 @@ fn partitions_by_month_rewrite_only_what_an_ingest_touches() {
         format!("{header}T2,2026-11-02,chat,low\nT4,2026-11-17,email,high\n"),
     )
     .unwrap();
-    run_ok(
-        p,
-        &[
-            "ingest",
-            "--tickets",
-            "a.csv",
-            "--store",
-            "s",
-            "--rejects",
-            "rj",
-        ],
-    );
+    ingest_tickets(p, "a.csv", "s");
     let first = live(&p.join("s"));
     let september = |v: &Path| v.join("tickets/month=2026-09/part.parquet");
     assert!(first.join("tickets/month=2026-10/part.parquet").exists());
     let september_inode = std::fs::metadata(september(&first)).unwrap().ino();
-    let out = String::from_utf8(run_ok(
-        p,
-        &[
-            "ingest",
-            "--tickets",
-            "b.csv",
-            "--store",
-            "s",
-            "--rejects",
-            "rj",
-        ],
-    ))
-    .unwrap();
+    let out = ingest_tickets(p, "b.csv", "s");
     assert!(out.contains("4 rows (1 new, 1 updated)"), "{out}");
     let second = live(&p.join("s"));
     // September was not touched: the same file, linked into the new version.
@@ -465,20 +456,7 @@ fn a_column_the_export_lacked_stays_absent_until_its_rows_are_replaced() {
             row["value"].as_f64(),
         )
     };
-    let ingest = |file: &str| {
-        run_ok(
-            p,
-            &[
-                "ingest",
-                "--tickets",
-                file,
-                "--store",
-                "s",
-                "--rejects",
-                "rj",
-            ],
-        )
-    };
+    let ingest = |file: &str| ingest_tickets(p, file, "s");
     ingest("a.csv");
     assert_eq!(resolution_rate(), ("no_data".to_string(), None));
     ingest("b.csv");
@@ -509,22 +487,7 @@ fn an_ingest_into_a_flat_store_of_before_partitions_merges_by_id() {
         format!("{header}T1,2026-11-05T10:00:00Z,email,low\nT3,2026-10-07T10:00:00Z,chat,high\n"),
     )
     .unwrap();
-    let ingest = |file: &str, store: &str| {
-        String::from_utf8(run_ok(
-            p,
-            &[
-                "ingest",
-                "--tickets",
-                file,
-                "--store",
-                store,
-                "--rejects",
-                "rj",
-            ],
-        ))
-        .unwrap()
-    };
-    ingest("a.csv", "s");
+    ingest_tickets(p, "a.csv", "s");
     // The one month file of that store, laid out as a store before versions.
     std::fs::create_dir(p.join("flat")).unwrap();
     std::fs::copy(
@@ -532,7 +495,7 @@ fn an_ingest_into_a_flat_store_of_before_partitions_merges_by_id() {
         p.join("flat/tickets.parquet"),
     )
     .unwrap();
-    let out = ingest("b.csv", "flat");
+    let out = ingest_tickets(p, "b.csv", "flat");
     assert!(out.contains("3 rows (1 new, 1 updated)"), "{out}");
     let version = live(&p.join("flat"));
     assert!(!p.join("flat/tickets.parquet").exists());
