@@ -123,6 +123,21 @@ pub fn widen_frame(frame: &mut DataFrame, source: Source) -> PolarsResult<()> {
     Ok(())
 }
 
+/// Each timestamp column of a `source` frame read from the store, narrowed.
+pub fn narrow_frame(frame: &mut DataFrame, source: Source) -> PolarsResult<()> {
+    for spec in source.columns() {
+        if !matches!(spec.kind, Kind::Timestamp(_)) {
+            continue;
+        }
+        let Some(index) = frame.get_column_index(spec.name) else {
+            continue;
+        };
+        let wide = frame.column(spec.name)?.clone();
+        frame.replace_column(index, narrow(wide)?)?;
+    }
+    Ok(())
+}
+
 /// A timestamp column read in place, in whichever form it is held.
 #[derive(Clone, Copy)]
 pub enum Times<'a> {

@@ -175,7 +175,7 @@ pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<StoredRow
     let mut absent = BTreeSet::new();
     for (path, file) in &stored.files {
         let mut read = read_store(path, stored.source, file.try_clone()?, keep)?;
-        narrow_times(&mut read.frame, stored.source)?;
+        times::narrow_frame(&mut read.frame, stored.source)?;
         frames.push(read.frame);
         absent.extend(read.absent);
     }
@@ -183,20 +183,6 @@ pub fn read_source_files(stored: &StoredSource, keep: &Keep) -> Result<StoredRow
         frame: stack(frames)?,
         absent,
     })
-}
-
-/// Each timestamp column of a frame read from the store, narrowed.
-fn narrow_times(frame: &mut DataFrame, source: Source) -> Result<()> {
-    for spec in source.columns() {
-        if !matches!(spec.kind, Kind::Timestamp(_)) {
-            continue;
-        }
-        if let Some(index) = frame.get_column_index(spec.name) {
-            let wide = frame.column(spec.name)?.clone();
-            frame.replace_column(index, times::narrow(wide)?)?;
-        }
-    }
-    Ok(())
 }
 
 /// The frames of one source's files, one below the other. The columns are made
