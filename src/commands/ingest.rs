@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,7 +9,7 @@ use super::args::{resolve_tz, InputArgs, DEFAULT_REJECTS};
 use crate::engine::targets::Targets;
 use crate::exit::OK as EXIT_OK;
 use crate::render::thousands;
-use crate::source::load::{load_csv, Keep};
+use crate::source::load::stream_csv;
 use crate::source::store::{Ingest, DEFAULT_STORE};
 
 #[derive(Debug, Args)]
@@ -39,24 +38,19 @@ pub fn exec(args: IngestArgs) -> Result<ExitCode> {
     // Ingests into one store run one after another: each merges into what the
     // previous one committed.
     let mut ingest = Ingest::begin(&args.store, Duration::from_secs(args.lock_timeout))?;
-    // Each source is merged into the new version as soon as it is read, and its
-    // rows dropped: one source's rows are held at a time, not all three's.
-    let mut upserted = BTreeMap::new();
-    let dataset = load_csv(
+    // Each export is written aside as it is read, and merged into the new
+    // version once read: what is held is a chunk of rows, not an export.
+    let dataset = stream_csv(
         &args.inputs.csv_inputs(Some(DEFAULT_REJECTS)),
         tz,
-        &Keep::All,
         &targets.mappings,
-        &mut |source, loaded| {
-            let absent = &loaded.stats.absent_columns;
-            upserted.insert(source, ingest.upsert(source, &loaded.frame, absent)?);
-            loaded.frame = loaded.frame.clear();
-            Ok(())
-        },
+        &mut ingest,
     )?;
     let mut lines = Vec::new();
     for (source, loaded) in &dataset.sources {
-        let stats = &upserted[source];
+        let stats = ingest
+            .upserted(*source)
+            .expect("every source read is upserted");
         lines.push(format!(
             "{source}: {} read, {} accepted, {} rejected → {}: {} rows ({} new, {} updated)",
             thousands(loaded.stats.read),

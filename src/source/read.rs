@@ -155,6 +155,43 @@ pub fn read_unfinished(
     keep: &Keep,
     mapping: &Mapping,
 ) -> Result<Unfinished> {
+    read_into(files, source, tz, keep, mapping, None)
+}
+
+/// Where a streamed read hands its accepted rows, every column kept, in file
+/// order: `rows` at a time, the last chunk fewer.
+pub struct Chunks<'a> {
+    pub rows: usize,
+    pub sink: Box<dyn FnMut(DataFrame) -> Result<()> + 'a>,
+}
+
+/// The rows of a streamed read's chunk: about 40 MB of tickets with every
+/// column as it is read, small beside an export of millions of rows, large
+/// enough that a month is written in a few parts.
+pub const CHUNK_ROWS: usize = 1 << 18;
+
+/// [`read_unfinished`] with every column kept, the accepted rows handed to
+/// `chunks` as they are read (`ingest` writes them aside): what is held is the
+/// duplicate check and a chunk, not the export. The file is read in one part,
+/// so that rows come in file order; the frame left has no rows.
+pub fn read_streamed(
+    files: &[PathBuf],
+    source: Source,
+    tz: Tz,
+    mapping: &Mapping,
+    chunks: &mut Chunks,
+) -> Result<Unfinished> {
+    read_into(files, source, tz, &Keep::All, mapping, Some(chunks))
+}
+
+fn read_into(
+    files: &[PathBuf],
+    source: Source,
+    tz: Tz,
+    keep: &Keep,
+    mapping: &Mapping,
+    mut sink: Option<&mut Chunks>,
+) -> Result<Unfinished> {
     let displays: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let mut size = 0;
     let mut stamps = Vec::with_capacity(files.len());
@@ -176,12 +213,13 @@ pub fn read_unfinished(
     let capacity = estimates.iter().sum::<usize>();
     // The frugal plan reads a file in one part: a later part holds its ids as
     // text and its rows' offsets until it is joined (about 100 MB at 6.5 M rows).
-    let cores = match crate::memory::frugal() {
+    let cores = match crate::memory::frugal() || sink.is_some() {
         true => 1,
         false => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let rules = CrossRules::new(source, specs);
-    let mut run = Run::new(source, keep, capacity, false);
+    let buffered = sink.as_ref().map_or(capacity, |chunks| chunks.rows);
+    let mut run = Run::new(source, keep, (capacity, buffered), false);
     // Columns finished before a split file's later parts, in row order.
     let mut chunks: Vec<Vec<Series>> = specs.iter().map(|_| Vec::new()).collect();
     let mut header: Vec<String> = Vec::new();
@@ -315,6 +353,7 @@ pub fn read_unfinished(
                 &mut record,
                 first_cut,
                 folder.as_ref().map(|f| (f, &mut groups, &mut group_of)),
+                sink.as_deref_mut(),
                 &progress,
             )?;
             let parts: Vec<_> = workers
@@ -366,6 +405,7 @@ pub fn read_unfinished(
                         &mut record,
                         None,
                         None,
+                        None,
                         &progress,
                     )?;
                 }
@@ -398,6 +438,7 @@ pub fn read_unfinished(
                     records += 1;
                     run.accepted += rows.len() as u64;
                     run.push(values);
+                    hand_over_full(&mut run, source, sink.as_deref_mut())?;
                 }
                 Err(e) => {
                     let n = rows.len();
@@ -429,6 +470,10 @@ pub fn read_unfinished(
         );
     }
     let (read, accepted) = (run.read, run.accepted);
+    let streamed = sink.is_some();
+    if let Some(sink) = sink.filter(|_| run.buffered > 0) {
+        hand_over(&mut run, source, sink, 0)?;
+    }
     let mut kept = Vec::new();
     for (mut chunks, last) in chunks.into_iter().zip(run.take_columns(source, 0)) {
         let Some(last) = last else { continue };
@@ -464,7 +509,10 @@ pub fn read_unfinished(
         line_maps,
         pending: std::mem::take(&mut run.pending),
         chunks: kept,
-        height: folded_records.unwrap_or(accepted) as usize,
+        height: match streamed {
+            true => 0,
+            false => folded_records.unwrap_or(accepted) as usize,
+        },
         stats,
         header,
     })
@@ -531,9 +579,34 @@ type Groups<'g> = (
     &'g mut PlHashMap<Box<str>, usize>,
 );
 
+/// Hands the rows `run` has built to `chunks` as one frame, its builders
+/// started again with room for `capacity` rows.
+fn hand_over(run: &mut Run, source: Source, chunks: &mut Chunks, capacity: usize) -> Result<()> {
+    let height = run.buffered;
+    let columns = run
+        .take_columns(source, capacity)
+        .into_iter()
+        .flatten()
+        .map(Series::into_column)
+        .collect();
+    (chunks.sink)(DataFrame::new(height, columns)?)
+}
+
+/// [`hand_over`] once `run` holds a whole chunk (a streamed read's).
+fn hand_over_full(run: &mut Run, source: Source, chunks: Option<&mut Chunks>) -> Result<()> {
+    match chunks {
+        Some(chunks) if run.buffered >= chunks.rows => {
+            let rows = chunks.rows;
+            hand_over(run, source, chunks, rows)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Reads the records of one file into `run` (an event log's into `groups`), up
 /// to the record that reaches `cut` (a later part's), which is left in `record`
-/// and whose start is returned.
+/// and whose start is returned. A streamed read's rows go to `sink` a chunk at
+/// a time.
 #[allow(clippy::too_many_arguments)]
 fn read_records(
     run: &mut Run,
@@ -543,6 +616,7 @@ fn read_records(
     record: &mut csv::ByteRecord,
     cut: Option<u64>,
     mut groups: Option<Groups>,
+    mut sink: Option<&mut Chunks>,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Option<u64>> {
     let mut reported = Reported::new(run.read, records.position());
@@ -562,6 +636,7 @@ fn read_records(
         }
         let Some((folder, groups, group_of)) = &mut groups else {
             run.validate(layout, file, start, record);
+            hand_over_full(run, layout.source, sink.as_deref_mut())?;
             continue;
         };
         // An event log: rules across fields hold for the folded record.

@@ -137,22 +137,31 @@ pub(super) struct Run {
     pub pending: Vec<Pending>,
     pub read: u64,
     pub accepted: u64,
+    /// The rows the builders hold (since they were last taken).
+    pub buffered: usize,
     /// Where each accepted row starts, for a part that is not a file's first: its
     /// rows may repeat an id an earlier part accepted, and are then found again.
     pub starts: Option<Vec<u64>>,
 }
 
 impl Run {
-    /// A run keeping the columns `keep` names of `source`; `part` keeps the id
-    /// column and each accepted row's start as well, for joining the parts.
-    pub fn new(source: Source, keep: &Keep, capacity: usize, part: bool) -> Run {
+    /// A run keeping the columns `keep` names of `source`, with room for
+    /// `capacity` rows (`buffered` in the builders, when fewer: a streamed read's
+    /// chunk); `part` keeps the id column and each accepted row's start as well,
+    /// for joining the parts.
+    pub fn new(
+        source: Source,
+        keep: &Keep,
+        (capacity, buffered): (usize, usize),
+        part: bool,
+    ) -> Run {
         let buffers = source
             .columns()
             .iter()
             .enumerate()
             .map(|(i, spec)| {
                 let kept = keep.keeps(source, spec.name) || (part && i == 0);
-                Buffer::new(spec, kept, capacity)
+                Buffer::new(spec, kept, buffered)
             })
             .collect();
         Run {
@@ -162,6 +171,7 @@ impl Run {
             pending: Vec::new(),
             read: 0,
             accepted: 0,
+            buffered: 0,
             starts: part.then(|| Vec::with_capacity(capacity)),
         }
     }
@@ -169,6 +179,7 @@ impl Run {
     /// The columns built so far (None for a dropped one), the builders started
     /// again with room for `capacity` more rows.
     pub fn take_columns(&mut self, source: Source, capacity: usize) -> Vec<Option<Series>> {
+        self.buffered = 0;
         self.buffers
             .iter_mut()
             .zip(source.columns())
@@ -284,6 +295,7 @@ impl Run {
 
     /// Appends a record's values to the columns (the caller counts the rows).
     pub fn push(&mut self, values: Vec<Value>) {
+        self.buffered += 1;
         for (buffer, value) in self.buffers.iter_mut().zip(values) {
             buffer.push(value);
         }

@@ -148,7 +148,7 @@ pub(super) fn read_part(
     progress: &dyn Fn(u64, u64),
 ) -> Result<Part> {
     let mut records = Records::open_at(path, delimiter, from)?;
-    let mut run = Run::new(layout.source, keep, capacity, true);
+    let mut run = Run::new(layout.source, keep, (capacity, capacity), true);
     let mut record = csv::ByteRecord::new();
     let (mut first, mut stop) = (None, None);
     let mut reported = Reported::new(0, 0);

@@ -1,19 +1,24 @@
 //! One ingest into the store: a new version written aside, then named live.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
-use polars_io::parquet::write::ParquetWriter;
+use polars_io::parquet::read::ParquetReader;
+use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
 
 use super::{
     absent_metadata, current_version, flat_file, lock_file, partition_file, read_store,
     source_files, StoredRows, UpsertStats, COMMIT_LOCK, CURRENT,
 };
-use crate::source::load::Keep;
+use crate::source::load::{Keep, Loaded, Streamed};
+use crate::source::read::CHUNK_ROWS;
+use crate::source::seen_ids::SeenIds;
 use crate::source::{codes, times, Kind, Source};
 
 /// An ingest in progress: the store held against other ingests, the live version
@@ -26,7 +31,145 @@ pub struct Ingest {
     next: PathBuf,
     /// The sources upserted (the others are carried over whole at commit).
     touched: Vec<Source>,
+    upserted: BTreeMap<Source, UpsertStats>,
+    /// The export being read, written aside as it comes, `chunk_rows` at a time.
+    spill: Option<Spill>,
+    chunk_rows: usize,
     committed: bool,
+}
+
+/// An ingest takes each export as it is read: its rows spilled a chunk at a
+/// time, then merged into the store a month at a time once the export is read
+/// whole (and so known to be readable).
+impl Streamed for Ingest {
+    fn chunk_rows(&self) -> usize {
+        self.chunk_rows
+    }
+
+    fn rows(&mut self, source: Source, chunk: DataFrame) -> Result<()> {
+        if self.spill.is_none() {
+            // Only rows already stored can be replaced: a first ingest needs no ids.
+            let with_ids = !source_files(&self.live, source)?.is_empty();
+            self.spill = Some(Spill::start(self.spill_dir(source), source, with_ids));
+        }
+        let spill = self.spill.as_mut().expect("started above");
+        if spill.chunks.as_ref().is_some_and(|c| c.send(chunk).is_ok()) {
+            return Ok(());
+        }
+        // The writer stopped: its error says why.
+        let spill = self.spill.take().expect("started above");
+        Err(spill
+            .finish()
+            .err()
+            .unwrap_or_else(|| anyhow::anyhow!("the store's writer stopped")))
+    }
+
+    fn read(&mut self, source: Source, loaded: &mut Loaded) -> Result<()> {
+        let spilled = match self.spill.take() {
+            Some(spill) => spill.finish()?,
+            None => Spilled::default(),
+        };
+        let stats = self.upsert(source, spilled, &loaded.stats.absent_columns)?;
+        let dir = self.spill_dir(source);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot remove {}", dir.display()))?;
+        }
+        self.upserted.insert(source, stats);
+        Ok(())
+    }
+}
+
+/// An export's rows on their way into the store, written aside as they are
+/// read, on a thread of their own while the reader reads on: each chunk split
+/// by month into `month=…/<n>.parquet` files, uncompressed and in the form
+/// they are merged in, so no month is held whole before it is written.
+struct Spill {
+    /// Where the reader sends each chunk (one waits while another is written).
+    chunks: Option<SyncSender<DataFrame>>,
+    writer: JoinHandle<Result<Spilled>>,
+}
+
+/// What an export's spill holds.
+#[derive(Default)]
+struct Spilled {
+    /// Each month's files, in the export's order.
+    months: BTreeMap<String, Vec<PathBuf>>,
+    /// The export's ids, when the store holds rows they may replace.
+    ids: Option<SeenIds>,
+    rows: u64,
+}
+
+impl Spill {
+    fn start(dir: PathBuf, source: Source, with_ids: bool) -> Spill {
+        let (chunks, received) = sync_channel::<DataFrame>(1);
+        let writer = std::thread::spawn(move || -> Result<Spilled> {
+            let mut spilled = Spilled {
+                ids: with_ids.then(|| SeenIds::with_capacity(CHUNK_ROWS)),
+                ..Spilled::default()
+            };
+            for mut chunk in received {
+                if let Some(ids) = &mut spilled.ids {
+                    for id in chunk.column(source.id_column())?.str()?.iter().flatten() {
+                        ids.insert(id);
+                    }
+                }
+                spilled.rows += chunk.height() as u64;
+                // The store's times are milliseconds; a chunk's may be seconds.
+                times::widen_frame(&mut chunk, source)?;
+                for (month, rows) in month_rows(&chunk, source)? {
+                    let path = dir.join(format!("month={month}"));
+                    let parts = spilled.months.entry(month).or_default();
+                    let path = path.join(format!("{}.parquet", parts.len()));
+                    write_spilled(&path, &mut chunk.take(&rows)?)?;
+                    parts.push(path);
+                }
+            }
+            Ok(spilled)
+        });
+        Spill {
+            chunks: Some(chunks),
+            writer,
+        }
+    }
+
+    /// Waits for the last chunk to be written.
+    fn finish(mut self) -> Result<Spilled> {
+        drop(self.chunks.take());
+        match self.writer.join() {
+            Ok(spilled) => spilled,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// A spilled part of an export: uncompressed, unsynced (it is read back within
+/// the ingest), the columns as they are held.
+fn write_spilled(path: &Path, frame: &mut DataFrame) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    if let Err(e) = ParquetWriter::new(&mut writer)
+        .with_compression(ParquetCompression::Uncompressed)
+        .finish(frame)
+    {
+        bail!("cannot write {}: {e}", path.display());
+    }
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn read_spilled(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
 impl Ingest {
@@ -43,31 +186,36 @@ impl Ingest {
             live,
             next,
             touched: Vec::new(),
+            upserted: BTreeMap::new(),
+            spill: None,
+            chunk_rows: CHUNK_ROWS,
             committed: false,
         })
     }
 
-    /// Merges `incoming` into `source`: rows whose id is in `incoming` are
-    /// replaced (wherever their month was), new ids are appended. Only the months
-    /// `incoming` has, and those holding one of its ids, are rewritten; the others
-    /// are linked into the new version as they are. `absent` are the columns the
-    /// export did not have: each month file written names those of its rows'
-    /// exports, so a report over the store says they have no data.
-    pub fn upsert(
+    /// Takes the exports in chunks of `rows` rows rather than [`CHUNK_ROWS`]
+    /// (the store written is the same: tests take a few rows at a time).
+    pub fn with_chunk_rows(mut self, rows: usize) -> Ingest {
+        self.chunk_rows = rows.max(1);
+        self
+    }
+
+    /// Merges what was spilled of `source`'s export into it: rows whose id the
+    /// export has are replaced (wherever their month was), new ids are appended.
+    /// Only the months the export has, and those holding one of its ids, are
+    /// rewritten; the others are linked into the new version as they are.
+    /// `absent` are the columns the export did not have: each month file written
+    /// names those of its rows' exports, so a report over the store says they have
+    /// no data.
+    fn upsert(
         &mut self,
         source: Source,
-        incoming: &DataFrame,
+        incoming: Spilled,
         absent: &[String],
     ) -> Result<UpsertStats> {
         let id = source.id_column();
         let live = source_files(&self.live, source)?;
-        // Only rows already stored can be replaced: a first ingest needs no ids.
-        let incoming_ids: HashSet<&str> = if live.is_empty() {
-            HashSet::new()
-        } else {
-            incoming.column(id)?.str()?.iter().flatten().collect()
-        };
-        let months = month_rows(incoming, source)?;
+        let replaced = |v: &str| incoming.ids.as_ref().is_some_and(|ids| ids.contains(v));
         // The live month files to rewrite, and the rows of an older store's flat
         // file by month.
         let mut stored: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -75,7 +223,7 @@ impl Ingest {
         let (mut before, mut kept) = (0u64, 0u64);
         for path in live {
             match partition_month(&path) {
-                Some(m) if months.contains_key(&m) => {
+                Some(m) if incoming.months.contains_key(&m) => {
                     stored.insert(m, path);
                 }
                 // A month the export does not touch is carried over, unless one of
@@ -88,12 +236,7 @@ impl Ingest {
                         &Keep::Only([(source, [id.to_string()].into())].into()),
                     )?
                     .frame;
-                    let hit = ids
-                        .column(id)?
-                        .str()?
-                        .iter()
-                        .flatten()
-                        .any(|v| incoming_ids.contains(v));
+                    let hit = ids.column(id)?.str()?.iter().flatten().any(replaced);
                     if hit {
                         stored.insert(m, path);
                     } else {
@@ -103,7 +246,7 @@ impl Ingest {
                     }
                 }
                 None => {
-                    let file = kept_rows(&path, source, &incoming_ids)?;
+                    let file = kept_rows(&path, source, &replaced)?;
                     before += file.held;
                     kept += file.rows.height() as u64;
                     for (m, part) in split_by_month(&file.rows, source)? {
@@ -113,34 +256,32 @@ impl Ingest {
             }
         }
         let absent: BTreeSet<String> = absent.iter().cloned().collect();
-        let months_to_write: BTreeSet<&String> = months.keys().chain(stored.keys()).collect();
-        let months_to_write: BTreeSet<String> = months_to_write
-            .into_iter()
+        let months_to_write: BTreeSet<String> = incoming
+            .months
+            .keys()
+            .chain(stored.keys())
             .chain(flat.keys())
             .cloned()
             .collect();
-        // One month at a time: a month's rows are copied only while it is written.
-        for m in months_to_write {
-            let mut rows = flat.remove(&m).flatten();
-            if let Some(path) = stored.get(&m) {
-                let file = kept_rows(path, source, &incoming_ids)?;
+        // One month at a time: a month's rows are read only while it is written.
+        for m in &months_to_write {
+            let mut rows = flat.remove(m).flatten();
+            if let Some(path) = stored.get(m) {
+                let file = kept_rows(path, source, &replaced)?;
                 before += file.held;
                 kept += file.rows.height() as u64;
                 if file.rows.height() > 0 {
                     merge(&mut rows, file.rows, &file.absent)?;
                 }
             }
-            if let Some(idx) = months.get(&m) {
-                let mut part = incoming.take(idx)?;
-                // The store's times read as milliseconds; the export's may be seconds.
-                times::widen_frame(&mut part, source)?;
-                merge(&mut rows, part, &absent)?;
+            for part in incoming.months.get(m).into_iter().flatten() {
+                merge(&mut rows, read_spilled(part)?, &absent)?;
             }
             // A month with no row left (each replaced, or moved to another month)
             // is not written.
             if let Some((mut frame, lacking)) = rows {
                 frame.rechunk_mut();
-                let path = partition_file(&self.next, source, &m);
+                let path = partition_file(&self.next, source, m);
                 write_parquet(&path, source, &frame, &lacking)?;
             }
         }
@@ -148,10 +289,15 @@ impl Ingest {
         let updated = before - kept;
         Ok(UpsertStats {
             before,
-            inserted: incoming.height() as u64 - updated,
+            inserted: incoming.rows - updated,
             updated,
-            after: kept + incoming.height() as u64,
+            after: kept + incoming.rows,
         })
+    }
+
+    /// The upsert of each source merged so far.
+    pub fn upserted(&self, source: Source) -> Option<UpsertStats> {
+        self.upserted.get(&source).copied()
     }
 
     /// Links a file of the live version into the new one (a copy where links
@@ -209,6 +355,11 @@ impl Ingest {
             let _ = std::fs::remove_dir_all(&self.live);
         }
         Ok(())
+    }
+
+    /// Where `source`'s export is spilled while it is read.
+    fn spill_dir(&self, source: Source) -> PathBuf {
+        self.next.join(format!(".spill-{}", source.name()))
     }
 
     /// Where `source` is once committed.
@@ -308,13 +459,13 @@ struct Kept {
     absent: BTreeSet<String>,
 }
 
-fn kept_rows(path: &Path, source: Source, incoming_ids: &HashSet<&str>) -> Result<Kept> {
+fn kept_rows(path: &Path, source: Source, replaced: &dyn Fn(&str) -> bool) -> Result<Kept> {
     let StoredRows { frame, absent } = read_store(path, source, File::open(path)?, &Keep::All)?;
     let mask: BooleanChunked = frame
         .column(source.id_column())?
         .str()?
         .iter()
-        .map(|v| Some(!v.is_some_and(|v| incoming_ids.contains(v))))
+        .map(|v| Some(!v.is_some_and(replaced)))
         .collect();
     Ok(Kept {
         held: frame.height() as u64,
