@@ -100,8 +100,14 @@ fn a_streamed_read_in_any_chunk_size_keeps_what_a_whole_read_keeps() {
         ),
     ];
     for (path, source, mapping, accepted) in exports {
-        let whole =
-            read_files(&[path.clone()], source, chrono_tz::UTC, &Keep::All, mapping).unwrap();
+        let whole = read_files(
+            std::slice::from_ref(&path),
+            source,
+            chrono_tz::UTC,
+            &Keep::All,
+            mapping,
+        )
+        .unwrap();
         assert_eq!(whole.frame.height(), accepted, "{}", path.display());
         for rows in [1, 2, 3, CHUNK_ROWS] {
             let mut frames = Vec::new();
@@ -113,7 +119,7 @@ fn a_streamed_read_in_any_chunk_size_keeps_what_a_whole_read_keeps() {
                 }),
             };
             let read = read_streamed(
-                &[path.clone()],
+                std::slice::from_ref(&path),
                 source,
                 chrono_tz::UTC,
                 mapping,

@@ -268,7 +268,7 @@ fn finish_csv(read: Unfinished, rejects: Option<&Path>) -> Result<Loaded> {
 }
 
 /// The bytes of the files to read.
-fn csv_bytes(jobs: &[(Source, Vec<PathBuf>)]) -> u64 {
+fn csv_bytes(jobs: &[CsvJob]) -> u64 {
     jobs.iter()
         .flat_map(|(_, files)| files)
         .filter_map(|f| std::fs::metadata(f).ok())
@@ -276,12 +276,11 @@ fn csv_bytes(jobs: &[(Source, Vec<PathBuf>)]) -> u64 {
         .sum()
 }
 
+/// A source to read, and its files.
+type CsvJob = (Source, Vec<PathBuf>);
+
 /// The files of each source to read, and the dataset with the sources skipped.
-fn csv_jobs(
-    args: &CsvInputs,
-    tz: Tz,
-    mappings: &Mappings,
-) -> Result<(Dataset, Vec<(Source, Vec<PathBuf>)>)> {
+fn csv_jobs(args: &CsvInputs, tz: Tz, mappings: &Mappings) -> Result<(Dataset, Vec<CsvJob>)> {
     if let Some(dir) = &args.data {
         if !dir.is_dir() {
             bail!("--data {}: no such directory", dir.display());
