@@ -263,27 +263,43 @@ impl Ingest {
             .chain(flat.keys())
             .cloned()
             .collect();
-        // One month at a time: a month's rows are read only while it is written.
+        // One month at a time, a batch of its rows at a time: what is kept of
+        // the stored rows, then the export's parts.
         for m in &months_to_write {
-            let mut rows = flat.remove(m).flatten();
+            let mut batches = Vec::new();
+            let mut lacking = BTreeSet::new();
+            if let Some((rows, absent)) = flat.remove(m).flatten() {
+                batches.push(rows);
+                lacking.extend(absent);
+            }
             if let Some(path) = stored.get(m) {
                 let file = kept_rows(path, source, &replaced)?;
                 before += file.held;
                 kept += file.rows.height() as u64;
                 if file.rows.height() > 0 {
-                    merge(&mut rows, file.rows, &file.absent)?;
+                    batches.push(file.rows);
+                    lacking.extend(file.absent);
                 }
             }
-            for part in incoming.months.get(m).into_iter().flatten() {
-                merge(&mut rows, read_spilled(part)?, &absent)?;
+            let parts = incoming.months.get(m).map_or(&[][..], Vec::as_slice);
+            if !parts.is_empty() {
+                lacking.extend(absent.iter().cloned());
             }
             // A month with no row left (each replaced, or moved to another month)
             // is not written.
-            if let Some((mut frame, lacking)) = rows {
-                frame.rechunk_mut();
-                let path = partition_file(&self.next, source, m);
-                write_parquet(&path, source, &frame, &lacking)?;
+            if batches.is_empty() && parts.is_empty() {
+                continue;
             }
+            let batches = batches
+                .into_iter()
+                .map(Ok)
+                .chain(parts.iter().map(|part| read_spilled(part)));
+            write_month(
+                &partition_file(&self.next, source, m),
+                source,
+                &lacking,
+                batches,
+            )?;
         }
         self.touched.push(source);
         let updated = before - kept;
@@ -393,13 +409,55 @@ fn merge(
     Ok(())
 }
 
-fn write_parquet(
+/// Writes a month's file from its rows in batches, one batch held at a time, in
+/// row groups of at most [`CHUNK_ROWS`] rows; synced before it is named live.
+fn write_month(
     path: &Path,
     source: Source,
-    frame: &DataFrame,
     absent: &BTreeSet<String>,
+    batches: impl Iterator<Item = Result<DataFrame>>,
 ) -> Result<()> {
-    // Timestamps are stored as real UTC datetimes so other tools read them as such.
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = (|| -> Result<()> {
+        // The writer takes the file at the first batch (its schema).
+        let mut unopened = Some(&mut out);
+        let mut writer = None;
+        for batch in batches {
+            let batch = batch?;
+            for offset in (0..batch.height()).step_by(CHUNK_ROWS) {
+                let mut rows = store_form(&batch.slice(offset as i64, CHUNK_ROWS), source)?;
+                // A batch is written as row groups of whole chunks.
+                rows.rechunk_mut();
+                let writer = match &mut writer {
+                    Some(writer) => writer,
+                    None => writer.insert(
+                        ParquetWriter::new(unopened.take().expect("opened once"))
+                            .with_key_value_metadata(absent_metadata(absent))
+                            .batched(rows.schema())?,
+                    ),
+                };
+                writer.write_batch(&rows)?;
+            }
+        }
+        if let Some(writer) = writer {
+            writer.finish()?;
+        }
+        Ok(())
+    })();
+    written.with_context(|| format!("cannot write {}", path.display()))?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Rows as the store holds them, so other tools read them as they are: times
+/// as UTC datetimes, coded columns as their labels.
+fn store_form(frame: &DataFrame, source: Source) -> Result<DataFrame> {
     let mut columns = Vec::new();
     for spec in source.columns() {
         let column = frame.column(spec.name)?;
@@ -415,32 +473,16 @@ fn write_parquet(
             _ => column.clone(),
         });
     }
-    // Coded columns are stored as their labels, as every other tool reads them.
     let coded: Vec<Expr> = source
         .columns()
         .iter()
         .filter(|spec| codes::labels(spec.kind).is_some())
         .map(|spec| codes::decoded(spec.name))
         .collect();
-    let mut out = DataFrame::new_infer_height(columns)?
+    Ok(DataFrame::new_infer_height(columns)?
         .lazy()
         .with_columns(coded)
-        .collect()?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut writer = std::io::BufWriter::new(file);
-    let written = ParquetWriter::new(&mut writer)
-        .with_key_value_metadata(absent_metadata(absent))
-        .finish(&mut out);
-    if let Err(e) = written {
-        bail!("cannot write {}: {e}", path.display());
-    }
-    let file = writer.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))
+        .collect()?)
 }
 
 /// The month of a partition file (`…/month=2026-11/part.parquet`); None for the
