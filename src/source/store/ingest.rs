@@ -34,6 +34,8 @@ pub struct Ingest {
     upserted: BTreeMap<Source, UpsertStats>,
     /// The export being read, written aside as it comes, `chunk_rows` at a time.
     spill: Option<Spill>,
+    /// The merge of the export read before, beside the next one's read.
+    merging: Option<(Source, JoinHandle<Result<UpsertStats>>)>,
     chunk_rows: usize,
     committed: bool,
 }
@@ -69,14 +71,26 @@ impl Streamed for Ingest {
             Some(spill) => spill.finish()?,
             None => Spilled::default(),
         };
-        let stats = self.upsert(source, spilled, &loaded.stats.absent_columns)?;
-        let dir = self.spill_dir(source);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("cannot remove {}", dir.display()))?;
-        }
-        self.upserted.insert(source, stats);
+        // One merge at a time, each beside the next export's read.
+        self.wait_for_merge()?;
+        let (live, next, spill_dir) =
+            (self.live.clone(), self.next.clone(), self.spill_dir(source));
+        let absent = loaded.stats.absent_columns.clone();
+        self.touched.push(source);
+        let merging = std::thread::spawn(move || {
+            let stats = upsert(&live, &next, source, spilled, &absent)?;
+            if spill_dir.exists() {
+                std::fs::remove_dir_all(&spill_dir)
+                    .with_context(|| format!("cannot remove {}", spill_dir.display()))?;
+            }
+            Ok(stats)
+        });
+        self.merging = Some((source, merging));
         Ok(())
+    }
+
+    fn done(&mut self) -> Result<()> {
+        self.wait_for_merge()
     }
 }
 
@@ -188,6 +202,7 @@ impl Ingest {
             touched: Vec::new(),
             upserted: BTreeMap::new(),
             spill: None,
+            merging: None,
             chunk_rows: CHUNK_ROWS,
             committed: false,
         })
@@ -200,145 +215,35 @@ impl Ingest {
         self
     }
 
-    /// Merges what was spilled of `source`'s export into it: rows whose id the
-    /// export has are replaced (wherever their month was), new ids are appended.
-    /// Only the months the export has, and those holding one of its ids, are
-    /// rewritten; the others are linked into the new version as they are.
-    /// `absent` are the columns the export did not have: each month file written
-    /// names those of its rows' exports, so a report over the store says they have
-    /// no data.
-    fn upsert(
-        &mut self,
-        source: Source,
-        incoming: Spilled,
-        absent: &[String],
-    ) -> Result<UpsertStats> {
-        let id = source.id_column();
-        let live = source_files(&self.live, source)?;
-        let replaced = |v: &str| incoming.ids.as_ref().is_some_and(|ids| ids.contains(v));
-        // The live month files to rewrite, and the rows of an older store's flat
-        // file by month.
-        let mut stored: BTreeMap<String, PathBuf> = BTreeMap::new();
-        let mut flat: BTreeMap<String, Option<(DataFrame, BTreeSet<String>)>> = BTreeMap::new();
-        let (mut before, mut kept) = (0u64, 0u64);
-        for path in live {
-            match partition_month(&path) {
-                Some(m) if incoming.months.contains_key(&m) => {
-                    stored.insert(m, path);
-                }
-                // A month the export does not touch is carried over, unless one of
-                // its rows is replaced (its anchor moved to another month).
-                Some(m) => {
-                    let ids = read_store(
-                        &path,
-                        source,
-                        File::open(&path)?,
-                        &Keep::Only([(source, [id.to_string()].into())].into()),
-                    )?
-                    .frame;
-                    let hit = ids.column(id)?.str()?.iter().flatten().any(replaced);
-                    if hit {
-                        stored.insert(m, path);
-                    } else {
-                        before += ids.height() as u64;
-                        kept += ids.height() as u64;
-                        self.carry(&path, &partition_file(&self.next, source, &m))?;
-                    }
-                }
-                None => {
-                    let file = kept_rows(&path, source, &replaced)?;
-                    before += file.held;
-                    kept += file.rows.height() as u64;
-                    for (m, part) in split_by_month(&file.rows, source)? {
-                        merge(flat.entry(m).or_default(), part, &file.absent)?;
-                    }
-                }
-            }
-        }
-        let absent: BTreeSet<String> = absent.iter().cloned().collect();
-        let months_to_write: BTreeSet<String> = incoming
-            .months
-            .keys()
-            .chain(stored.keys())
-            .chain(flat.keys())
-            .cloned()
-            .collect();
-        // One month at a time, a batch of its rows at a time: what is kept of
-        // the stored rows, then the export's parts.
-        for m in &months_to_write {
-            let mut batches = Vec::new();
-            let mut lacking = BTreeSet::new();
-            if let Some((rows, absent)) = flat.remove(m).flatten() {
-                batches.push(rows);
-                lacking.extend(absent);
-            }
-            if let Some(path) = stored.get(m) {
-                let file = kept_rows(path, source, &replaced)?;
-                before += file.held;
-                kept += file.rows.height() as u64;
-                if file.rows.height() > 0 {
-                    batches.push(file.rows);
-                    lacking.extend(file.absent);
-                }
-            }
-            let parts = incoming.months.get(m).map_or(&[][..], Vec::as_slice);
-            if !parts.is_empty() {
-                lacking.extend(absent.iter().cloned());
-            }
-            // A month with no row left (each replaced, or moved to another month)
-            // is not written.
-            if batches.is_empty() && parts.is_empty() {
-                continue;
-            }
-            let batches = batches
-                .into_iter()
-                .map(Ok)
-                .chain(parts.iter().map(|part| read_spilled(part)));
-            write_month(
-                &partition_file(&self.next, source, m),
-                source,
-                &lacking,
-                batches,
-            )?;
-        }
-        self.touched.push(source);
-        let updated = before - kept;
-        Ok(UpsertStats {
-            before,
-            inserted: incoming.rows - updated,
-            updated,
-            after: kept + incoming.rows,
-        })
-    }
-
     /// The upsert of each source merged so far.
     pub fn upserted(&self, source: Source) -> Option<UpsertStats> {
         self.upserted.get(&source).copied()
     }
 
-    /// Links a file of the live version into the new one (a copy where links
-    /// cannot be made).
-    fn carry(&self, from: &Path, to: &Path) -> Result<()> {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+    /// Waits for the merge of the export read before, if any.
+    fn wait_for_merge(&mut self) -> Result<()> {
+        if let Some((source, merging)) = self.merging.take() {
+            let stats = match merging.join() {
+                Ok(stats) => stats?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            self.upserted.insert(source, stats);
         }
-        std::fs::hard_link(from, to)
-            .or_else(|_| std::fs::copy(from, to).map(|_| ()))
-            .with_context(|| format!("cannot carry {} over", from.display()))
+        Ok(())
     }
 
     /// Makes the new version live: the sources this ingest did not touch are
     /// linked from the live version, then `CURRENT` is switched by one rename and
     /// the previous version removed.
     pub fn commit(mut self) -> Result<()> {
+        self.wait_for_merge()?;
         for source in Source::ALL
             .into_iter()
             .filter(|s| !self.touched.contains(s))
         {
             for from in source_files(&self.live, source)? {
                 let to = self.next.join(from.strip_prefix(&self.live)?);
-                self.carry(&from, &to)?;
+                carry(&from, &to)?;
             }
         }
         let name = self
@@ -386,10 +291,137 @@ impl Ingest {
 
 impl Drop for Ingest {
     fn drop(&mut self) {
+        // Nothing may write into the new version while it is removed.
+        if let Some(mut spill) = self.spill.take() {
+            drop(spill.chunks.take());
+            let _ = spill.writer.join();
+        }
+        if let Some((_, merging)) = self.merging.take() {
+            let _ = merging.join();
+        }
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.next);
         }
     }
+}
+
+/// Merges what was spilled of `source`'s export into the version `next`, from
+/// the `live` one: rows whose id the
+/// export has are replaced (wherever their month was), new ids are appended.
+/// Only the months the export has, and those holding one of its ids, are
+/// rewritten; the others are linked into the new version as they are.
+/// `absent` are the columns the export did not have: each month file written
+/// names those of its rows' exports, so a report over the store says they have
+/// no data.
+fn upsert(
+    live: &Path,
+    next: &Path,
+    source: Source,
+    incoming: Spilled,
+    absent: &[String],
+) -> Result<UpsertStats> {
+    let id = source.id_column();
+    let live = source_files(live, source)?;
+    let replaced = |v: &str| incoming.ids.as_ref().is_some_and(|ids| ids.contains(v));
+    // The live month files to rewrite, and the rows of an older store's flat
+    // file by month.
+    let mut stored: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut flat: BTreeMap<String, Option<(DataFrame, BTreeSet<String>)>> = BTreeMap::new();
+    let (mut before, mut kept) = (0u64, 0u64);
+    for path in live {
+        match partition_month(&path) {
+            Some(m) if incoming.months.contains_key(&m) => {
+                stored.insert(m, path);
+            }
+            // A month the export does not touch is carried over, unless one of
+            // its rows is replaced (its anchor moved to another month).
+            Some(m) => {
+                let ids = read_store(
+                    &path,
+                    source,
+                    File::open(&path)?,
+                    &Keep::Only([(source, [id.to_string()].into())].into()),
+                )?
+                .frame;
+                let hit = ids.column(id)?.str()?.iter().flatten().any(replaced);
+                if hit {
+                    stored.insert(m, path);
+                } else {
+                    before += ids.height() as u64;
+                    kept += ids.height() as u64;
+                    carry(&path, &partition_file(next, source, &m))?;
+                }
+            }
+            None => {
+                let file = kept_rows(&path, source, &replaced)?;
+                before += file.held;
+                kept += file.rows.height() as u64;
+                for (m, part) in split_by_month(&file.rows, source)? {
+                    merge(flat.entry(m).or_default(), part, &file.absent)?;
+                }
+            }
+        }
+    }
+    let absent: BTreeSet<String> = absent.iter().cloned().collect();
+    let months_to_write: BTreeSet<String> = incoming
+        .months
+        .keys()
+        .chain(stored.keys())
+        .chain(flat.keys())
+        .cloned()
+        .collect();
+    // One month at a time, a batch of its rows at a time: what is kept of
+    // the stored rows, then the export's parts.
+    for m in &months_to_write {
+        let mut batches = Vec::new();
+        let mut lacking = BTreeSet::new();
+        if let Some((rows, absent)) = flat.remove(m).flatten() {
+            batches.push(rows);
+            lacking.extend(absent);
+        }
+        if let Some(path) = stored.get(m) {
+            let file = kept_rows(path, source, &replaced)?;
+            before += file.held;
+            kept += file.rows.height() as u64;
+            if file.rows.height() > 0 {
+                batches.push(file.rows);
+                lacking.extend(file.absent);
+            }
+        }
+        let parts = incoming.months.get(m).map_or(&[][..], Vec::as_slice);
+        if !parts.is_empty() {
+            lacking.extend(absent.iter().cloned());
+        }
+        // A month with no row left (each replaced, or moved to another month)
+        // is not written.
+        if batches.is_empty() && parts.is_empty() {
+            continue;
+        }
+        let batches = batches
+            .into_iter()
+            .map(Ok)
+            .chain(parts.iter().map(|part| read_spilled(part)));
+        write_month(&partition_file(next, source, m), source, &lacking, batches)?;
+    }
+    let updated = before - kept;
+    Ok(UpsertStats {
+        before,
+        inserted: incoming.rows - updated,
+        updated,
+        after: kept + incoming.rows,
+    })
+}
+
+/// Links a file of the live version into the new one (a copy where links
+/// cannot be made).
+fn carry(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::hard_link(from, to)
+        .or_else(|_| std::fs::copy(from, to).map(|_| ()))
+        .with_context(|| format!("cannot carry {} over", from.display()))
 }
 
 /// Adds rows to a month's rows to be written, with the columns their export
