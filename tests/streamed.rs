@@ -282,3 +282,46 @@ fn an_ingest_in_chunks_writes_the_store_a_whole_ingest_writes() {
         assert!(!spilled, "chunks of {rows}");
     }
 }
+
+// An export that cannot be read, after another was spilled and is being merged:
+// the ingest fails and the store is as it was.
+#[test]
+fn an_ingest_that_fails_after_a_merge_began_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = fixture(dir.path(), "first.csv", FIRST);
+    let second = fixture(dir.path(), "second.csv", SECOND);
+    // No order_id: the shipments cannot be read, and are read after the tickets.
+    let shipments = fixture(
+        dir.path(),
+        "shipments.csv",
+        "carrier,shipped_at\nSF,2026-11-16T00:00:00Z\n",
+    );
+    let store = dir.path().join("store");
+    ingest(&store, &[first.as_path()], 1);
+    let before = months(&store);
+    let targets = Targets::parse("", "test").unwrap();
+    let mut ingest = Ingest::begin(&store, Duration::from_secs(5))
+        .unwrap()
+        .with_chunk_rows(1);
+    let inputs = CsvInputs {
+        tickets: Some(second),
+        shipments: Some(shipments),
+        ..CsvInputs::default()
+    };
+    let error = stream_csv(&inputs, chrono_tz::UTC, &targets.mappings, &mut ingest)
+        .err()
+        .expect("the shipments have no order_id");
+    assert!(format!("{error:#}").contains("order_id"), "{error:#}");
+    drop(ingest);
+    let after = months(&store);
+    assert_eq!(after.len(), before.len());
+    for ((month, got), (_, want)) in after.iter().zip(&before) {
+        assert!(got.equals_missing(want), "{month}:\n{got}\n{want}");
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".commit.lock", ".ingest.lock", "CURRENT", "v000001"]);
+}

@@ -1,4 +1,7 @@
 //! One ingest into the store: a new version written aside, then named live.
+//! Each export is written aside by month as it is read ([`Spill`]) and merged
+//! into the version a month at a time once it is read whole, beside the next
+//! export's read: an ingest holds chunks of rows, never an export.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
