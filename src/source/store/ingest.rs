@@ -122,7 +122,8 @@ impl Spill {
         let (chunks, received) = sync_channel::<DataFrame>(1);
         let writer = std::thread::spawn(move || -> Result<Spilled> {
             let mut spilled = Spilled {
-                ids: with_ids.then(|| SeenIds::with_capacity(CHUNK_ROWS)),
+                // Looked up once for each stored row.
+                ids: with_ids.then(SeenIds::hashed),
                 ..Spilled::default()
             };
             for mut chunk in received {
