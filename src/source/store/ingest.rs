@@ -183,11 +183,15 @@ fn write_spilled(path: &Path, frame: &mut DataFrame) -> Result<()> {
     Ok(())
 }
 
-fn read_spilled(path: &Path) -> Result<DataFrame> {
+/// A spilled part, removed once read: its pages, most not yet written back,
+/// need never reach the disk.
+fn take_spilled(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ParquetReader::new(file)
+    let rows = ParquetReader::new(file)
         .finish()
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+    Ok(rows)
 }
 
 impl Ingest {
@@ -404,7 +408,7 @@ fn upsert(
         let batches = batches
             .into_iter()
             .map(Ok)
-            .chain(parts.iter().map(|part| read_spilled(part)));
+            .chain(parts.iter().map(|part| take_spilled(part)));
         write_month(&partition_file(next, source, m), source, &lacking, batches)?;
     }
     let updated = before - kept;
