@@ -228,8 +228,9 @@ pub trait Streamed {
 /// Reads and validates the CSV inputs as [`load_csv`] does with every column
 /// kept, one source at a time, handing the accepted rows to `to` in chunks as
 /// they are read (`ingest` writes them aside): what is held is one source's
-/// duplicate check and a few chunks, whatever the size of the exports. The
-/// dataset's frames have no rows.
+/// duplicate check and a few chunks, whatever the size of the exports (and an
+/// event log's updates until they are folded). The dataset's frames have no
+/// rows.
 pub fn stream_csv(
     args: &CsvInputs,
     tz: Tz,
@@ -340,7 +341,9 @@ fn csv_jobs(args: &CsvInputs, tz: Tz, mappings: &Mappings) -> Result<(Dataset, V
 
 /// What the usual plan is expected to peak at over `bytes` of exports: 0.46× the
 /// CSV at 4 M, 25 M and 100 M tickets (bench/RESULTS.md), more on small files,
-/// where the program itself counts; when every column is kept (two sources read together, every field as read), about 1.5×.
+/// where the program itself counts. When every column is kept (no command does
+/// since `ingest` streams), an estimate: `ingest` took 1.17× reading one source
+/// at a time, and two are read together here.
 fn csv_peak(bytes: u64, keep: &Keep) -> u64 {
     match keep {
         Keep::All => bytes / 2 * 3 + (64 << 20),

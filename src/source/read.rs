@@ -158,8 +158,8 @@ pub fn read_unfinished(
     read_into(files, source, tz, keep, mapping, None)
 }
 
-/// Where a streamed read hands its accepted rows, every column kept, in file
-/// order: `rows` at a time, the last chunk fewer.
+/// Where a streamed read hands its accepted rows, every column kept, in the
+/// order a whole read keeps them: `rows` at a time, the last chunk fewer.
 pub struct Chunks<'a> {
     pub rows: usize,
     pub sink: Box<dyn FnMut(DataFrame) -> Result<()> + 'a>,
@@ -172,8 +172,10 @@ pub const CHUNK_ROWS: usize = 1 << 18;
 
 /// [`read_unfinished`] with every column kept, the accepted rows handed to
 /// `chunks` as they are read (`ingest` writes them aside): what is held is the
-/// duplicate check and a chunk, not the export. The file is read in one part,
-/// so that rows come in file order; the frame left has no rows.
+/// duplicate check and a chunk, not the export (an event log's updates are
+/// held until they are folded, as in any read). The file is read in one part,
+/// so that rows come in the order a whole read keeps them; the frame left has
+/// no rows.
 pub fn read_streamed(
     files: &[PathBuf],
     source: Source,
@@ -318,6 +320,10 @@ fn read_into(
             }
             _ => None,
         };
+        debug_assert!(
+            sink.is_none() || split.is_none(),
+            "a streamed read is in one part"
+        );
         let (parts, held) = std::thread::scope(|scope| -> Result<_> {
             let workers: Vec<_> = split
                 .iter()

@@ -104,7 +104,6 @@ impl SortedArena {
             let start = self.block_starts[b];
             &self.suffixes[start..start + usize::from(self.suffix_lengths[b * BLOCK])]
         };
-
         // The last block whose first id is not above `id`.
         let (mut low, mut high) = (0, self.block_starts.len());
         while high - low > 1 {

@@ -245,6 +245,14 @@ impl Ingest {
     /// the previous version removed.
     pub fn commit(mut self) -> Result<()> {
         self.wait_for_merge()?;
+        // Every export read must be merged whole: never a version with a
+        // source half written.
+        if self.spill.is_some() || self.touched.iter().any(|s| !self.upserted.contains_key(s)) {
+            bail!(
+                "the ingest into {} did not merge every export it read",
+                self.dir.display()
+            );
+        }
         for source in Source::ALL
             .into_iter()
             .filter(|s| !self.touched.contains(s))
@@ -464,28 +472,60 @@ fn write_month(
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let written = (|| -> Result<()> {
-        // The writer takes the file at the first batch (its schema).
+        // The writer takes the file at the first row group (its schema).
         let mut unopened = Some(&mut out);
         let mut writer = None;
+        let mut write = |group: &DataFrame| -> Result<()> {
+            let mut group = store_form(group, source)?;
+            // A row group is written from whole chunks.
+            group.rechunk_mut();
+            let (batched, schema) = match &mut writer {
+                Some((batched, schema)) => (batched, schema),
+                None => {
+                    let schema = group.schema().clone();
+                    let batched = ParquetWriter::new(unopened.take().expect("opened once"))
+                        .with_key_value_metadata(absent_metadata(absent))
+                        .batched(&schema)?;
+                    let (batched, schema) = writer.insert((batched, schema));
+                    (batched, schema)
+                }
+            };
+            // The file's schema is its first row group's: every group must match.
+            if group.schema() != schema {
+                bail!(
+                    "rows of two forms in one month: {schema:?} and {:?}",
+                    group.schema()
+                );
+            }
+            batched.write_batch(&group)?;
+            Ok(())
+        };
+        // Rows gathered into row groups of CHUNK_ROWS, whatever the batches'
+        // sizes (a month's part of a chunk may be a few rows).
+        let mut pending: Option<DataFrame> = None;
         for batch in batches {
             let batch = batch?;
             for offset in (0..batch.height()).step_by(CHUNK_ROWS) {
-                let mut rows = store_form(&batch.slice(offset as i64, CHUNK_ROWS), source)?;
-                // A batch is written as row groups of whole chunks.
-                rows.rechunk_mut();
-                let writer = match &mut writer {
-                    Some(writer) => writer,
-                    None => writer.insert(
-                        ParquetWriter::new(unopened.take().expect("opened once"))
-                            .with_key_value_metadata(absent_metadata(absent))
-                            .batched(rows.schema())?,
-                    ),
+                let rows = batch.slice(offset as i64, CHUNK_ROWS);
+                let gathered = match pending.as_mut() {
+                    Some(gathered) => {
+                        gathered.vstack_mut(&rows)?;
+                        gathered
+                    }
+                    None => pending.insert(rows),
                 };
-                writer.write_batch(&rows)?;
+                if gathered.height() >= CHUNK_ROWS {
+                    let rest = gathered.slice(CHUNK_ROWS as i64, usize::MAX);
+                    write(&gathered.slice(0, CHUNK_ROWS))?;
+                    pending = (rest.height() > 0).then_some(rest);
+                }
             }
         }
-        if let Some(writer) = writer {
-            writer.finish()?;
+        if let Some(rest) = pending {
+            write(&rest)?;
+        }
+        if let Some((batched, _)) = writer {
+            batched.finish()?;
         }
         Ok(())
     })();
@@ -496,20 +536,16 @@ fn write_month(
 }
 
 /// Rows as the store holds them, so other tools read them as they are: times
-/// as UTC datetimes, coded columns as their labels.
+/// as datetimes of UTC milliseconds (written without a zone, as every store
+/// file has held them), coded columns as their labels.
 fn store_form(frame: &DataFrame, source: Source) -> Result<DataFrame> {
     let mut columns = Vec::new();
     for spec in source.columns() {
         let column = frame.column(spec.name)?;
         columns.push(match spec.kind {
-            Kind::Timestamp(_) => {
-                times::millis(column)?
-                    .into_column()
-                    .cast(&DataType::Datetime(
-                        TimeUnit::Milliseconds,
-                        Some(TimeZone::UTC),
-                    ))?
-            }
+            Kind::Timestamp(_) => times::millis(column)?
+                .into_column()
+                .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
             _ => column.clone(),
         });
     }
