@@ -352,7 +352,7 @@ fn csv_peak(bytes: u64, keep: &Keep) -> u64 {
 }
 
 /// What a streamed read ([`stream_csv`]) is expected to peak at over `bytes` of
-/// exports: 0.17× the CSV for the 4 M `ingest` (bench/RESULTS.md), most of
+/// exports: 0.21–0.25× the CSV for the 4 M `ingest` (bench/RESULTS.md), most of
 /// it the duplicate checks, which grow with the rows; a fifth of them and the
 /// 64 MiB cover.
 fn stream_peak(bytes: u64) -> u64 {
