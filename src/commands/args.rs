@@ -207,6 +207,7 @@ impl AnalysisArgs {
                 .copied()
                 .chain(segment_dims)
                 .chain(clock_dims.iter().copied()),
+            &targets.text.lexicon,
         );
         let as_of = self.period.as_of.as_deref();
         let as_of = as_of.map(|text| parse_as_of(text, tz)).transpose()?;

@@ -486,14 +486,18 @@ fn sorted_survival_keys(
             .fill_null(lit(false))
             .and(col(span.start).is_not_null()),
     );
-    let sorted = survival_key(span, ctx).sort(SortOptions::default());
-    let keys = |c: &Column| -> Result<Vec<i64>> { Ok(c.i64()?.into_no_null_iter().collect()) };
     Ok(match dimension {
         None => {
-            let frame = records.select([sorted]).collect()?;
-            vec![(None, keys(frame.column("key")?)?)]
+            // Sorted here, in place, once the frame is gone: polars' sort would
+            // be a second copy of every key, and the vector a third.
+            let frame = records.select([survival_key(span, ctx)]).collect()?;
+            let mut keys: Vec<i64> = frame.column("key")?.i64()?.into_no_null_iter().collect();
+            drop(frame);
+            keys.sort_unstable();
+            vec![(None, keys)]
         }
         Some(d) => {
+            let sorted = survival_key(span, ctx).sort(SortOptions::default());
             let frame = records
                 .group_by([col(d)])
                 .agg([sorted])

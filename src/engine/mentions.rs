@@ -8,7 +8,11 @@ use polars::prelude::*;
 
 use super::aggregate::cond_expr;
 use super::catalogue::NEGATIVE;
+use crate::source::load::NOT_GATED;
 use crate::text::{Lexicon, ASPECTS};
+
+/// The review text column.
+pub const TEXT: &str = "text";
 
 pub fn column(aspect: &str) -> String {
     format!("mentions__{aspect}")
@@ -17,10 +21,10 @@ pub fn column(aspect: &str) -> String {
 /// `reviews` with the mention columns, when it has a text column (and has not
 /// had them already: [`mentions_in_place_of_text`]).
 pub fn with_mentions(reviews: &DataFrame, lexicon: &Lexicon) -> Result<DataFrame> {
-    let Ok(text) = reviews.column("text") else {
+    let Ok(text) = reviews.column(TEXT) else {
         return Ok(reviews.clone());
     };
-    if text.dtype() == &DataType::Boolean {
+    if text.dtype() != &DataType::String {
         return Ok(reviews.clone());
     }
     let text = text.str()?;
@@ -45,30 +49,48 @@ pub fn with_mentions(reviews: &DataFrame, lexicon: &Lexicon) -> Result<DataFrame
     .flatten()
     .collect();
     let mut frame = reviews.clone();
+    add_mention_columns(&mut frame, &masks)?;
+    Ok(frame)
+}
+
+/// One boolean column per aspect from each row's mask (null: not matched).
+fn add_mention_columns(frame: &mut DataFrame, masks: &[Option<u8>]) -> Result<()> {
     for (i, aspect) in ASPECTS.iter().enumerate() {
         let values: BooleanChunked = masks.iter().map(|m| m.map(|m| m & (1 << i) != 0)).collect();
         frame.with_column(Column::from(
             values.into_series().with_name(column(aspect.id).into()),
         ))?;
     }
-    Ok(frame)
+    Ok(())
 }
 
 /// Adds the mention columns and replaces the text by whether there is one (true,
 /// or null as the text was): all the metrics read of it (`Cond::Present`), in
 /// 2 bits a review instead of 16 bytes and the text. For a command that shows
-/// no review text.
+/// no review text. A CSV reader may have kept the text as what it mentions
+/// already ([`crate::source::load::TextMentions`]): its masks are spread into the same columns.
 pub fn mentions_in_place_of_text(reviews: &mut DataFrame, lexicon: &Lexicon) -> Result<()> {
-    if reviews.column("text").is_err() {
+    let Ok(text) = reviews.column(TEXT) else {
         return Ok(());
-    }
-    *reviews = with_mentions(reviews, lexicon)?;
-    let present: BooleanChunked = reviews
-        .column("text")?
-        .str()?
-        .iter()
-        .map(|t| t.map(|_| true))
-        .collect();
-    reviews.with_column(Column::from(present.into_series().with_name("text".into())))?;
+    };
+    let present: BooleanChunked = if text.dtype() == &DataType::Int8 {
+        let read = text.i8()?;
+        let masks: Vec<Option<u8>> = read
+            .iter()
+            .map(|m| m.filter(|&m| m != NOT_GATED).map(|m| m as u8))
+            .collect();
+        let present = read.iter().map(|m| m.map(|_| true)).collect();
+        add_mention_columns(reviews, &masks)?;
+        present
+    } else {
+        *reviews = with_mentions(reviews, lexicon)?;
+        reviews
+            .column(TEXT)?
+            .str()?
+            .iter()
+            .map(|t| t.map(|_| true))
+            .collect()
+    };
+    reviews.with_column(Column::from(present.into_series().with_name(TEXT.into())))?;
     Ok(())
 }

@@ -22,20 +22,21 @@ pub mod targets;
 mod windows;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
 use aggregate::{Context, Inputs};
-use catalogue::{Clock, Measure, METRICS};
+use catalogue::{Clock, Cmp, Cond, Measure, METRICS};
 use clock::Clocks;
 use model::{Group, MetricRow, Report};
 use period::{Period, PeriodSpec};
 pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
 use targets::{Status, Targets, Windows};
 
-use crate::source::load::{Dataset, Keep};
+use crate::source::load::{Dataset, Keep, TextMentions};
 use crate::source::times::{self, max_millis, Order};
 use crate::source::timestamp::{format_utc, parse_timestamp};
 use crate::source::{Kind, Moment, Source};
@@ -43,8 +44,10 @@ use crate::text::Lexicon;
 
 /// The columns each source's metrics read (their declarations and the follow-up
 /// join), plus `extra` fields (a split, a segment target's dimensions, a chart's
-/// field). Readers leave every other column out.
-pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
+/// field). Readers leave every other column out. Unless `extra` shows the review
+/// text, a CSV reader keeps it only as what each negative review mentions
+/// (`lexicon`'s aspects): all the metrics read of it.
+pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>, lexicon: &Lexicon) -> Keep {
     let extra: Vec<&str> = extra.into_iter().collect();
     let mut columns: BTreeMap<Source, BTreeSet<String>> = BTreeMap::new();
     for source in Source::ALL {
@@ -55,7 +58,27 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>) -> Keep {
         set.extend(followups::columns(source).iter().map(|c| c.to_string()));
         set.extend(extra.iter().map(|c| c.to_string()));
     }
-    Keep::Only(columns)
+    // A mask of the aspects is an Int8 of the reader's, 7 bits at most.
+    const { assert!(crate::text::ASPECTS.len() <= 7) };
+    let mentions = mentions_only(&extra).then(|| {
+        let lexicon = lexicon.clone();
+        let Cond::Int(gate, Cmp::Le, at_most) = catalogue::NEGATIVE else {
+            unreachable!("a negative review is a rating at most 2")
+        };
+        Arc::new(TextMentions {
+            source: Source::Reviews,
+            column: mentions::TEXT,
+            gate: (gate, at_most),
+            mask: Box::new(move |text| lexicon.mentions(text)),
+        })
+    });
+    Keep::Only { columns, mentions }
+}
+
+/// Whether a command that shows `fields` needs of the review text only what it
+/// mentions.
+fn mentions_only(fields: &[&str]) -> bool {
+    !fields.contains(&mentions::TEXT)
 }
 
 /// Reduces each source, as soon as it is read, to the forms the metrics read
@@ -80,7 +103,7 @@ impl<'a> Reducer<'a> {
             link_ids: !fields
                 .iter()
                 .any(|f| matches!(*f, "ticket_id" | "order_id")),
-            mentions: (!fields.contains(&"text")).then_some(lexicon),
+            mentions: mentions_only(fields).then_some(lexicon),
             links: followups::Links::default(),
         }
     }

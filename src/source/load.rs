@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use chrono_tz::Tz;
@@ -46,19 +47,69 @@ impl CsvInputs {
 pub enum Keep {
     /// Every canonical column (ingest writes them all to the store).
     All,
-    /// These columns of each source (the engine says which its metrics read).
-    Only(BTreeMap<Source, BTreeSet<String>>),
+    /// These columns of each source (the engine says which its metrics read),
+    /// and a text kept only as what it mentions, when given.
+    Only {
+        columns: BTreeMap<Source, BTreeSet<String>>,
+        mentions: Option<Arc<TextMentions>>,
+    },
     /// None: validation only counts.
     Nothing,
 }
 
 impl Keep {
+    /// These columns of each source.
+    pub fn columns(columns: BTreeMap<Source, BTreeSet<String>>) -> Keep {
+        Keep::Only {
+            columns,
+            mentions: None,
+        }
+    }
+
     pub fn keeps(&self, source: Source, column: &str) -> bool {
         match self {
             Keep::All => true,
-            Keep::Only(columns) => columns.get(&source).is_some_and(|c| c.contains(column)),
+            Keep::Only { columns, .. } => columns.get(&source).is_some_and(|c| c.contains(column)),
             Keep::Nothing => false,
         }
+    }
+
+    /// The text column of `source` a reader keeps as what it mentions.
+    pub fn mentions(&self, source: Source) -> Option<&Arc<TextMentions>> {
+        match self {
+            Keep::Only {
+                mentions: Some(m), ..
+            } if m.source == source && self.keeps(source, m.column) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// A text column a reader keeps as the mask of what each text mentions, found
+/// as the row is read, instead of as the text: a byte a row instead of the
+/// text, which is most of a review export's bytes. Only rows whose `gate`
+/// integer column is at most its bound are matched (the engine's negative
+/// reviews: no other row's mentions are counted).
+///
+/// The column read is `Int8`: null where there is no text, [`NOT_GATED`]
+/// where the row is not matched, else the mask (bit i: aspect i; at most 7).
+pub struct TextMentions {
+    pub source: Source,
+    pub column: &'static str,
+    pub gate: (&'static str, i64),
+    pub mask: Box<dyn Fn(&str) -> u8 + Send + Sync>,
+}
+
+/// A [`TextMentions`] value: the row has a text, but is not matched.
+pub const NOT_GATED: i8 = -1;
+
+impl std::fmt::Debug for TextMentions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextMentions")
+            .field("source", &self.source)
+            .field("column", &self.column)
+            .field("gate", &self.gate)
+            .finish_non_exhaustive()
     }
 }
 

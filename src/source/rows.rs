@@ -3,13 +3,14 @@
 //! or kept as a pending reject with its reason.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 use polars::prelude::*;
 
 use super::fields::{parse_row, Locator, RowError, Value};
 use super::header::{header_names, same_header};
-use super::load::Keep;
+use super::load::{Keep, TextMentions, NOT_GATED};
 use super::lookup::Lookup;
 use super::mapping::Mapping;
 use super::rejects::Pending;
@@ -66,6 +67,8 @@ pub(super) enum Buffer {
     Int64(PrimitiveChunkedBuilder<Int64Type>),
     UInt32(PrimitiveChunkedBuilder<UInt32Type>),
     Int8(PrimitiveChunkedBuilder<Int8Type>),
+    /// A text as what it mentions ([`TextMentions`]).
+    Mentions(PrimitiveChunkedBuilder<Int8Type>),
     /// A label of a closed list, as its code.
     Code(PrimitiveChunkedBuilder<Int8Type>, &'static [&'static str]),
     /// UTC milliseconds, held as whole seconds where they are ([`super::times`]).
@@ -74,10 +77,13 @@ pub(super) enum Buffer {
 }
 
 impl Buffer {
-    fn new(spec: &ColumnSpec, kept: bool, capacity: usize) -> Buffer {
+    fn new(spec: &ColumnSpec, kept: bool, mentions: bool, capacity: usize) -> Buffer {
         let name = spec.name.into();
         if !kept {
             return Buffer::Dropped;
+        }
+        if mentions {
+            return Buffer::Mentions(PrimitiveChunkedBuilder::new(name, capacity));
         }
         if matches!(spec.kind, Kind::Timestamp(_)) {
             return Buffer::Time(TimeBuilder::new(name, capacity));
@@ -100,6 +106,7 @@ impl Buffer {
             (Buffer::Time(b), Value::Int(v)) => b.append(v),
             (Buffer::UInt32(b), Value::Int(v)) => b.append_option(v.map(narrow)),
             (Buffer::Int8(b), Value::Int(v)) => b.append_option(v.map(narrow)),
+            (Buffer::Mentions(b), Value::Int(v)) => b.append_option(v.map(narrow)),
             (Buffer::Code(b, labels), Value::Text(v)) => b.append_option(v.map(|label| {
                 codes::code(labels, &label).expect("a coded kind's values are its labels")
             })),
@@ -115,7 +122,9 @@ impl Buffer {
             Buffer::Int64(b) => Some(b.finish().into_series()),
             Buffer::Time(b) => Some(b.finish()),
             Buffer::UInt32(b) => Some(b.finish().into_series()),
-            Buffer::Int8(b) | Buffer::Code(b, _) => Some(b.finish().into_series()),
+            Buffer::Int8(b) | Buffer::Code(b, _) | Buffer::Mentions(b) => {
+                Some(b.finish().into_series())
+            }
             Buffer::Dropped => None,
         }
     }
@@ -142,6 +151,38 @@ pub(super) struct Run {
     /// Where each accepted row starts, for a part that is not a file's first: its
     /// rows may repeat an id an earlier part accepted, and are then found again.
     pub starts: Option<Vec<u64>>,
+    /// The text read as what it mentions, when the command keeps it so.
+    mentions: Option<Mentioned>,
+}
+
+/// Where a row's text and the integer that gates its matching are.
+struct Mentioned {
+    text: usize,
+    gate: usize,
+    how: Arc<TextMentions>,
+}
+
+impl Mentioned {
+    fn of(source: Source, keep: &Keep) -> Option<Mentioned> {
+        let how = keep.mentions(source)?;
+        let at = |name| source.columns().iter().position(|c| c.name == name);
+        Some(Mentioned {
+            text: at(how.column)?,
+            gate: at(how.gate.0)?,
+            how: how.clone(),
+        })
+    }
+
+    /// The row's text replaced by its [`TextMentions`] value.
+    fn condense(&self, values: &mut [Value]) {
+        let matched = matches!(values[self.gate], Value::Int(Some(v)) if v <= self.how.gate.1);
+        let value = match &values[self.text] {
+            Value::Text(Some(text)) if matched => Some(i64::from((self.how.mask)(text))),
+            Value::Text(Some(_)) => Some(i64::from(NOT_GATED)),
+            _ => None,
+        };
+        values[self.text] = Value::Int(value);
+    }
 }
 
 impl Run {
@@ -155,13 +196,15 @@ impl Run {
         (capacity, buffered): (usize, usize),
         part: bool,
     ) -> Run {
+        let mentions = Mentioned::of(source, keep);
         let buffers = source
             .columns()
             .iter()
             .enumerate()
             .map(|(i, spec)| {
                 let kept = keep.keeps(source, spec.name) || (part && i == 0);
-                Buffer::new(spec, kept, buffered)
+                let mentioned = mentions.as_ref().is_some_and(|m| m.text == i);
+                Buffer::new(spec, kept, mentioned, buffered)
             })
             .collect();
         Run {
@@ -173,6 +216,7 @@ impl Run {
             accepted: 0,
             buffered: 0,
             starts: part.then(|| Vec::with_capacity(capacity)),
+            mentions,
         }
     }
 
@@ -185,7 +229,8 @@ impl Run {
             .zip(source.columns())
             .map(|(buffer, spec)| {
                 let kept = !matches!(buffer, Buffer::Dropped);
-                std::mem::replace(buffer, Buffer::new(spec, kept, capacity)).finish()
+                let mentioned = matches!(buffer, Buffer::Mentions(_));
+                std::mem::replace(buffer, Buffer::new(spec, kept, mentioned, capacity)).finish()
             })
             .collect()
     }
@@ -294,7 +339,10 @@ impl Run {
     }
 
     /// Appends a record's values to the columns (the caller counts the rows).
-    pub fn push(&mut self, values: Vec<Value>) {
+    pub fn push(&mut self, mut values: Vec<Value>) {
+        if let Some(mentions) = &self.mentions {
+            mentions.condense(&mut values);
+        }
         self.buffered += 1;
         for (buffer, value) in self.buffers.iter_mut().zip(values) {
             buffer.push(value);

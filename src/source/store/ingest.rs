@@ -356,7 +356,7 @@ fn upsert(
                     &path,
                     source,
                     File::open(&path)?,
-                    &Keep::Only([(source, [id.to_string()].into())].into()),
+                    &Keep::columns([(source, [id.to_string()].into())].into()),
                 )?
                 .frame;
                 let hit = ids.column(id)?.str()?.iter().flatten().any(replaced);
