@@ -112,6 +112,9 @@ impl Engine<'_> {
     ) -> Result<BTreeMap<Option<String>, Vec<Option<f64>>>> {
         let ctx = self.context(period);
         let exprs = plan.exprs(&ctx);
+        // What the previous cohort's temporaries left free goes back first: the
+        // peak is then this cohort's temporaries over the frames, not over them too.
+        crate::memory::release_freed();
         let frame = match dimension {
             Some(d) => cohort
                 .clone()

@@ -466,7 +466,7 @@ fn read_in_rounds<J: Sync, R: Send>(
                 for (source, read) in reads {
                     let mut loaded = finish(read)?;
                     reduce(source, &mut loaded)?;
-                    release_freed_memory();
+                    crate::memory::release_freed();
                     done.push((source, loaded));
                 }
                 Ok((done, reduce))
@@ -482,18 +482,6 @@ fn read_in_rounds<J: Sync, R: Send>(
 /// A round of sources reduced on its own thread, with the reducer it took.
 type Reducing<'scope, 'r, 'a> =
     std::thread::ScopedJoinHandle<'scope, Result<(Vec<(Source, Loaded)>, &'r mut Reduce<'a>)>>;
-
-/// Hands the pages malloc holds free back to the system. Reading a source frees
-/// hundreds of MB (its duplicate check, its parts, its ids before `reduce`) that
-/// glibc keeps resident in its per-thread arenas, where the next source and the
-/// engine do not always reuse them: the process's peak was that much higher.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory; it takes the arenas' locks.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
 
 impl Dataset {
     /// Adds a round's sources once its reducing thread is done; gives the
