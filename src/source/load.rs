@@ -390,8 +390,8 @@ fn csv_jobs(args: &CsvInputs, tz: Tz, mappings: &Mappings) -> Result<(Dataset, V
     Ok((dataset, jobs))
 }
 
-/// What the usual plan is expected to peak at over `bytes` of exports: 0.46× the
-/// CSV at 4 M, 25 M and 100 M tickets (bench/RESULTS.md), more on small files,
+/// What the usual plan is expected to peak at over `bytes` of exports: 0.42× the
+/// CSV at 4 M, 0.46× at 25 M and 100 M in their last runs (bench/RESULTS.md), more on small files,
 /// where the program itself counts. When every column is kept (no command does
 /// since `ingest` streams), an estimate: `ingest` took 1.17× reading one source
 /// at a time, and two are read together here.
