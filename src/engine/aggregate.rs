@@ -404,8 +404,9 @@ fn span_end_as_held(span: &Span, ctx: &Context) -> Expr {
     }
 }
 
-/// How many rows meet `condition`: a sum of the booleans themselves (a column of
-/// 0.0 and 1.0 would be 8 bytes a row while it is summed).
+/// How many rows meet `condition`: a sum of the booleans themselves, bits where
+/// a cohort is not split (a column of 0.0 and 1.0 was 8 bytes a row while it
+/// was summed; split by a dimension, polars counts in 4 bytes a row).
 fn count(condition: Expr) -> Expr {
     condition
         .fill_null(lit(false))
@@ -461,21 +462,18 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
         Agg::Count(Cond::All, Cond::All) => len().cast(DataType::Float64),
         Agg::Count(a, Cond::All) => count(cond_expr(&a)),
         Agg::Count(a, b) => count(cond_expr(&a).and(cond_expr(&b))),
-        Agg::Span(span, filter, stat) => match (filter, stat) {
-            (Cond::All, Stat::Mean) => span_ms(span, ctx).mean(),
-            (f, Stat::Mean) => when(cond_expr(&f))
-                .then(span_ms(span, ctx))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .mean(),
-            // A quantile sorts the values it is over: the filtered ones alone,
-            // not a column of every row with nulls for the rest.
-            (Cond::All, Stat::Quantile(p)) => {
-                span_ms(span, ctx).quantile(lit(p), QuantileMethod::Linear)
+        Agg::Span(span, filter, stat) => {
+            let ms = match filter {
+                Cond::All => span_ms(span, ctx),
+                f => when(cond_expr(&f))
+                    .then(span_ms(span, ctx))
+                    .otherwise(lit(NULL).cast(DataType::Float64)),
+            };
+            match stat {
+                Stat::Mean => ms.mean(),
+                Stat::Quantile(p) => ms.quantile(lit(p), QuantileMethod::Linear),
             }
-            (f, Stat::Quantile(p)) => span_ms(span, ctx)
-                .filter(cond_expr(&f).fill_null(lit(false)))
-                .quantile(lit(p), QuantileMethod::Linear),
-        },
+        }
         Agg::MeanOf(c) => col(c).cast(DataType::Float64).mean(),
         Agg::Within(span, window, settled, filter) => count(both(
             &filter,

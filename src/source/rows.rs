@@ -177,7 +177,14 @@ impl Mentioned {
     fn condense(&self, values: &mut [Value]) {
         let matched = matches!(values[self.gate], Value::Int(Some(v)) if v <= self.how.gate.1);
         let value = match &values[self.text] {
-            Value::Text(Some(text)) if matched => Some(i64::from((self.how.mask)(text))),
+            Value::Text(Some(text)) if matched => {
+                let mask = (self.how.mask)(text);
+                assert!(
+                    mask < 0x80,
+                    "a mention mask has at most 7 aspects, not {mask:#x}"
+                );
+                Some(i64::from(mask))
+            }
             Value::Text(Some(_)) => Some(i64::from(NOT_GATED)),
             _ => None,
         };
