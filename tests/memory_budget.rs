@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::fixture;
+use common::{assert_row, fixture};
 
 /// `svcq -v ARGS` in `dir` with `SVCQ_MEMORY_LIMIT` set to `limit` (None: unset):
 /// (exit code, stdout, stderr).
@@ -152,6 +152,81 @@ fn the_frugal_plan_reads_a_large_file_in_one_part_alike() {
     );
     assert!(usual.0 == frugal.0, "the reports differ");
     assert!(usual.1 == frugal.1, "the rejects differ");
+}
+
+/// A cohort of more rows than a part (512 Ki, src/engine/parts.rs) is
+/// aggregated part by part: its counts, mean and quantiles are the whole
+/// cohort's, worked out by hand, under both plans.
+#[test]
+fn a_cohort_larger_than_a_part_is_aggregated_whole() {
+    // Rows come in blocks of ten (b = r / 10): the tenth is October's, outside
+    // the period, so every part is filtered too. A block's nine November rows
+    // are rated 1 2 3 4 5 1 2 3 4, have NPS b % 11 and were replied to
+    // b % 100 hours after they were written.
+    const ROWS: usize = 600_000;
+    let mut text = String::from("review_id,created_at,rating,nps,replied_at\n");
+    for r in 0..ROWS {
+        let b = r / 10;
+        let rating = 1 + r % 5;
+        if r % 10 == 9 {
+            text.push_str(&format!("{r},2026-10-15T12:00:00Z,{rating},{},\n", b % 11));
+            continue;
+        }
+        let (day, hour) = (1 + b % 28, r % 9);
+        let replied = (day - 1) * 24 + hour + b % 100;
+        let (month, replied_day) = match replied / 24 {
+            d if d < 30 => (11, d + 1),
+            d => (12, d - 29),
+        };
+        text.push_str(&format!(
+            "{r},2026-11-{day:02}T{hour:02}:00:00Z,{rating},{},2026-{month}-{replied_day:02}T{:02}:00:00Z\n",
+            b % 11,
+            replied % 24
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reviews.csv"), &text).unwrap();
+    let args = [
+        "report",
+        "--reviews",
+        "reviews.csv",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-01",
+        "--as-of",
+        "2026-12-10",
+        "--format",
+        "json",
+    ];
+    let mut reports = Vec::new();
+    for limit in [None, Some("1K")] {
+        let (code, report, log) = svcq(dir.path(), limit, &args);
+        assert_eq!(code, 0, "{log}");
+        reports.push(report);
+    }
+    assert!(reports[0] == reports[1], "the plans' reports differ");
+    let r: serde_json::Value = serde_json::from_str(&reports[0]).unwrap();
+    // 60,000 blocks of nine: 540,000 reviews, 1,500,000 stars (25 a block).
+    let n = 540_000;
+    assert_row(&r, "reviews", None, Some(n as f64), n);
+    assert_row(&r, "rating_avg", None, Some(25.0 / 9.0), n);
+    assert_row(&r, "csat_rate", None, Some(3.0 / 9.0), n);
+    assert_row(&r, "negative_rate", None, Some(4.0 / 9.0), n);
+    // b % 11 over 60,000 blocks: 0-5 in 5,455 blocks, 6-10 in 5,454.
+    // Promoters (9, 10): 10,908 blocks; detractors (0-6): 38,184.
+    assert_row(
+        &r,
+        "nps",
+        None,
+        Some(100.0 * (10_908.0 - 38_184.0) / 60_000.0),
+        n,
+    );
+    // 5,400 replies at each of 0-99 hours. Sorted, the p50 falls at 269,999.5,
+    // between the last 49 and the first 50; the p90 at 485,999.1, a tenth of the
+    // way from the last 89 to the first 90.
+    assert_row(&r, "review_reply_hours_p50", None, Some(49.5), n);
+    assert_row(&r, "review_reply_hours_p90", None, Some(89.1), n);
 }
 
 /// A budget that is not a size is an input error naming the variable.

@@ -453,6 +453,53 @@ fn age_ms(span: &Span, ctx: &Context) -> Expr {
     }
 }
 
+/// A span in milliseconds where a record matches `filter`, else null.
+fn filtered_span_ms(span: &Span, filter: Cond, ctx: &Context) -> Expr {
+    match filter {
+        Cond::All => span_ms(span, ctx),
+        f => when(cond_expr(&f))
+            .then(span_ms(span, ctx))
+            .otherwise(lit(NULL).cast(DataType::Float64)),
+    }
+}
+
+/// How an aggregate is computed over a cohort taken in parts of its rows
+/// ([`super::parts`]), each part's expressions evaluated on the part alone.
+pub enum Partial {
+    /// A count (Float64): the parts' counts add up.
+    Count(Expr),
+    /// A mean: the sum of its values (whole numbers, summed exactly as Int64)
+    /// and how many values there are (Float64); the cohort's mean is the sum
+    /// of sums over the sum of counts, as polars divides its sum by its count.
+    Mean { sum: Expr, n: Expr },
+    /// A quantile needs every value at once: `values` are a part's (non-null),
+    /// gathered into one vector.
+    Quantile { values: Expr, p: f64 },
+    /// Not a polars aggregate (a survival quantile, from samples).
+    Samples,
+}
+
+impl Partial {
+    pub fn of(agg: &Agg, ctx: &Context) -> Partial {
+        let mean = |values: Expr| Partial::Mean {
+            sum: values.clone().cast(DataType::Int64).sum(),
+            n: count(values.is_not_null()),
+        };
+        match *agg {
+            Agg::Span(span, filter, Stat::Mean) => mean(filtered_span_ms(span, filter, ctx)),
+            Agg::Span(span, filter, Stat::Quantile(p)) => Partial::Quantile {
+                values: filtered_span_ms(span, filter, ctx).drop_nulls(),
+                p,
+            },
+            Agg::MeanOf(c) => mean(col(c)),
+            Agg::Survival(..) => Partial::Samples,
+            Agg::Count(..) | Agg::Within(..) | Agg::Judged(..) | Agg::Pending(..) => {
+                Partial::Count(agg_expr(agg, ctx).expect("a count is a polars aggregate"))
+            }
+        }
+    }
+}
+
 fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
     let both = |a: &Cond, e: Expr| match a {
         Cond::All => e,
@@ -463,12 +510,7 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
         Agg::Count(a, Cond::All) => count(cond_expr(&a)),
         Agg::Count(a, b) => count(cond_expr(&a).and(cond_expr(&b))),
         Agg::Span(span, filter, stat) => {
-            let ms = match filter {
-                Cond::All => span_ms(span, ctx),
-                f => when(cond_expr(&f))
-                    .then(span_ms(span, ctx))
-                    .otherwise(lit(NULL).cast(DataType::Float64)),
-            };
+            let ms = filtered_span_ms(span, filter, ctx);
             match stat {
                 Stat::Mean => ms.mean(),
                 Stat::Quantile(p) => ms.quantile(lit(p), QuantileMethod::Linear),

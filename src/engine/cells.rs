@@ -9,6 +9,7 @@ use polars::prelude::*;
 use super::aggregate::{cond_expr, span_ms, Context, Plan};
 use super::catalogue::{self, Cohort, Cond, MetricDef, Origin, Span, METRICS};
 use super::model::Group;
+use super::parts::{aggregate_in_parts, Records};
 use super::period::Period;
 use super::query::{FieldCounts, Split};
 use super::sql::{GroupRows, Job};
@@ -58,7 +59,7 @@ impl Engine<'_> {
         cohort: Cohort,
         period: &Period,
         filters: &Group,
-    ) -> Result<Option<LazyFrame>> {
+    ) -> Result<Option<Records>> {
         let Some(frame) = self.frame(source) else {
             return Ok(None);
         };
@@ -86,62 +87,49 @@ impl Engine<'_> {
         for (dim, value) in filters {
             predicate = predicate.and(codes::equals(dim, value));
         }
-        let predicate = predicate.fill_null(lit(false));
-        let lazy = frame.clone().lazy();
-        // A cohort of every record (a period spanning the whole export) is the
-        // frame itself: a filter would copy every column the aggregates read.
-        let matched = lazy
-            .clone()
-            .select([predicate
-                .clone()
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("matched")])
-            .collect()?;
-        let every = matched.column("matched")?.u64()?.get(0) == Some(frame.height() as u64);
-        Ok(Some(if every { lazy } else { lazy.filter(predicate) }))
+        Records::new(frame, predicate.fill_null(lit(false))).map(Some)
     }
 
     /// One row of aggregates per group: `None` is the whole cohort.
     fn aggregate(
         &self,
         plan: &Plan,
-        cohort: LazyFrame,
+        cohort: &Records,
         period: &Period,
         dimension: Option<&str>,
     ) -> Result<BTreeMap<Option<String>, Vec<Option<f64>>>> {
         let ctx = self.context(period);
-        let exprs = plan.exprs(&ctx);
         // What the previous cohort's temporaries left free goes back first: the
         // peak is then this cohort's temporaries over the frames, not over them too.
         crate::memory::release_freed();
-        let frame = match dimension {
-            Some(d) => cohort
-                .clone()
-                .group_by([col(d)])
-                .agg(exprs)
-                .with_column(codes::decoded(d))
-                .collect()?,
-            // One at a time under a tight memory budget: side by side, each
-            // holds its temporaries (a span's column, its filtered copy) at once.
-            None if crate::memory::frugal() => cohort.clone().select_seq(exprs).collect()?,
-            None => cohort.clone().select(exprs).collect()?,
-        };
-        // Survival quantiles are not polars aggregates: they come from the samples.
-        let columns = (0..plan.width())
-            .map(|i| match frame.column(&format!("a{i}")) {
-                Ok(c) => c.f64().cloned().map(Some),
-                Err(_) => Ok(None),
-            })
-            .collect::<PolarsResult<Vec<_>>>()?;
         let mut rows = BTreeMap::new();
-        for row in 0..frame.height() {
-            let key = group_key(&frame, dimension, row)?;
-            let values: Vec<Option<f64>> = columns
-                .iter()
-                .map(|c| c.as_ref().and_then(|c| c.get(row)))
-                .collect();
-            rows.insert(key, values);
+        match dimension {
+            Some(d) => {
+                let frame = cohort
+                    .lazy()
+                    .group_by([col(d)])
+                    .agg(plan.exprs(&ctx))
+                    .with_column(codes::decoded(d))
+                    .collect()?;
+                // Survival quantiles are not polars aggregates: they come from the samples.
+                let columns = (0..plan.width())
+                    .map(|i| match frame.column(&format!("a{i}")) {
+                        Ok(c) => c.f64().cloned().map(Some),
+                        Err(_) => Ok(None),
+                    })
+                    .collect::<PolarsResult<Vec<_>>>()?;
+                for row in 0..frame.height() {
+                    let key = group_key(&frame, dimension, row)?;
+                    let values: Vec<Option<f64>> = columns
+                        .iter()
+                        .map(|c| c.as_ref().and_then(|c| c.get(row)))
+                        .collect();
+                    rows.insert(key, values);
+                }
+            }
+            None => {
+                rows.insert(None, aggregate_in_parts(plan, cohort, &ctx)?);
+            }
         }
         // One sorted sample per (span, filter), every quantile asked of it at once.
         let mut done: Vec<(&Span, Cond)> = Vec::new();
@@ -157,8 +145,7 @@ impl Engine<'_> {
                 .map(|s| (s.0, s.3))
                 .collect();
             let ps: Vec<f64> = wanted.iter().map(|w| w.1).collect();
-            for (key, keys) in sorted_survival_keys(cohort.clone(), span, filter, &ctx, dimension)?
-            {
+            for (key, keys) in sorted_survival_keys(cohort, span, filter, &ctx, dimension)? {
                 if let Some(row) = rows.get_mut(&key) {
                     for ((index, _), q) in wanted.iter().zip(survival_quantiles(&keys, &ps)) {
                         row[*index] = q;
@@ -191,7 +178,7 @@ impl Engine<'_> {
                 return Ok(Vec::new());
             };
             let rows = match fetch {
-                Fetch::Polars => self.aggregate(&plan, records, period, dimension)?,
+                Fetch::Polars => self.aggregate(&plan, &records, period, dimension)?,
                 Fetch::Plan(jobs) => {
                     jobs.push(Job {
                         source,
@@ -366,6 +353,7 @@ impl Engine<'_> {
             return Ok(samples);
         }
         let frame = records
+            .lazy()
             .select([span_ms(span, &self.context(period)).alias("ms")])
             .drop_nulls(None)
             .collect()?;
@@ -421,6 +409,7 @@ impl Engine<'_> {
                 )?
             }
             None => records
+                .lazy()
                 .group_by([col(field)])
                 .agg([len().cast(DataType::UInt64).alias("count")])
                 .with_column(codes::decoded(field))
@@ -478,30 +467,34 @@ fn group_key(frame: &DataFrame, dimension: Option<&str>, row: usize) -> Result<O
 /// The sorted [`survival_key`]s of the cohort's records matching `filter`, per
 /// group (`None`: not split).
 fn sorted_survival_keys(
-    cohort: LazyFrame,
+    cohort: &Records,
     span: &Span,
     filter: Cond,
     ctx: &Context,
     dimension: Option<&str>,
 ) -> Result<Vec<(Option<String>, Vec<i64>)>> {
-    let records = cohort.filter(
-        cond_expr(&filter)
-            .fill_null(lit(false))
-            .and(col(span.start).is_not_null()),
-    );
+    let with_key = |records: LazyFrame| {
+        records.filter(
+            cond_expr(&filter)
+                .fill_null(lit(false))
+                .and(col(span.start).is_not_null()),
+        )
+    };
     Ok(match dimension {
         None => {
-            // Sorted here, in place, once the frame is gone: polars' sort would
-            // be a second copy of every key, and the vector a third.
-            let frame = records.select([survival_key(span, ctx)]).collect()?;
-            let mut keys: Vec<i64> = frame.column("key")?.i64()?.into_no_null_iter().collect();
-            drop(frame);
+            // Gathered part by part into room for every record, and sorted in
+            // place: polars' frame of keys and its sort were two more copies.
+            let mut keys: Vec<i64> = Vec::with_capacity(cohort.rows());
+            for part in cohort.parts() {
+                let part = with_key(part).select([survival_key(span, ctx)]).collect()?;
+                keys.extend(part.column("key")?.i64()?.into_no_null_iter());
+            }
             keys.sort_unstable();
             vec![(None, keys)]
         }
         Some(d) => {
             let sorted = survival_key(span, ctx).sort(SortOptions::default());
-            let frame = records
+            let frame = with_key(cohort.lazy())
                 .group_by([col(d)])
                 .agg([sorted])
                 .with_column(codes::decoded(d))

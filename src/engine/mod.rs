@@ -14,6 +14,7 @@ pub mod gate;
 mod index;
 mod mentions;
 pub mod model;
+mod parts;
 pub mod period;
 pub mod query;
 pub mod sql;
@@ -121,7 +122,11 @@ impl<'a> Reducer<'a> {
                     mentions::mentions_in_place_of_text(frame, lexicon)?;
                 }
             }
-            Source::Tickets if self.link_ids => followups::code_ticket_links(frame, &self.links)?,
+            // The links are not needed once the tickets have their codes: their
+            // maps (a text id per negative review) go before the shipments are read.
+            Source::Tickets if self.link_ids => {
+                followups::code_ticket_links(frame, &std::mem::take(&mut self.links))?
+            }
             Source::Tickets | Source::Shipments => {}
         }
         Ok(())

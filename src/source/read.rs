@@ -556,8 +556,12 @@ impl Unfinished {
             // One chunk per column, one column at a time: polars copies a frame whose
             // columns are chunked differently (a derived column has one chunk) in
             // many operations, all columns at once.
+            // The parts freed go back to the system at once: glibc keeps them
+            // (they are too small for the mmap threshold it has raised) and
+            // each joined column would otherwise take new pages.
             if column.n_chunks() > 1 {
                 column = column.rechunk();
+                crate::memory::release_freed();
             }
             columns.push(column.into_column());
         }

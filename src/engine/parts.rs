@@ -1,0 +1,217 @@
+//! A cohort's aggregates over parts of its rows, so that what an aggregate holds
+//! while it is evaluated (a span's column, a window's, a filtered copy) is a
+//! part's rows, not the cohort's: at 4 M tickets those columns were the
+//! engine's peak. Counts and a mean's sums add up over the parts; a quantile's
+//! values are gathered part by part into one vector and selected in place.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::aggregate::{Agg, Context, Partial, Plan};
+use super::catalogue::Stat;
+
+/// A frame's rows per part: 512 Ki, 4 MiB for a column of 8 bytes a row.
+const PART_ROWS: usize = 1 << 19;
+
+/// A cohort: the rows of a source's frame its predicate matches.
+pub(super) struct Records {
+    frame: DataFrame,
+    /// None when every row matches: the cohort is the frame itself, no copy.
+    predicate: Option<Expr>,
+    /// How many rows match.
+    rows: usize,
+}
+
+impl Records {
+    pub(super) fn new(frame: &DataFrame, predicate: Expr) -> Result<Records> {
+        let matched = frame
+            .clone()
+            .lazy()
+            .select([predicate
+                .clone()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("matched")])
+            .collect()?;
+        let rows = matched.column("matched")?.u64()?.get(0).unwrap_or(0) as usize;
+        Ok(Records {
+            frame: frame.clone(),
+            predicate: (rows != frame.height()).then_some(predicate),
+            rows,
+        })
+    }
+
+    /// The cohort in one piece.
+    pub(super) fn lazy(&self) -> LazyFrame {
+        self.filtered(self.frame.clone())
+    }
+
+    fn filtered(&self, frame: DataFrame) -> LazyFrame {
+        match &self.predicate {
+            Some(predicate) => frame.lazy().filter(predicate.clone()),
+            None => frame.lazy(),
+        }
+    }
+
+    /// The cohort in parts: the frame's rows [`PART_ROWS`] at a time, each
+    /// filtered; in one piece when it has no more rows than a part.
+    pub(super) fn parts(&self) -> Vec<LazyFrame> {
+        if self.rows <= PART_ROWS {
+            return vec![self.lazy()];
+        }
+        (0..self.frame.height())
+            .step_by(PART_ROWS)
+            .map(|offset| self.filtered(self.frame.slice(offset as i64, PART_ROWS)))
+            .collect()
+    }
+
+    /// How many rows match: room for every value a cohort's column can give.
+    pub(super) fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// One row of the plan's aggregates over the whole cohort (not split), `None`
+/// for the survival quantiles, which come from samples.
+pub(super) fn aggregate_in_parts(
+    plan: &Plan,
+    records: &Records,
+    ctx: &Context,
+) -> Result<Vec<Option<f64>>> {
+    let partials: Vec<Partial> = plan.aggs().iter().map(|a| Partial::of(a, ctx)).collect();
+    let mut exprs = Vec::new();
+    for (i, partial) in partials.iter().enumerate() {
+        match partial {
+            Partial::Count(e) => exprs.push(e.clone().alias(format!("a{i}"))),
+            Partial::Mean { sum, n } => {
+                exprs.push(sum.clone().alias(format!("a{i}")));
+                exprs.push(n.clone().alias(format!("n{i}")));
+            }
+            Partial::Quantile { .. } | Partial::Samples => {}
+        }
+    }
+    let mut counts = vec![0.0; partials.len()];
+    let mut sums = vec![0i64; partials.len()];
+    if !exprs.is_empty() {
+        for part in records.parts() {
+            // One at a time under a tight memory budget: side by side, each
+            // holds its temporaries at once.
+            let part = match crate::memory::frugal() {
+                true => part.select_seq(exprs.clone()),
+                false => part.select(exprs.clone()),
+            }
+            .collect()?;
+            for (i, partial) in partials.iter().enumerate() {
+                match partial {
+                    Partial::Count(_) => counts[i] += number(&part, &format!("a{i}"))?,
+                    Partial::Mean { .. } => {
+                        let sum = part.column(&format!("a{i}"))?.i64()?.get(0);
+                        sums[i] += sum.unwrap_or(0);
+                        counts[i] += number(&part, &format!("n{i}"))?;
+                    }
+                    Partial::Quantile { .. } | Partial::Samples => {}
+                }
+            }
+        }
+    }
+    let mut row: Vec<Option<f64>> = partials
+        .iter()
+        .enumerate()
+        .map(|(i, partial)| match partial {
+            Partial::Count(_) => Some(counts[i]),
+            Partial::Mean { .. } => (counts[i] > 0.0).then(|| sums[i] as f64 / counts[i]),
+            Partial::Quantile { .. } | Partial::Samples => None,
+        })
+        .collect();
+    // One vector of values per span and filter, every quantile asked of it at once.
+    let mut done = vec![false; partials.len()];
+    for (i, partial) in partials.iter().enumerate() {
+        let (Partial::Quantile { values: expr, .. }, false) = (partial, done[i]) else {
+            continue;
+        };
+        let Agg::Span(span, filter, _) = plan.aggs()[i] else {
+            unreachable!("a quantile is a span's")
+        };
+        let mut values: Vec<f64> = Vec::with_capacity(records.rows());
+        for part in records.parts() {
+            let part = part.select([expr.clone().alias("v")]).collect()?;
+            values.extend(part.column("v")?.f64()?.into_no_null_iter());
+        }
+        for (j, agg) in plan.aggs().iter().enumerate() {
+            if let (Agg::Span(s, f, Stat::Quantile(p)), Partial::Quantile { .. }) =
+                (*agg, &partials[j])
+            {
+                if std::ptr::eq(s, span) && f == filter {
+                    row[j] = quantile_linear(&mut values, p);
+                    done[j] = true;
+                }
+            }
+        }
+    }
+    Ok(row)
+}
+
+/// The Float64 value of a one-row aggregate.
+fn number(frame: &DataFrame, name: &str) -> Result<f64> {
+    Ok(frame.column(name)?.f64()?.get(0).unwrap_or(0.0))
+}
+
+/// The `p` quantile of `values`, interpolated linearly, as polars 0.55 computes
+/// it (`quantile_slice` with `QuantileMethod::Linear`), selected in place.
+pub(super) fn quantile_linear(values: &mut [f64], p: f64) -> Option<f64> {
+    match values.len() {
+        0 => return None,
+        1 => return Some(values[0]),
+        _ => {}
+    }
+    let float_idx = (values.len() as f64 - 1.0) * p;
+    let idx = (float_idx as usize).clamp(0, values.len() - 1);
+    let top_idx = float_idx.ceil() as usize;
+    let (_, lower, above) = values.select_nth_unstable_by(idx, f64::total_cmp);
+    let lower = *lower;
+    if idx == top_idx {
+        return Some(lower);
+    }
+    let upper = above.iter().copied().min_by(f64::total_cmp)?;
+    Some(if lower == upper {
+        lower
+    } else {
+        (float_idx - idx as f64) * (upper - lower) + lower
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn quantiles_worked_by_hand() {
+        // Sorted: 1 2 3 4 10. p50 at index 2 → 3; p90 at 3.6 → 4 + 0.6 × 6 = 7.6.
+        let mut v = vec![10.0, 2.0, 4.0, 1.0, 3.0];
+        assert_eq!(quantile_linear(&mut v, 0.5), Some(3.0));
+        let p90 = quantile_linear(&mut v, 0.9).unwrap();
+        assert!((p90 - 7.6).abs() < 1e-12, "{p90}");
+        assert_eq!(quantile_linear(&mut v, 0.0), Some(1.0));
+        assert_eq!(quantile_linear(&mut v, 1.0), Some(10.0));
+        assert_eq!(quantile_linear(&mut [], 0.5), None);
+        assert_eq!(quantile_linear(&mut [7.0], 0.9), Some(7.0));
+    }
+
+    proptest! {
+        /// Bit for bit what polars gives, whatever the order of the values.
+        #[test]
+        fn quantiles_equal_polars(
+            values in proptest::collection::vec(0i64..1_000_000_000, 0..300),
+            p in prop_oneof![Just(0.5), Just(0.9), Just(0.95), 0.0f64..=1.0],
+        ) {
+            let values: Vec<f64> = values.into_iter().map(|v| v as f64).collect();
+            let polars = Float64Chunked::from_vec("v".into(), values.clone())
+                .quantile(p, QuantileMethod::Linear)
+                .unwrap();
+            let mut mine = values;
+            let ours = quantile_linear(&mut mine, p);
+            prop_assert_eq!(ours.map(f64::to_bits), polars.map(f64::to_bits));
+        }
+    }
+}
