@@ -154,7 +154,7 @@ fn the_frugal_plan_reads_a_large_file_in_one_part_alike() {
     assert!(usual.1 == frugal.1, "the rejects differ");
 }
 
-/// A cohort of more rows than a part (512 Ki, src/engine/parts.rs) is
+/// A cohort of more rows than a part (256 Ki, src/engine/parts.rs) is
 /// aggregated part by part: its counts, mean and quantiles are the whole
 /// cohort's, worked out by hand, under both plans.
 #[test]
