@@ -352,19 +352,18 @@ impl Engine<'_> {
             samples.sort_by(f64::total_cmp);
             return Ok(samples);
         }
-        let frame = records
-            .lazy()
-            .select([span_ms(span, &self.context(period)).alias("ms")])
-            .drop_nulls(None)
-            .collect()?;
-        let mut samples: Vec<f64> = frame
-            .column("ms")?
-            .f64()?
-            .iter()
-            .flatten()
-            .map(|ms| ms / MS_PER_HOUR)
-            .collect();
-        samples.sort_by(f64::total_cmp);
+        // Gathered part by part into room for every record: a column of the
+        // cohort's spans beside the vector was a second copy of them.
+        let ctx = self.context(period);
+        let mut samples: Vec<f64> = Vec::with_capacity(records.rows());
+        for part in records.parts() {
+            let part = part.select([span_ms(span, &ctx).alias("ms")]).collect()?;
+            let spans = part.column("ms")?.f64()?.iter().flatten();
+            samples.extend(spans.map(|ms| ms / MS_PER_HOUR));
+        }
+        // In place: a stable sort takes half the vector again. Values that
+        // compare equal under total_cmp are the same bits, so the order is one.
+        samples.sort_unstable_by(f64::total_cmp);
         Ok(samples)
     }
 
