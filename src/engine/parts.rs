@@ -166,12 +166,14 @@ pub(super) fn aggregate_in_parts(
             let part = part.select([expr.clone().alias("v")]).collect()?;
             values.extend(part.column("v")?.f64()?.into_no_null_iter());
         }
+        // The cohort's records without a value: polars' column held them as nulls.
+        let nulls = records.rows() - values.len();
         for (j, agg) in plan.aggs().iter().enumerate() {
             if let (Agg::Span(s, f, Stat::Quantile(p)), Partial::Quantile { .. }) =
                 (*agg, &partials[j])
             {
                 if std::ptr::eq(s, span) && f == filter {
-                    row[j] = quantile_linear(&mut values, p);
+                    row[j] = quantile_linear(&mut values, p, nulls);
                     done[j] = true;
                 }
             }
@@ -186,17 +188,21 @@ fn number(frame: &DataFrame, name: &str) -> Result<f64> {
 }
 
 /// The `p` quantile of `values`, interpolated linearly, as polars 0.55 computes
-/// it (`quantile_slice` with `QuantileMethod::Linear`), selected in place.
-pub(super) fn quantile_linear(values: &mut [f64], p: f64) -> Option<f64> {
-    match values.len() {
+/// it over a column of these values and `nulls` nulls (`quantile_idx`): the
+/// nulls sort first and shift the position, which rounds the weight as polars
+/// does. Selected in place.
+pub(super) fn quantile_linear(values: &mut [f64], p: f64, nulls: usize) -> Option<f64> {
+    let n = values.len();
+    match n {
         0 => return None,
         1 => return Some(values[0]),
         _ => {}
     }
-    let float_idx = (values.len() as f64 - 1.0) * p;
-    let idx = (float_idx as usize).clamp(0, values.len() - 1);
+    let float_idx = (n as f64 - 1.0) * p + nulls as f64;
+    let idx = (float_idx as usize).clamp(0, n + nulls - 1);
     let top_idx = float_idx.ceil() as usize;
-    let (_, lower, above) = values.select_nth_unstable_by(idx, f64::total_cmp);
+    let (_, lower, above) =
+        values.select_nth_unstable_by(idx.saturating_sub(nulls), f64::total_cmp);
     let lower = *lower;
     if idx == top_idx {
         return Some(lower);
@@ -218,13 +224,19 @@ mod tests {
     fn quantiles_worked_by_hand() {
         // Sorted: 1 2 3 4 10. p50 at index 2 → 3; p90 at 3.6 → 4 + 0.6 × 6 = 7.6.
         let mut v = vec![10.0, 2.0, 4.0, 1.0, 3.0];
-        assert_eq!(quantile_linear(&mut v, 0.5), Some(3.0));
-        let p90 = quantile_linear(&mut v, 0.9).unwrap();
+        assert_eq!(quantile_linear(&mut v, 0.5, 0), Some(3.0));
+        let p90 = quantile_linear(&mut v, 0.9, 0).unwrap();
         assert!((p90 - 7.6).abs() < 1e-12, "{p90}");
-        assert_eq!(quantile_linear(&mut v, 0.0), Some(1.0));
-        assert_eq!(quantile_linear(&mut v, 1.0), Some(10.0));
-        assert_eq!(quantile_linear(&mut [], 0.5), None);
-        assert_eq!(quantile_linear(&mut [7.0], 0.9), Some(7.0));
+        assert_eq!(quantile_linear(&mut v, 0.0, 0), Some(1.0));
+        assert_eq!(quantile_linear(&mut v, 1.0, 0), Some(10.0));
+        assert_eq!(quantile_linear(&mut [], 0.5, 3), None);
+        assert_eq!(quantile_linear(&mut [7.0], 0.9, 2), Some(7.0));
+        // 0 1000 2000 3000 3600000 ms: the p90 at 3.6, 3000 + 0.6 × 3597000 =
+        // 2161200. With a null beside them polars places it at 4.6 among the
+        // nulls first, and 4.6 − 4 rounds the weight differently from 3.6 − 3.
+        let mut v = vec![3_600_000.0, 0.0, 2000.0, 1000.0, 3000.0];
+        assert_eq!(quantile_linear(&mut v, 0.9, 0), Some(2161200.0000000005));
+        assert_eq!(quantile_linear(&mut v, 0.9, 1), Some(2161199.9999999986));
     }
 
     /// The rows of each part that match, counted on the part itself.
@@ -261,18 +273,23 @@ mod tests {
     }
 
     proptest! {
-        /// Bit for bit what polars gives, whatever the order of the values.
+        /// Bit for bit what polars gives over the column, nulls and all,
+        /// whatever the order of the values.
         #[test]
         fn quantiles_equal_polars(
-            values in proptest::collection::vec(0i64..1_000_000_000, 0..300),
+            column in proptest::collection::vec(
+                proptest::option::weighted(0.8, 0i64..1_000_000_000),
+                0..300,
+            ),
             p in prop_oneof![Just(0.5), Just(0.9), Just(0.95), 0.0f64..=1.0],
         ) {
-            let values: Vec<f64> = values.into_iter().map(|v| v as f64).collect();
-            let polars = Float64Chunked::from_vec("v".into(), values.clone())
+            let column: Vec<Option<f64>> = column.into_iter().map(|v| v.map(|v| v as f64)).collect();
+            let polars = Float64Chunked::from_slice_options("v".into(), &column)
                 .quantile(p, QuantileMethod::Linear)
                 .unwrap();
-            let mut mine = values;
-            let ours = quantile_linear(&mut mine, p);
+            let mut values: Vec<f64> = column.iter().flatten().copied().collect();
+            let nulls = column.len() - values.len();
+            let ours = quantile_linear(&mut values, p, nulls);
             prop_assert_eq!(ours.map(f64::to_bits), polars.map(f64::to_bits));
         }
     }
