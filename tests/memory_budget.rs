@@ -155,21 +155,27 @@ fn the_frugal_plan_reads_a_large_file_in_one_part_alike() {
 }
 
 /// A cohort of more rows than a part (256 Ki, src/engine/parts.rs) is
-/// aggregated part by part: its counts, mean and quantiles are the whole
-/// cohort's, worked out by hand, under both plans.
+/// aggregated part by part, whole and split by channel: its counts, mean and
+/// quantiles are the whole cohort's and each group's, worked out by hand,
+/// under both plans.
 #[test]
 fn a_cohort_larger_than_a_part_is_aggregated_whole() {
     // Rows come in blocks of ten (b = r / 10): the tenth is October's, outside
     // the period, so every part is filtered too. A block's nine November rows
-    // are rated 1 2 3 4 5 1 2 3 4, have NPS b % 11 and were replied to
-    // b % 100 hours after they were written.
+    // are rated 1 2 3 4 5 1 2 3 4, have NPS b % 11, were replied to b % 100
+    // hours after they were written, and came by chat when b is even, else by
+    // email: every part holds both channels.
     const ROWS: usize = 600_000;
-    let mut text = String::from("review_id,created_at,rating,nps,replied_at\n");
+    let mut text = String::from("review_id,created_at,rating,nps,replied_at,channel\n");
     for r in 0..ROWS {
         let b = r / 10;
         let rating = 1 + r % 5;
+        let channel = ["chat", "email"][b % 2];
         if r % 10 == 9 {
-            text.push_str(&format!("{r},2026-10-15T12:00:00Z,{rating},{},\n", b % 11));
+            text.push_str(&format!(
+                "{r},2026-10-15T12:00:00Z,{rating},{},,{channel}\n",
+                b % 11
+            ));
             continue;
         }
         let (day, hour) = (1 + b % 28, r % 9);
@@ -179,34 +185,38 @@ fn a_cohort_larger_than_a_part_is_aggregated_whole() {
             d => (12, d - 29),
         };
         text.push_str(&format!(
-            "{r},2026-11-{day:02}T{hour:02}:00:00Z,{rating},{},2026-{month}-{replied_day:02}T{:02}:00:00Z\n",
+            "{r},2026-11-{day:02}T{hour:02}:00:00Z,{rating},{},2026-{month}-{replied_day:02}T{:02}:00:00Z,{channel}\n",
             b % 11,
             replied % 24
         ));
     }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("reviews.csv"), &text).unwrap();
-    let args = [
-        "report",
-        "--reviews",
-        "reviews.csv",
-        "--from",
-        "2026-11-01",
-        "--to",
-        "2026-12-01",
-        "--as-of",
-        "2026-12-10",
-        "--format",
-        "json",
-    ];
-    let mut reports = Vec::new();
-    for limit in [None, Some("1K")] {
-        let (code, report, log) = svcq(dir.path(), limit, &args);
-        assert_eq!(code, 0, "{log}");
-        reports.push(report);
-    }
-    assert!(reports[0] == reports[1], "the plans' reports differ");
-    let r: serde_json::Value = serde_json::from_str(&reports[0]).unwrap();
+    let report = |by: &[&str]| {
+        let mut args = vec![
+            "report",
+            "--reviews",
+            "reviews.csv",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-12-01",
+            "--as-of",
+            "2026-12-10",
+            "--format",
+            "json",
+        ];
+        args.extend(by);
+        let mut reports = Vec::new();
+        for limit in [None, Some("1K")] {
+            let (code, report, log) = svcq(dir.path(), limit, &args);
+            assert_eq!(code, 0, "{log}");
+            reports.push(report);
+        }
+        assert!(reports[0] == reports[1], "the plans' reports differ ({by:?})");
+        serde_json::from_str::<serde_json::Value>(&reports[0]).unwrap()
+    };
+    let r = report(&[]);
     // 60,000 blocks of nine: 540,000 reviews, 1,500,000 stars (25 a block).
     let n = 540_000;
     assert_row(&r, "reviews", None, Some(n as f64), n);
@@ -227,6 +237,27 @@ fn a_cohort_larger_than_a_part_is_aggregated_whole() {
     // way from the last 89 to the first 90.
     assert_row(&r, "review_reply_hours_p50", None, Some(49.5), n);
     assert_row(&r, "review_reply_hours_p90", None, Some(89.1), n);
+
+    let r = report(&["--by", "channel"]);
+    // 30,000 blocks a channel, 270,000 reviews, more than a part each.
+    let n = 270_000;
+    // b % 11 runs through every remainder in 11 even blocks (or odd): 2,727
+    // rounds of 29,997 blocks, then 0 2 4 for chat (59,994 59,996 59,998) and
+    // 1 3 5 for email. Each: 5,454 promoters, 7 × 2,727 + 3 = 19,092 detractors.
+    // Chat was replied to in the even hours 0-98, email in the odd 1-99, 5,400
+    // replies an hour. The p50 at 134,999.5 falls between the 25th hour and
+    // the 26th (48 and 50 for chat); the p90 at 242,999.1 a tenth of the way
+    // from the 45th to the 46th (88 and 90).
+    for (channel, p50, p90) in [("chat", 49.0, 88.2), ("email", 50.0, 89.2)] {
+        let group = Some(("channel", channel));
+        assert_row(&r, "reviews", group, Some(n as f64), n);
+        assert_row(&r, "rating_avg", group, Some(25.0 / 9.0), n);
+        assert_row(&r, "csat_rate", group, Some(3.0 / 9.0), n);
+        let nps = 100.0 * (5_454.0 - 19_092.0) / 30_000.0;
+        assert_row(&r, "nps", group, Some(nps), n);
+        assert_row(&r, "review_reply_hours_p50", group, Some(p50), n);
+        assert_row(&r, "review_reply_hours_p90", group, Some(p90), n);
+    }
 }
 
 /// A budget that is not a size is an input error naming the variable.

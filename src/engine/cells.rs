@@ -9,7 +9,7 @@ use polars::prelude::*;
 use super::aggregate::{cond_expr, span_ms, Context, Plan};
 use super::catalogue::{self, Cohort, Cond, MetricDef, Origin, Span, METRICS};
 use super::model::Group;
-use super::parts::{aggregate_in_parts, Records};
+use super::parts::{aggregate_in_parts, group_key, per_group, Records};
 use super::period::Period;
 use super::query::{FieldCounts, Split};
 use super::sql::{GroupRows, Job};
@@ -102,35 +102,7 @@ impl Engine<'_> {
         // What the previous cohort's temporaries left free goes back first: the
         // peak is then this cohort's temporaries over the frames, not over them too.
         crate::memory::release_freed();
-        let mut rows = BTreeMap::new();
-        match dimension {
-            Some(d) => {
-                let frame = cohort
-                    .lazy()
-                    .group_by([col(d)])
-                    .agg(plan.exprs(&ctx))
-                    .with_column(codes::decoded(d))
-                    .collect()?;
-                // Survival quantiles are not polars aggregates: they come from the samples.
-                let columns = (0..plan.width())
-                    .map(|i| match frame.column(&format!("a{i}")) {
-                        Ok(c) => c.f64().cloned().map(Some),
-                        Err(_) => Ok(None),
-                    })
-                    .collect::<PolarsResult<Vec<_>>>()?;
-                for row in 0..frame.height() {
-                    let key = group_key(&frame, dimension, row)?;
-                    let values: Vec<Option<f64>> = columns
-                        .iter()
-                        .map(|c| c.as_ref().and_then(|c| c.get(row)))
-                        .collect();
-                    rows.insert(key, values);
-                }
-            }
-            None => {
-                rows.insert(None, aggregate_in_parts(plan, cohort, &ctx)?);
-            }
-        }
+        let mut rows = aggregate_in_parts(plan, cohort, &ctx, dimension)?;
         // One sorted sample per (span, filter), every quantile asked of it at once.
         let mut done: Vec<(&Span, Cond)> = Vec::new();
         let survivals: Vec<_> = plan.survivals().collect();
@@ -383,50 +355,40 @@ impl Engine<'_> {
         let Some(records) = self.cohort(source, Cohort::Anchored, period, &Group::new())? else {
             bail!("the {source} source was not given");
         };
-        let frame = match self.sql {
+        // Each value's count: null and empty are without a value.
+        let mut per_value: BTreeMap<String, u64> = BTreeMap::new();
+        let mut missing = 0;
+        let mut tally = |value: Option<&str>, count: u64| match value {
+            Some(v) if !v.is_empty() => *per_value.entry(v.to_string()).or_default() += count,
+            _ => missing += count,
+        };
+        match self.sql {
             Some(sql) => {
                 let job = self.job(source, Cohort::Anchored, period);
                 let statement = self.statement(sql);
                 sql.prepare(&statement, std::slice::from_ref(&job))?;
                 let rows = sql.query(&statement.counts_sql(&job, field)?)?;
-                let values: Vec<Option<String>> = rows
-                    .rows
-                    .iter()
-                    .map(|r| r.first().and_then(|v| v.as_str()).map(str::to_string))
-                    .collect();
-                let counts: Vec<u64> = rows
-                    .rows
-                    .iter()
-                    .map(|r| r.get(1).and_then(super::sql::runner::number).unwrap_or(0.0) as u64)
-                    .collect();
-                DataFrame::new(
-                    values.len(),
-                    vec![
-                        Column::new(field.into(), values),
-                        Column::new("count".into(), counts),
-                    ],
-                )?
+                for r in &rows.rows {
+                    let count = r.get(1).and_then(super::sql::runner::number).unwrap_or(0.0);
+                    tally(r.first().and_then(|v| v.as_str()), count as u64);
+                }
             }
-            None => records
-                .lazy()
-                .group_by([col(field)])
-                .agg([len().cast(DataType::UInt64).alias("count")])
-                .with_column(codes::decoded(field))
-                .collect()?,
-        };
-        let mut counts: Vec<(String, u64)> = Vec::new();
-        let mut missing = 0;
-        for (value, count) in frame
-            .column(field)?
-            .str()?
-            .iter()
-            .zip(frame.column("count")?.u64()?.iter())
-        {
-            match (value, count.unwrap_or(0)) {
-                (Some(v), c) if !v.is_empty() => counts.push((v.to_string(), c)),
-                (_, c) => missing += c,
+            // Part by part, as the aggregates are.
+            None => {
+                for part in records.parts() {
+                    let part = part
+                        .group_by([col(field)])
+                        .agg([len().cast(DataType::UInt64).alias("count")])
+                        .with_column(codes::decoded(field))
+                        .collect()?;
+                    let values = part.column(field)?.str()?;
+                    for (value, count) in values.iter().zip(part.column("count")?.u64()?.iter()) {
+                        tally(value, count.unwrap_or(0));
+                    }
+                }
             }
         }
+        let mut counts: Vec<(String, u64)> = per_value.into_iter().collect();
         counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let counted: u64 = counts.iter().map(|c| c.1).sum();
         let mut running = 0;
@@ -446,21 +408,6 @@ impl Engine<'_> {
             without_value: missing,
         })
     }
-}
-
-/// The group a row of an aggregated frame belongs to (`None`: not split).
-fn group_key(frame: &DataFrame, dimension: Option<&str>, row: usize) -> Result<Option<String>> {
-    Ok(match dimension {
-        Some(d) => Some(
-            frame
-                .column(d)?
-                .str()?
-                .get(row)
-                .unwrap_or("(none)")
-                .to_string(),
-        ),
-        None => None,
-    })
 }
 
 /// The sorted [`survival_key`]s of the cohort's records matching `filter`, per
@@ -491,24 +438,27 @@ fn sorted_survival_keys(
             keys.sort_unstable();
             vec![(None, keys)]
         }
-        Some(d) => {
-            let sorted = survival_key(span, ctx).sort(SortOptions::default());
-            let frame = with_key(cohort.lazy())
-                .group_by([col(d)])
-                .agg([sorted])
-                .with_column(codes::decoded(d))
-                .collect()?;
-            let lists = frame.column("key")?.list()?;
-            let mut out = Vec::new();
-            for row in 0..frame.height() {
-                let key = group_key(&frame, dimension, row)?;
-                let keys = match lists.get_as_series(row) {
-                    Some(s) => s.i64()?.into_no_null_iter().collect(),
-                    None => Vec::new(),
-                };
-                out.push((key, keys));
+        Some(_) => {
+            // Part by part as the aggregates are: each part's keys per group.
+            let mut groups: BTreeMap<Option<String>, Vec<i64>> = BTreeMap::new();
+            for part in cohort.parts() {
+                let part = per_group(with_key(part), dimension, vec![survival_key(span, ctx)])
+                    .collect()?;
+                let lists = part.column("key")?.list()?;
+                for row in 0..part.height() {
+                    let group = groups.entry(group_key(&part, dimension, row)?).or_default();
+                    if let Some(list) = lists.get_as_series(row) {
+                        group.extend(list.i64()?.into_no_null_iter());
+                    }
+                }
             }
-            out
+            groups
+                .into_iter()
+                .map(|(key, mut keys)| {
+                    keys.sort_unstable();
+                    (key, keys)
+                })
+                .collect()
         }
     })
 }
