@@ -116,6 +116,44 @@ fn business_time_of_tickets() {
     );
 }
 
+/// A rule on the priority, which is held as a code and not as text, matches as
+/// one on the channel does: ticket 3 is urgent as well as chat, so the figures
+/// are the fixture's (on the default clock its Saturday answer would be 0 min,
+/// the mean 12.5).
+#[test]
+fn a_schedule_rule_on_the_priority_matches() {
+    let config = std::fs::read_to_string(fixture("business-hours/svcq.toml"))
+        .unwrap()
+        .replace(
+            "where = { channel = \"chat\" }",
+            "where = { priority = \"urgent\" }",
+        );
+    assert!(config.contains("priority = \"urgent\" }"), "{config}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svcq.toml");
+    std::fs::write(&path, config).unwrap();
+    let r = run_report(
+        Some(path.to_str().unwrap()),
+        "2026-W47",
+        "2026-11-25T00:00:00Z",
+        &[],
+    );
+    assert_row(
+        &r,
+        "first_response_business_hours_mean",
+        None,
+        Some(13.75 * MIN),
+        4,
+    );
+    assert_row(
+        &r,
+        "resolution_business_hours_mean",
+        None,
+        Some(320.0 / 3.0 * MIN),
+        3,
+    );
+}
+
 // The SLA clock: business for all but urgent. Windows 6 h (normal), 2 h (high),
 // 30 min (urgent), 24 h (low). 1: 20 min met; 2: 30 min met; 3: 5 min met;
 // 4: 0 met; 5: unanswered, 54 business hours old at the as-of time (Mon–Tue of

@@ -51,16 +51,12 @@ fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
     column.i64().unwrap().iter().collect()
 }
 
-/// A column of text; a coded one (priority, status) as the labels of its codes.
+/// A column of text; a coded one (priority, status, an open label) as the
+/// labels of its codes.
 fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    if let Some(labels) = codes::labels_of(name) {
-        let codes = df.column(name).unwrap().i8().unwrap().clone();
-        return codes
-            .iter()
-            .map(|c| c.map(|c| labels[usize::try_from(c).unwrap()].to_string()))
-            .collect();
-    }
-    df.column(name)
+    codes::decode(df.select([name]).unwrap())
+        .unwrap()
+        .column(name)
         .unwrap()
         .str()
         .unwrap()

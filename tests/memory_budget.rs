@@ -213,7 +213,10 @@ fn a_cohort_larger_than_a_part_is_aggregated_whole() {
             assert_eq!(code, 0, "{log}");
             reports.push(report);
         }
-        assert!(reports[0] == reports[1], "the plans' reports differ ({by:?})");
+        assert!(
+            reports[0] == reports[1],
+            "the plans' reports differ ({by:?})"
+        );
         serde_json::from_str::<serde_json::Value>(&reports[0]).unwrap()
     };
     let r = report(&[]);

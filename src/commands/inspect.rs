@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
 use clap::Args;
-use polars::prelude::{AnyValue, DataFrame, Expr, IntoLazy};
+use polars::prelude::{AnyValue, DataFrame};
 
 use crate::engine::aggregate::Inputs;
 use crate::engine::catalogue::METRICS;
@@ -168,13 +168,7 @@ fn describe(path: &Path, found: &Inspection) -> Result<(String, String)> {
 /// The first five rows of the fields the export has, as a small table: times in
 /// UTC, coded labels (priority, status) as their labels, text without quotes.
 fn first_rows(frame: &DataFrame, source: Source, absent: &[String]) -> Result<String> {
-    let head = frame.head(Some(5));
-    let labelled: Vec<Expr> = head
-        .get_column_names()
-        .into_iter()
-        .map(|name| codes::decoded(name))
-        .collect();
-    let head = head.lazy().select(labelled).collect()?;
+    let head = codes::decode(frame.head(Some(5)))?;
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     let columns: Vec<_> = head

@@ -376,11 +376,8 @@ impl Engine<'_> {
             // Part by part, as the aggregates are.
             None => {
                 for part in records.parts() {
-                    let part = part
-                        .group_by([col(field)])
-                        .agg([len().cast(DataType::UInt64).alias("count")])
-                        .with_column(codes::decoded(field))
-                        .collect()?;
+                    let count = len().cast(DataType::UInt64).alias("count");
+                    let part = per_group(part, Some(field), vec![count])?;
                     let values = part.column(field)?.str()?;
                     for (value, count) in values.iter().zip(part.column("count")?.u64()?.iter()) {
                         tally(value, count.unwrap_or(0));
@@ -442,8 +439,7 @@ fn sorted_survival_keys(
             // Part by part as the aggregates are: each part's keys per group.
             let mut groups: BTreeMap<Option<String>, Vec<i64>> = BTreeMap::new();
             for part in cohort.parts() {
-                let part = per_group(with_key(part), dimension, vec![survival_key(span, ctx)])
-                    .collect()?;
+                let part = per_group(with_key(part), dimension, vec![survival_key(span, ctx)])?;
                 let lists = part.column("key")?.list()?;
                 for row in 0..part.height() {
                     let group = groups.entry(group_key(&part, dimension, row)?).or_default();

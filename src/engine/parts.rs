@@ -105,17 +105,18 @@ impl Records {
 
 /// A part's rows aggregated by `exprs`: one row when not split, else one a
 /// value of `dimension`, named by its label under the dimension's name.
-pub(super) fn per_group(part: LazyFrame, dimension: Option<&str>, exprs: Vec<Expr>) -> LazyFrame {
-    match dimension {
+pub(super) fn per_group(
+    part: LazyFrame,
+    dimension: Option<&str>,
+    exprs: Vec<Expr>,
+) -> Result<DataFrame> {
+    Ok(match dimension {
         // One at a time under a tight memory budget: side by side, each holds
         // its temporaries at once.
-        None if crate::memory::frugal() => part.select_seq(exprs),
-        None => part.select(exprs),
-        Some(d) => part
-            .group_by([col(d)])
-            .agg(exprs)
-            .with_column(codes::decoded(d)),
-    }
+        None if crate::memory::frugal() => part.select_seq(exprs).collect()?,
+        None => part.select(exprs).collect()?,
+        Some(d) => codes::decode(part.group_by([col(d)]).agg(exprs).collect()?)?,
+    })
 }
 
 /// The group a row of a [`per_group`] frame belongs to (`None`: not split).
@@ -178,7 +179,7 @@ pub(super) fn aggregate_in_parts(
         tallies.insert(None, blank());
     }
     for part in records.parts() {
-        let part = per_group(part, dimension, exprs.clone()).collect()?;
+        let part = per_group(part, dimension, exprs.clone())?;
         for row in 0..part.height() {
             let number = |name: &str| -> Result<f64> {
                 Ok(part.column(name)?.f64()?.get(row).unwrap_or(0.0))
@@ -237,7 +238,7 @@ pub(super) fn aggregate_in_parts(
                 whole.extend(part.column("v")?.f64()?.into_no_null_iter());
                 continue;
             };
-            let part = per_group(part, dimension, vec![expr.clone().alias("v")]).collect()?;
+            let part = per_group(part, dimension, vec![expr.clone().alias("v")])?;
             let lists = part.column("v")?.list()?;
             for row in 0..part.height() {
                 let group = values.entry(group_key(&part, dimension, row)?).or_default();
@@ -372,7 +373,7 @@ mod tests {
                 .unwrap();
             let keys = polars.column("g").unwrap().str().unwrap();
             let quantiles = polars.column("v").unwrap().f64().unwrap();
-            for (key, quantile) in keys.into_no_null_iter().zip(quantiles.iter()) {
+            for (key, quantile) in keys.iter().flatten().zip(quantiles.iter()) {
                 let group: Vec<Option<f64>> = groups
                     .iter()
                     .zip(&values)

@@ -1,9 +1,20 @@
 //! Columns whose values come from a closed list (priority, shipment status) are
 //! held as 1-byte codes, a label's place in its list: 1 byte a row where a
-//! string view takes 16. The labels are what every user sees: the store keeps
-//! them as text, and a split or a count names them.
+//! string view takes 16. Open labels (channel, category, return reason) are
+//! held as 4-byte codes into a dictionary of the run, one per column name,
+//! which every source and part of a file codes into. The labels are what every
+//! user sees: the store keeps them as text, and a split or a count names them
+//! ([`decode`]).
 
-use polars::prelude::{col, lit, when, DataType, Expr, NULL};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+use anyhow::Result;
+use polars::prelude::{
+    col, lit, when, ChunkedArray, Column, DataFrame, DataType, Expr, IntoColumn, StringChunked,
+    NULL,
+};
+use rustc_hash::FxHashMap;
 
 use super::{Kind, Source, PRIORITIES, SHIPMENT_STATUSES};
 
@@ -25,6 +36,127 @@ pub fn labels_of(column: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Whether a column of this name holds open labels, coded by the run's
+/// dictionary (a name means one kind in every source: a unit test holds it).
+pub fn is_open(column: &str) -> bool {
+    Source::ALL.iter().any(|source| {
+        source
+            .columns()
+            .iter()
+            .any(|spec| spec.name == column && spec.kind == Kind::Label)
+    })
+}
+
+/// The labels of one open column in the order they were first met: a code is a
+/// place in `labels`.
+#[derive(Default)]
+struct Dictionary {
+    labels: Vec<Arc<str>>,
+    codes: HashMap<Arc<str>, u32>,
+}
+
+static DICTIONARIES: LazyLock<RwLock<HashMap<String, Dictionary>>> =
+    LazyLock::new(Default::default);
+
+/// The code of an open label, given one when it is new.
+fn open_code(column: &str, label: &str) -> u32 {
+    let mut dictionaries = DICTIONARIES.write().unwrap_or_else(|e| e.into_inner());
+    let dictionary = dictionaries.entry(column.to_string()).or_default();
+    if let Some(code) = dictionary.codes.get(label) {
+        return *code;
+    }
+    let code = u32::try_from(dictionary.labels.len()).expect("fewer labels than rows");
+    let label: Arc<str> = label.into();
+    dictionary.labels.push(label.clone());
+    dictionary.codes.insert(label, code);
+    code
+}
+
+/// The code of an open label the run has met (None: no row has it).
+fn known_code(column: &str, label: &str) -> Option<u32> {
+    let dictionaries = DICTIONARIES.read().unwrap_or_else(|e| e.into_inner());
+    dictionaries.get(column)?.codes.get(label).copied()
+}
+
+/// Codes one open column's labels as a reader meets them; a label it has coded
+/// before is found without the dictionary's lock, which the parts read on
+/// every core share.
+pub struct OpenCoder {
+    column: String,
+    seen: FxHashMap<Box<str>, u32>,
+}
+
+impl OpenCoder {
+    pub fn new(column: &str) -> OpenCoder {
+        OpenCoder {
+            column: column.to_string(),
+            seen: FxHashMap::default(),
+        }
+    }
+
+    pub fn code(&mut self, label: &str) -> u32 {
+        if let Some(code) = self.seen.get(label) {
+            return *code;
+        }
+        let code = open_code(&self.column, label);
+        self.seen.insert(label.into(), code);
+        code
+    }
+}
+
+/// Open labels (text) as their codes, each new one given its code.
+pub fn open_encoded(column: &Column) -> Result<Column> {
+    let name = column.name().as_str();
+    let text = column.cast(&DataType::String)?;
+    let mut coder = OpenCoder::new(name);
+    let codes: ChunkedArray<polars::prelude::UInt32Type> = text
+        .str()?
+        .iter()
+        .map(|v| v.map(|v| coder.code(v)))
+        .collect();
+    Ok(codes.with_name(name.into()).into_column())
+}
+
+/// The frame with every coded column (closed lists and open labels) as its
+/// labels, under its own name: what a split, a count or a file shows.
+pub fn decode(frame: DataFrame) -> Result<DataFrame> {
+    let mut frame = frame;
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for name in names {
+        let column = frame.column(&name)?;
+        let labelled: Option<StringChunked> =
+            if let (Some(labels), DataType::Int8) = (labels_of(&name), column.dtype()) {
+                let codes = column.i8()?;
+                Some(
+                    codes
+                        .iter()
+                        .map(|c| c.and_then(|c| labels.get(c as usize).copied()))
+                        .collect(),
+                )
+            } else if is_open(&name) && column.dtype() == &DataType::UInt32 {
+                let dictionaries = DICTIONARIES.read().unwrap_or_else(|e| e.into_inner());
+                let labels = dictionaries.get(&name).map_or(&[][..], |d| &d.labels[..]);
+                let codes = column.u32()?;
+                Some(
+                    codes
+                        .iter()
+                        .map(|c| c.and_then(|c| labels.get(c as usize).map(|l| &**l)))
+                        .collect(),
+                )
+            } else {
+                None
+            };
+        if let Some(labelled) = labelled {
+            frame.with_column(labelled.with_name(name.as_str().into()).into_column())?;
+        }
+    }
+    Ok(frame)
+}
+
 /// A label's code.
 pub fn code(labels: &[&str], label: &str) -> Option<i8> {
     let at = labels.iter().position(|l| *l == label)?;
@@ -32,31 +164,17 @@ pub fn code(labels: &[&str], label: &str) -> Option<i8> {
 }
 
 /// Whether `column` equals `value`, on its codes when it is coded: a value that
-/// is not one of its labels matches no row.
+/// is not one of its labels (or no row's) matches no row.
 pub fn equals(column: &str, value: &str) -> Expr {
+    let matched = |code: Option<Expr>| match code {
+        Some(code) => col(column).eq(code),
+        None => lit(false),
+    };
     match labels_of(column) {
-        Some(labels) => match code(labels, value) {
-            Some(code) => col(column).eq(lit(code)),
-            None => lit(false),
-        },
+        Some(labels) => matched(code(labels, value).map(lit)),
+        None if is_open(column) => matched(known_code(column, value).map(lit)),
         None => col(column).eq(lit(value.to_string())),
     }
-}
-
-/// A coded column as its labels (text), under its own name; any other column as
-/// it is.
-pub fn decoded(column: &str) -> Expr {
-    let Some(labels) = labels_of(column) else {
-        return col(column);
-    };
-    let mut labelled = lit(NULL).cast(DataType::String);
-    for (at, label) in labels.iter().enumerate().rev() {
-        let code = i8::try_from(at).expect("a list of labels is short");
-        labelled = when(col(column).eq(lit(code)))
-            .then(lit(*label))
-            .otherwise(labelled);
-    }
-    labelled.alias(column)
 }
 
 /// A column of labels (text) as its codes: a text that is not one of the labels
@@ -87,6 +205,12 @@ mod tests {
                     "{source}: {}",
                     spec.name
                 );
+                assert_eq!(
+                    spec.kind == Kind::Label,
+                    is_open(spec.name),
+                    "{source}: {}",
+                    spec.name
+                );
             }
         }
     }
@@ -98,6 +222,53 @@ mod tests {
         assert_eq!(code(&SHIPMENT_STATUSES, "damaged"), Some(3));
         assert_eq!(code(&PRIORITIES, "p1"), None);
         assert_eq!(labels_of("channel"), None);
+        assert!(is_open("channel") && is_open("return_reason") && !is_open("agent"));
+    }
+
+    #[test]
+    fn open_labels_go_to_codes_and_back() {
+        // A column name of its own: the run's dictionary is shared by the tests.
+        let text = Column::new(
+            "return_reason".into(),
+            [Some("damaged"), None, Some("late"), Some("damaged")],
+        );
+        let coded = open_encoded(&text).unwrap();
+        let codes: Vec<Option<u32>> = coded.u32().unwrap().iter().collect();
+        assert_eq!(codes[0], codes[3]);
+        assert_ne!(codes[0], codes[2]);
+        assert_eq!(codes[1], None);
+        let frame = DataFrame::new(4, vec![coded]).unwrap();
+        let matched = frame
+            .clone()
+            .lazy()
+            .select([
+                equals("return_reason", "damaged").alias("damaged"),
+                equals("return_reason", "never seen").alias("unseen"),
+            ])
+            .collect()
+            .unwrap();
+        let damaged: Vec<Option<bool>> = matched
+            .column("damaged")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(damaged, [Some(true), None, Some(false), Some(true)]);
+        let unseen = matched.column("unseen").unwrap().bool().unwrap();
+        assert!(unseen.iter().all(|m| m == Some(false)), "{unseen:?}");
+        let back = decode(frame).unwrap();
+        let labels: Vec<Option<&str>> = back
+            .column("return_reason")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            labels,
+            [Some("damaged"), None, Some("late"), Some("damaged")]
+        );
     }
 
     #[test]
@@ -116,11 +287,7 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(codes, [Some(3), Some(0), None, None]);
-        let back = coded
-            .lazy()
-            .select([decoded("priority")])
-            .collect()
-            .unwrap();
+        let back = decode(coded).unwrap();
         let labels: Vec<Option<&str>> = back
             .column("priority")
             .unwrap()

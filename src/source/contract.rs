@@ -186,14 +186,14 @@ impl Kind {
     /// milliseconds (or, read from CSV, whole seconds in four bytes where they
     /// are: [`super::times`]), counts and answers in the narrowest integer their values fit
     /// (a count above `u32::MAX` is rejected when read), priorities and statuses
-    /// as codes ([`super::codes`]), everything else as text.
+    /// and open labels as codes ([`super::codes`]), everything else as text.
     pub fn dtype(self) -> polars::prelude::DataType {
         use polars::prelude::DataType;
         match self {
             Kind::Timestamp(_) => DataType::Int64,
-            Kind::Count => DataType::UInt32,
+            Kind::Count | Kind::Label => DataType::UInt32,
             Kind::Integer { .. } | Kind::Priority | Kind::ShipmentStatus => DataType::Int8,
-            Kind::Text | Kind::Label => DataType::String,
+            Kind::Text => DataType::String,
         }
     }
 }

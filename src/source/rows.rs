@@ -71,6 +71,8 @@ pub(super) enum Buffer {
     Mentions(PrimitiveChunkedBuilder<Int8Type>),
     /// A label of a closed list, as its code.
     Code(PrimitiveChunkedBuilder<Int8Type>, &'static [&'static str]),
+    /// An open label, as its code in the run's dictionary ([`codes::is_open`]).
+    Open(PrimitiveChunkedBuilder<UInt32Type>, codes::OpenCoder),
     /// UTC milliseconds, held as whole seconds where they are ([`super::times`]).
     Time(TimeBuilder),
     Dropped,
@@ -91,6 +93,10 @@ impl Buffer {
         if let Some(labels) = codes::labels(spec.kind) {
             return Buffer::Code(PrimitiveChunkedBuilder::new(name, capacity), labels);
         }
+        if spec.kind == Kind::Label {
+            let coder = codes::OpenCoder::new(spec.name);
+            return Buffer::Open(PrimitiveChunkedBuilder::new(name, capacity), coder);
+        }
         match spec.kind.dtype() {
             DataType::Int64 => Buffer::Int64(PrimitiveChunkedBuilder::new(name, capacity)),
             DataType::UInt32 => Buffer::UInt32(PrimitiveChunkedBuilder::new(name, capacity)),
@@ -110,6 +116,9 @@ impl Buffer {
             (Buffer::Code(b, labels), Value::Text(v)) => b.append_option(v.map(|label| {
                 codes::code(labels, &label).expect("a coded kind's values are its labels")
             })),
+            (Buffer::Open(b, coder), Value::Text(v)) => {
+                b.append_option(v.map(|label| coder.code(&label)))
+            }
             (Buffer::Dropped, _) => {}
             _ => unreachable!("buffer and value kinds follow the same spec"),
         }
@@ -121,7 +130,7 @@ impl Buffer {
             Buffer::Text(b) => Some(b.finish().into_series()),
             Buffer::Int64(b) => Some(b.finish().into_series()),
             Buffer::Time(b) => Some(b.finish()),
-            Buffer::UInt32(b) => Some(b.finish().into_series()),
+            Buffer::UInt32(b) | Buffer::Open(b, _) => Some(b.finish().into_series()),
             Buffer::Int8(b) | Buffer::Code(b, _) | Buffer::Mentions(b) => {
                 Some(b.finish().into_series())
             }

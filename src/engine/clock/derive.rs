@@ -12,7 +12,7 @@ use super::schedule::Timeline;
 use super::Clocks;
 use crate::engine::catalogue::{Clock, End, Span, CLOCKED};
 use crate::source::times::Times;
-use crate::source::Source;
+use crate::source::{codes, Source};
 
 pub fn elapsed_column(span: &Span) -> String {
     format!("{}__ms", span.family)
@@ -23,26 +23,42 @@ pub fn age_column(span: &Span) -> String {
 }
 
 /// Which schedule each record runs on (an index into `clocks.schedules`).
-fn schedule_of_rows(frame: &DataFrame, source: Source, clocks: &Clocks) -> Option<Vec<u16>> {
+fn schedule_of_rows(
+    frame: &DataFrame,
+    source: Source,
+    clocks: &Clocks,
+) -> Result<Option<Vec<u16>>> {
     let rows = frame.height();
-    match source {
+    Ok(match source {
         Source::Tickets => {
-            let mut out = vec![clocks.tickets? as u16; rows];
+            let Some(default) = clocks.tickets else {
+                return Ok(None);
+            };
+            let mut out = vec![default as u16; rows];
             // The first matching rule wins: apply them last to first.
             for (segment, schedule) in clocks.rules.iter().rev() {
-                let mut matches = vec![true; rows];
+                // On the column's codes where it is coded (a priority): its
+                // text would match nothing.
+                let mut matches = lit(true);
                 for (dim, value) in segment {
-                    match frame.column(dim).ok().and_then(|c| c.str().ok()) {
-                        Some(column) => {
-                            for (m, v) in matches.iter_mut().zip(column.iter()) {
-                                *m &= v == Some(value.as_str());
-                            }
-                        }
-                        None => matches.fill(false),
-                    }
+                    matches = match frame.column(dim) {
+                        Ok(_) => matches.and(codes::equals(dim, value).fill_null(lit(false))),
+                        Err(_) => lit(false),
+                    };
                 }
-                for (row, m) in out.iter_mut().zip(matches) {
-                    if m {
+                let matches = frame
+                    .clone()
+                    .lazy()
+                    .select([matches.alias("matches")])
+                    .collect()?;
+                let matches = matches.column("matches")?.bool()?;
+                // A rule of no column the frame has is one value, not one a row.
+                let matches = match matches.len() == rows {
+                    true => matches.clone(),
+                    false => matches.new_from_index(0, rows),
+                };
+                for (row, m) in out.iter_mut().zip(matches.iter()) {
+                    if m == Some(true) {
                         *row = *schedule as u16;
                     }
                 }
@@ -51,7 +67,7 @@ fn schedule_of_rows(frame: &DataFrame, source: Source, clocks: &Clocks) -> Optio
         }
         Source::Shipments => clocks.working_days.map(|w| vec![w as u16; rows]),
         Source::Reviews => None,
-    }
+    })
 }
 
 /// A column's values, `None` as `i64::MIN`.
@@ -121,7 +137,7 @@ pub fn add_clock_columns(
             .copied()
             .filter(|s| s.source == source)
             .collect();
-        let rows = schedule_of_rows(frame, source, clocks);
+        let rows = schedule_of_rows(frame, source, clocks)?;
         let mut added = Vec::new();
         for span in spans {
             debug_assert_ne!(span.clock, Clock::Calendar);

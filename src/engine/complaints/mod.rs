@@ -20,7 +20,7 @@ use super::targets::Targets;
 use super::Engine;
 use crate::source::times::{compared, millis, Order};
 use crate::source::timestamp::format_utc;
-use crate::source::Source;
+use crate::source::{codes, Source};
 use crate::text::{log_odds, Score, Tokenizer};
 use model::{
     CategoryTermRow, CategoryTerms, Complaints, Example, RisingRow, TermGroup, TermRow, TextCounts,
@@ -168,7 +168,8 @@ fn corpus(
     };
     let rating = rating.as_ref().map(|r| r.i64()).transpose()?;
     let segment = match segment {
-        Some(s) => Some(frame.column(s)?.str()?.clone()),
+        // As its labels: an open label is held as a code.
+        Some(s) => Some(codes::decode(frame.select([s])?)?.column(s)?.str()?.clone()),
         None => None,
     };
     let docs = terms

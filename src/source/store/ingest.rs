@@ -549,16 +549,7 @@ fn store_form(frame: &DataFrame, source: Source) -> Result<DataFrame> {
             _ => column.clone(),
         });
     }
-    let coded: Vec<Expr> = source
-        .columns()
-        .iter()
-        .filter(|spec| codes::labels(spec.kind).is_some())
-        .map(|spec| codes::decoded(spec.name))
-        .collect();
-    Ok(DataFrame::new_infer_height(columns)?
-        .lazy()
-        .with_columns(coded)
-        .collect()?)
+    codes::decode(DataFrame::new_infer_height(columns)?)
 }
 
 /// The month of a partition file (`…/month=2026-11/part.parquet`); None for the

@@ -261,6 +261,7 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
             Ok(column) if codes::labels(spec.kind).is_some() => {
                 encode_labels(path, spec.name, spec.kind, column)?
             }
+            Ok(column) if spec.kind == Kind::Label => codes::open_encoded(column)?,
             // Strict: a value the type cannot hold is an error, never a null.
             Ok(column) => column.strict_cast(&wanted).map_err(|e| {
                 anyhow::anyhow!(
