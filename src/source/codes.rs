@@ -1,6 +1,7 @@
 //! Columns whose values come from a closed list (priority, shipment status) are
 //! held as 1-byte codes, a label's place in its list: 1 byte a row where a
-//! string view takes 16. Open labels (channel, category, return reason) are
+//! string view takes 16. Open labels (channel, category, return reason) and
+//! the text of a dimension (agent, team, carrier, region, seller, product) are
 //! held as 4-byte codes into a dictionary of the run, one per column name,
 //! which every source and part of a file codes into. The labels are what every
 //! user sees: the store keeps them as text, and a split or a count names them
@@ -36,14 +37,21 @@ pub fn labels_of(column: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Whether a column of this name holds open labels, coded by the run's
-/// dictionary (a name means one kind in every source: a unit test holds it).
+/// Whether a column of this name is coded by the run's dictionary: open labels,
+/// and text a split or a count can name (a source's categorical fields). A
+/// name means one kind in every source: a unit test holds it.
 pub fn is_open(column: &str) -> bool {
-    Source::ALL.iter().any(|source| {
-        source
-            .columns()
-            .iter()
-            .any(|spec| spec.name == column && spec.kind == Kind::Label)
+    Source::ALL.iter().any(|source| open_in(*source, column))
+}
+
+fn open_in(source: Source, column: &str) -> bool {
+    source.columns().iter().any(|spec| {
+        spec.name == column
+            && match spec.kind {
+                Kind::Label => true,
+                Kind::Text => source.categorical_fields().contains(&column),
+                _ => false,
+            }
     })
 }
 
@@ -206,7 +214,7 @@ mod tests {
                     spec.name
                 );
                 assert_eq!(
-                    spec.kind == Kind::Label,
+                    open_in(source, spec.name),
                     is_open(spec.name),
                     "{source}: {}",
                     spec.name
@@ -222,7 +230,12 @@ mod tests {
         assert_eq!(code(&SHIPMENT_STATUSES, "damaged"), Some(3));
         assert_eq!(code(&PRIORITIES, "p1"), None);
         assert_eq!(labels_of("channel"), None);
-        assert!(is_open("channel") && is_open("return_reason") && !is_open("agent"));
+        for open in ["channel", "return_reason", "agent", "carrier", "product"] {
+            assert!(is_open(open), "{open}");
+        }
+        for not_open in ["ticket_id", "order_id", "subject", "text", "priority"] {
+            assert!(!is_open(not_open), "{not_open}");
+        }
     }
 
     #[test]

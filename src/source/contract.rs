@@ -186,7 +186,8 @@ impl Kind {
     /// milliseconds (or, read from CSV, whole seconds in four bytes where they
     /// are: [`super::times`]), counts and answers in the narrowest integer their values fit
     /// (a count above `u32::MAX` is rejected when read), priorities and statuses
-    /// and open labels as codes ([`super::codes`]), everything else as text.
+    /// and labels as codes ([`super::codes`]), everything else as text (a
+    /// dimension's text is coded too: [`ColumnSpec::dtype`]).
     pub fn dtype(self) -> polars::prelude::DataType {
         use polars::prelude::DataType;
         match self {
@@ -206,6 +207,17 @@ pub struct ColumnSpec {
     pub in_header: bool,
     /// A row with this field empty is rejected.
     pub required: bool,
+}
+
+impl ColumnSpec {
+    /// The polars type the column is held in: its kind's, or codes for text
+    /// that names a group ([`super::codes::is_open`]: an agent, a carrier).
+    pub fn dtype(&self) -> polars::prelude::DataType {
+        match super::codes::is_open(self.name) {
+            true => polars::prelude::DataType::UInt32,
+            false => self.kind.dtype(),
+        }
+    }
 }
 
 const fn col(name: &'static str, kind: Kind, in_header: bool, required: bool) -> ColumnSpec {

@@ -71,7 +71,8 @@ pub(super) enum Buffer {
     Mentions(PrimitiveChunkedBuilder<Int8Type>),
     /// A label of a closed list, as its code.
     Code(PrimitiveChunkedBuilder<Int8Type>, &'static [&'static str]),
-    /// An open label, as its code in the run's dictionary ([`codes::is_open`]).
+    /// An open label or a dimension's text, as its code in the run's
+    /// dictionary ([`codes::is_open`]).
     Open(PrimitiveChunkedBuilder<UInt32Type>, codes::OpenCoder),
     /// UTC milliseconds, held as whole seconds where they are ([`super::times`]).
     Time(TimeBuilder),
@@ -93,7 +94,7 @@ impl Buffer {
         if let Some(labels) = codes::labels(spec.kind) {
             return Buffer::Code(PrimitiveChunkedBuilder::new(name, capacity), labels);
         }
-        if spec.kind == Kind::Label {
+        if codes::is_open(spec.name) {
             let coder = codes::OpenCoder::new(spec.name);
             return Buffer::Open(PrimitiveChunkedBuilder::new(name, capacity), coder);
         }

@@ -295,7 +295,7 @@ impl SqlEngine {
             let columns: Vec<Column> = source
                 .columns()
                 .iter()
-                .map(|spec| Column::new_empty(spec.name.into(), &spec.kind.dtype()))
+                .map(|spec| Column::new_empty(spec.name.into(), &spec.dtype()))
                 .collect();
             let rows = self.rows.get(&source).copied().unwrap_or(0);
             let reasons = self.rejects.get(&source).cloned().unwrap_or_default();

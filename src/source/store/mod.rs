@@ -256,12 +256,12 @@ pub fn read_store(path: &Path, source: Source, file: File, keep: &Keep) -> Resul
         .map_err(unreadable)?;
     let mut columns = Vec::new();
     for spec in kept {
-        let wanted = spec.kind.dtype();
+        let wanted = spec.dtype();
         let column = match frame.column(spec.name) {
             Ok(column) if codes::labels(spec.kind).is_some() => {
                 encode_labels(path, spec.name, spec.kind, column)?
             }
-            Ok(column) if spec.kind == Kind::Label => codes::open_encoded(column)?,
+            Ok(column) if codes::is_open(spec.name) => codes::open_encoded(column)?,
             // Strict: a value the type cannot hold is an error, never a null.
             Ok(column) => column.strict_cast(&wanted).map_err(|e| {
                 anyhow::anyhow!(
