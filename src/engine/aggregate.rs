@@ -210,15 +210,6 @@ impl Plan {
         }
     }
 
-    /// The aggregates polars computes, as Float64 expressions named `a<index>`.
-    pub fn exprs(&self, ctx: &Context) -> Vec<Expr> {
-        self.aggs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, agg)| agg_expr(agg, ctx).map(|e| e.alias(format!("a{i}"))))
-            .collect()
-    }
-
     /// The survival aggregates: `(index, span, filter, p)`, computed from samples.
     pub fn survivals(&self) -> impl Iterator<Item = (usize, &'static Span, Cond, f64)> + '_ {
         self.aggs.iter().enumerate().filter_map(|(i, a)| match *a {
@@ -494,13 +485,14 @@ impl Partial {
             Agg::MeanOf(c) => mean(col(c)),
             Agg::Survival(..) => Partial::Samples,
             Agg::Count(..) | Agg::Within(..) | Agg::Judged(..) | Agg::Pending(..) => {
-                Partial::Count(agg_expr(agg, ctx).expect("a count is a polars aggregate"))
+                Partial::Count(count_expr(agg, ctx).expect("a count is a polars aggregate"))
             }
         }
     }
 }
 
-fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
+/// A counting aggregate as a Float64 polars expression (None: not a count).
+fn count_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
     let both = |a: &Cond, e: Expr| match a {
         Cond::All => e,
         a => cond_expr(a).and(e),
@@ -509,14 +501,6 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
         Agg::Count(Cond::All, Cond::All) => len().cast(DataType::Float64),
         Agg::Count(a, Cond::All) => count(cond_expr(&a)),
         Agg::Count(a, b) => count(cond_expr(&a).and(cond_expr(&b))),
-        Agg::Span(span, filter, stat) => {
-            let ms = filtered_span_ms(span, filter, ctx);
-            match stat {
-                Stat::Mean => ms.mean(),
-                Stat::Quantile(p) => ms.quantile(lit(p), QuantileMethod::Linear),
-            }
-        }
-        Agg::MeanOf(c) => col(c).cast(DataType::Float64).mean(),
         Agg::Within(span, window, settled, filter) => count(both(
             &filter,
             judged(span, window, settled, ctx)
@@ -536,6 +520,6 @@ fn agg_expr(agg: &Agg, ctx: &Context) -> Option<Expr> {
                 },
             ))
         }
-        Agg::Survival(..) => return None,
+        Agg::Span(..) | Agg::MeanOf(_) | Agg::Survival(..) => return None,
     })
 }

@@ -139,7 +139,6 @@ pub(super) fn group_key(
 }
 
 /// What the parts of one group have added up so far.
-#[derive(Default)]
 struct Tally {
     /// The group's records.
     rows: usize,
