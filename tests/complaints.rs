@@ -381,6 +381,8 @@ fn every_format_and_the_chart_render() {
     assert!(md.contains("### What customers complain about"), "{md}");
     let png = dir.path().join("c.png");
     let png_arg = png.display().to_string();
+    // Like `svcq complaints`, the chart reads no shipments (they feed no
+    // complaint list): a shipments file that is not there is never opened.
     common::run_ok(
         dir.path(),
         &[
@@ -388,6 +390,8 @@ fn every_format_and_the_chart_render() {
             "complaints",
             "--reviews",
             &reviews,
+            "--shipments",
+            "no-such-shipments.csv",
             "--period",
             "2026-W47",
             "--out",

@@ -217,7 +217,13 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
             ..Default::default()
         })],
     };
-    let analysis = common.analysis.load(&fields)?;
+    let analysis = match &args.kind {
+        // As `svcq complaints` reads them: shipments feed no complaint list.
+        ChartKind::Complaints { .. } => common
+            .analysis
+            .load_without(&fields, &[Source::Shipments])?,
+        _ => common.analysis.load(&fields)?,
+    };
     let engine = common.analysis.engine(&analysis)?;
     let mut answers = engine.run(&analysis.targets, &queries)?.into_iter();
     let mut next = || answers.next().context("internal: an answer per query");
