@@ -495,3 +495,115 @@ fn nothing_rises_from_a_period_without_negative_reviews() {
     let notes = c["notes"].to_string();
     assert!(notes.contains("2026-W45 has no negative review"), "{notes}");
 }
+
+/// The ids of the examples of `term` in `list`.
+fn example_ids<'a>(list: &'a Value, term: &str) -> Vec<&'a str> {
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == term)
+        .unwrap_or_else(|| panic!("no {term}: {list}"));
+    row["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn examples_are_the_latest_texts_using_the_term_wherever_they_are_read() {
+    // Rows in no order, read in parts: a text of any part can be an example.
+    //   R3 2★ 23:51:24 客服态度很差，发货太慢！ web → 客服, 态度, 差, 发货, 慢
+    //   R4 5★ 20:00:00 质量不错，发货快。         app → 质量, 不错, 发货, 快
+    //   R2 1★ 23:48:10 物流太慢了！               web → 物流, 慢
+    //   R1 2★ 23:58:44 发货太慢！                 app → 发货, 慢
+    //   R0 1★ 23:58:44 物流太慢                   app → 物流, 慢
+    //   R5 5★ 11-21    Great service               web → great, service, great service
+    // 慢: R0 and R1 are the latest, at the same second: by id, R0 first. 发货 is
+    // a complaint (2 negative, 1 positive): its examples are negative reviews.
+    let dir = tempfile::tempdir().unwrap();
+    let reviews = dir.path().join("reviews.csv");
+    std::fs::write(
+        &reviews,
+        "review_id,created_at,rating,text,channel\n\
+         R3,2026-11-22T23:51:24Z,2,客服态度很差，发货太慢！,web\n\
+         R4,2026-11-22T20:00:00Z,5,质量不错，发货快。,app\n\
+         R2,2026-11-22T23:48:10Z,1,物流太慢了！,web\n\
+         R1,2026-11-22T23:58:44Z,2,发货太慢！,app\n\
+         R0,2026-11-22T23:58:44Z,1,物流太慢,app\n\
+         R5,2026-11-21T10:00:00Z,5,Great service,web\n",
+    )
+    .unwrap();
+    let reviews = reviews.display().to_string();
+    let c = run_json(
+        dir.path(),
+        &[
+            "complaints",
+            "--reviews",
+            &reviews,
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-23",
+            "--by",
+            "channel",
+            "--min-count",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    let whole = &c["groups"][0];
+    assert_eq!(example_ids(&whole["complaints"], "慢"), ["R0", "R1"]);
+    assert_eq!(example_ids(&whole["complaints"], "物流"), ["R0", "R2"]);
+    assert_eq!(example_ids(&whole["complaints"], "差"), ["R3"]);
+    assert_eq!(example_ids(&whole["complaints"], "发货"), ["R1", "R3"]);
+    assert_eq!(example_ids(&whole["praise"], "快"), ["R4"]);
+    assert_eq!(whole["complaints"][0]["examples"][0]["text"], "物流太慢");
+    assert_eq!(whole["complaints"][0]["examples"][0]["rating"], 1);
+    assert_eq!(
+        whole["complaints"][0]["examples"][0]["created_at"],
+        "2026-11-22T23:58:44Z"
+    );
+    // A channel's examples come from its own reviews.
+    let of = |channel: &str| {
+        c["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"]["channel"] == channel)
+            .unwrap_or_else(|| panic!("no {channel}"))
+    };
+    assert_eq!(example_ids(&of("web")["complaints"], "慢"), ["R3", "R2"]);
+    assert_eq!(example_ids(&of("app")["complaints"], "慢"), ["R0", "R1"]);
+}
+
+#[test]
+fn ticket_terms_show_the_latest_tickets_of_their_category() {
+    // parcel: 101 (11-17 09:00) and 44 (11-19 12:00, the last row); refund and
+    // "not received": 25 (11-18 10:00) and 12 (11-19 11:00).
+    let dir = tempfile::tempdir().unwrap();
+    let tickets = fixture("complaints/tickets.csv");
+    let c = run_json(
+        dir.path(),
+        &[
+            "complaints",
+            "--tickets",
+            &tickets,
+            "--period",
+            "2026-W47",
+            "--min-count",
+            "2",
+            "--format",
+            "json",
+        ],
+    );
+    let categories = c["ticket_categories"].as_array().unwrap();
+    let terms = |name: &str| &categories.iter().find(|k| k["category"] == name).unwrap()["terms"];
+    assert_eq!(example_ids(terms("delivery"), "parcel"), ["44", "101"]);
+    assert_eq!(example_ids(terms("refund"), "refund"), ["12", "25"]);
+    assert_eq!(example_ids(terms("refund"), "not received"), ["12", "25"]);
+    assert_eq!(terms("delivery")[0]["examples"][1]["text"], "Where is my parcel");
+}

@@ -42,6 +42,7 @@ pub fn exec(args: ComplaintsArgs) -> Result<ExitCode> {
         by: args.by.clone(),
         top: args.top.map(|t| t as usize),
         min_count: args.min_count,
+        examples: true,
     };
     let mut fields = vec!["review_id", "ticket_id", "text", "subject", "category"];
     fields.extend(args.by.as_deref());

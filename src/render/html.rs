@@ -155,6 +155,7 @@ pub fn plan(
             Figure::Complaints,
             Query::Complaints(ComplaintOptions {
                 period: options.period.clone(),
+                examples: true,
                 ..Default::default()
             }),
         ));

@@ -4,27 +4,25 @@
 //! category, and the aspect metrics from the catalogue. Computed here, rendered by
 //! `render::complaints`.
 
+mod examples;
 pub mod model;
 pub mod settings;
-
-use std::collections::BTreeMap;
+mod tally;
 
 use anyhow::{bail, Result};
-use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::model::Group;
-use super::period::{Period, PeriodSpec};
+use super::period::PeriodSpec;
 use super::query::{ReportOptions, Split};
 use super::targets::Targets;
 use super::Engine;
-use crate::source::times::{compared, millis, Order};
 use crate::source::timestamp::format_utc;
-use crate::source::{codes, Source};
-use crate::text::{log_odds, Score, Tokenizer};
-use model::{
-    CategoryTermRow, CategoryTerms, Complaints, Example, RisingRow, TermGroup, TermRow, TextCounts,
-};
+use crate::source::Source;
+use crate::text::{log_odds, Score};
+use examples::Wanted;
+use model::{CategoryTermRow, CategoryTerms, Complaints, RisingRow, TermGroup, TermRow};
+use tally::{GroupTally, Tally, Texts, Vocab};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComplaintOptions {
@@ -33,176 +31,9 @@ pub struct ComplaintOptions {
     pub by: Option<String>,
     pub top: Option<usize>,
     pub min_count: Option<u64>,
-}
-
-/// Examples shown per term.
-const EXAMPLES: usize = 2;
-
-/// One text of the period: its row in the period's frame and its terms.
-struct Doc {
-    row: usize,
-    created: i64,
-    rating: Option<i64>,
-    /// `None`: no text (or only white space).
-    terms: Option<Vec<u32>>,
-    segment: Option<String>,
-}
-
-impl Doc {
-    fn negative(&self) -> bool {
-        self.rating.is_some_and(|r| r <= 2) && self.has_terms()
-    }
-
-    fn positive(&self) -> bool {
-        self.rating.is_some_and(|r| r >= 4) && self.has_terms()
-    }
-
-    fn has_terms(&self) -> bool {
-        self.terms.as_ref().is_some_and(|t| !t.is_empty())
-    }
-
-    fn terms(&self) -> &[u32] {
-        self.terms.as_deref().unwrap_or(&[])
-    }
-}
-
-/// Every term seen, interned.
-#[derive(Default)]
-struct Vocab {
-    ids: FxHashMap<String, u32>,
-    words: Vec<String>,
-}
-
-impl Vocab {
-    /// The id of a term seen as a borrowed string (allocates only when new).
-    fn id_of(&mut self, term: &str) -> u32 {
-        match self.ids.get(term) {
-            Some(&id) => id,
-            None => self.id(term.to_string()),
-        }
-    }
-
-    fn id(&mut self, term: String) -> u32 {
-        if let Some(&id) = self.ids.get(&term) {
-            return id;
-        }
-        let id = self.words.len() as u32;
-        self.words.push(term.clone());
-        self.ids.insert(term, id);
-        id
-    }
-}
-
-/// The texts of one period: the frame's rows and their terms.
-struct Corpus {
-    frame: DataFrame,
-    docs: Vec<Doc>,
-}
-
-/// Term ids of every text of a string column, on every core: each worker interns
-/// into its own vocabulary, merged into `vocab` after. `None` for an empty or
-/// blank text; ids sorted, each once.
-fn tokenize(
-    tokenizer: &Tokenizer,
-    texts: &StringChunked,
-    vocab: &mut Vocab,
-) -> Vec<Option<Vec<u32>>> {
-    let height = texts.len();
-    let parts = crate::parallel::map_parts(height, |start, len| {
-        let mut local = Vocab::default();
-        let docs = texts
-            .slice(start as i64, len)
-            .iter()
-            .map(|t| {
-                let t = t.filter(|t| !t.trim().is_empty())?;
-                let mut ids = Vec::new();
-                tokenizer.each_term(t, &mut |term| ids.push(local.id_of(term)));
-                ids.sort_unstable();
-                ids.dedup();
-                Some(ids)
-            })
-            .collect::<Vec<_>>();
-        (docs, local.words)
-    });
-    let mut out = Vec::with_capacity(height);
-    for (docs, words) in parts {
-        let global: Vec<u32> = words.into_iter().map(|w| vocab.id(w)).collect();
-        out.extend(docs.into_iter().map(|d| {
-            d.map(|mut ids| {
-                for id in &mut ids {
-                    *id = global[*id as usize];
-                }
-                ids
-            })
-        }));
-    }
-    out
-}
-
-/// The rows of `frame` whose `created_at` is in `period`, with their terms.
-fn corpus(
-    frame: &DataFrame,
-    period: &Period,
-    text: &str,
-    segment: Option<&str>,
-    tokenizer: &Tokenizer,
-    vocab: &mut Vocab,
-) -> Result<Corpus> {
-    let frame = frame
-        .clone()
-        .lazy()
-        .filter(
-            compared("created_at", Order::AtOrAfter, period.from).and(compared(
-                "created_at",
-                Order::Before,
-                period.to,
-            )),
-        )
-        .collect()?;
-    let texts = frame.column(text)?.str()?;
-    let terms = tokenize(tokenizer, texts, vocab);
-    let created = millis(frame.column("created_at")?)?;
-    let rating = match frame.column("rating") {
-        Ok(r) => Some(r.cast(&DataType::Int64)?),
-        Err(_) => None,
-    };
-    let rating = rating.as_ref().map(|r| r.i64()).transpose()?;
-    let segment = match segment {
-        // As its labels: an open label is held as a code.
-        Some(s) => Some(codes::decode(frame.select([s])?)?.column(s)?.str()?.clone()),
-        None => None,
-    };
-    let docs = terms
-        .into_iter()
-        .enumerate()
-        .map(|(row, terms)| Doc {
-            row,
-            created: created.get(row).unwrap_or_default(),
-            rating: rating.and_then(|r| r.get(row)),
-            terms,
-            segment: segment
-                .as_ref()
-                .and_then(|s| s.get(row))
-                .map(str::to_string),
-        })
-        .collect();
-    Ok(Corpus { frame, docs })
-}
-
-/// Per term, the number of `docs` that use it (counted densely by term id).
-fn doc_counts<'a>(docs: impl Iterator<Item = &'a Doc>, vocab: &Vocab) -> FxHashMap<u32, u64> {
-    let mut dense = vec![0u64; vocab.words.len()];
-    for d in docs {
-        for &t in d.terms() {
-            dense[t as usize] += 1;
-        }
-    }
-    dense
-        .into_iter()
-        .enumerate()
-        .filter(|(_, n)| *n > 0)
-        .map(|(t, n)| (t as u32, n))
-        .collect()
+    /// Examples for each listed term (a second pass over the texts, which needs
+    /// the ids as text); the chart shows none.
+    pub examples: bool,
 }
 
 /// What the lists keep and how long they are.
@@ -284,49 +115,43 @@ impl Engine<'_> {
             ),
             Some(frame) => {
                 let by = options.by.as_deref();
-                let now = corpus(frame, &period, "text", by, &tokenizer, &mut vocab)?;
-                let before = corpus(frame, &previous, "text", by, &tokenizer, &mut vocab)?;
-                let all: Vec<&Doc> = now.docs.iter().collect();
-                let all_before: Vec<&Doc> = before.docs.iter().collect();
-                if counts_of(&all_before).negative == 0 {
+                let texts = Texts {
+                    frame,
+                    text: "text",
+                    segment: by,
+                    id: options.examples.then_some("review_id"),
+                    period: &period,
+                    previous: Some(&previous),
+                };
+                let reviews = tally::tally(&texts, &tokenizer, &mut vocab)?;
+                if reviews.whole.before_negative == 0 {
                     notes.push(format!(
                         "{} has no negative review with terms: no rising complaints.",
                         previous.label
                     ));
                 }
-                groups.push(segment_group(
-                    Group::new(),
-                    &now,
-                    &all,
-                    &all_before,
-                    &vocab,
-                    limits,
-                )?);
-                if let Some(by) = by {
-                    let mut values: Vec<&str> =
-                        now.docs.iter().filter_map(|d| d.segment.as_deref()).collect();
-                    values.sort_unstable();
-                    values.dedup();
-                    for value in values {
-                        let docs: Vec<&Doc> = now
-                            .docs
-                            .iter()
-                            .filter(|d| d.segment.as_deref() == Some(value))
-                            .collect();
-                        let before_docs: Vec<&Doc> = before
-                            .docs
-                            .iter()
-                            .filter(|d| d.segment.as_deref() == Some(value))
-                            .collect();
-                        let group = Group::from([(by.to_string(), value.to_string())]);
-                        groups.push(segment_group(
-                            group,
-                            &now,
-                            &docs,
-                            &before_docs,
-                            &vocab,
-                            limits,
-                        )?);
+                groups = review_groups(&reviews, by, &vocab, limits);
+                if options.examples {
+                    let mut wanted = Vec::new();
+                    for g in &groups {
+                        let segment = g.group.as_ref().and_then(|g| g.values().next().cloned());
+                        for (rows, side) in [
+                            (&g.complaints, examples::Side::Negative),
+                            (&g.praise, examples::Side::Positive),
+                        ] {
+                            wanted.extend(rows.iter().map(|r| Wanted {
+                                term: r.term.clone(),
+                                segment: segment.clone(),
+                                side,
+                            }));
+                        }
+                    }
+                    let mut found =
+                        examples::examples(&texts, &tokenizer, &wanted)?.into_iter();
+                    for g in &mut groups {
+                        for r in g.complaints.iter_mut().chain(g.praise.iter_mut()) {
+                            r.examples = found.next().unwrap_or_default();
+                        }
                     }
                 }
             }
@@ -337,15 +162,34 @@ impl Engine<'_> {
                     && frame.column("subject").is_ok()
                     && frame.column("category").is_ok() =>
             {
-                let tickets = corpus(
+                let texts = Texts {
                     frame,
-                    &period,
-                    "subject",
-                    Some("category"),
-                    &tokenizer,
-                    &mut vocab,
-                )?;
-                category_terms(&tickets, &vocab, limits, &mut notes)?
+                    text: "subject",
+                    segment: Some("category"),
+                    id: options.examples.then_some("ticket_id"),
+                    period: &period,
+                    previous: None,
+                };
+                let tickets = tally::tally(&texts, &tokenizer, &mut vocab)?;
+                let mut categories = category_terms(&tickets, &vocab, limits, &mut notes);
+                if options.examples {
+                    let wanted: Vec<Wanted> = categories
+                        .iter()
+                        .flat_map(|c| {
+                            c.terms.iter().map(|t| Wanted {
+                                term: t.term.clone(),
+                                segment: Some(c.category.clone()),
+                                side: examples::Side::Any,
+                            })
+                        })
+                        .collect();
+                    let mut found =
+                        examples::examples(&texts, &tokenizer, &wanted)?.into_iter();
+                    for t in categories.iter_mut().flat_map(|c| c.terms.iter_mut()) {
+                        t.examples = found.next().unwrap_or_default();
+                    }
+                }
+                categories
             }
             Some(_) => {
                 notes.push(
@@ -394,40 +238,31 @@ impl Engine<'_> {
     }
 }
 
-fn counts_of(docs: &[&Doc]) -> TextCounts {
-    let mut c = TextCounts {
-        reviews: docs.len() as u64,
-        ..Default::default()
-    };
-    for d in docs {
-        match &d.terms {
-            None => c.without_text += 1,
-            Some(t) if t.is_empty() => c.without_terms += 1,
-            Some(_) => {
-                c.negative += u64::from(d.negative());
-                c.positive += u64::from(d.positive());
+/// The whole period's lists, then each segment's (in the order of its value)
+/// that has reviews in the period.
+fn review_groups(
+    reviews: &Tally,
+    by: Option<&str>,
+    vocab: &Vocab,
+    limits: Limits,
+) -> Vec<TermGroup> {
+    let mut groups = vec![term_group(Group::new(), &reviews.whole, vocab, limits)];
+    if let Some(by) = by {
+        for (value, tally) in &reviews.segments {
+            if tally.counts.reviews > 0 {
+                let group = Group::from([(by.to_string(), value.clone())]);
+                groups.push(term_group(group, tally, vocab, limits));
             }
         }
     }
-    c
+    groups
 }
 
-/// The lists of one group of reviews: `docs` of the period, `before` of the
-/// previous one.
-fn segment_group(
-    group: Group,
-    now: &Corpus,
-    docs: &[&Doc],
-    before: &[&Doc],
-    vocab: &Vocab,
-    limits: Limits,
-) -> Result<TermGroup> {
-    let counts = counts_of(docs);
-    let negative = doc_counts(docs.iter().copied().filter(|d| d.negative()), vocab);
-    let positive = doc_counts(docs.iter().copied().filter(|d| d.positive()), vocab);
-    let background = doc_counts(docs.iter().copied(), vocab);
-    let scores = log_odds(&negative, &positive, &background);
-    let rows = |side: Side| -> Result<Vec<TermRow>> {
+/// The lists of one group of reviews (examples are added after).
+fn term_group(group: Group, tally: &GroupTally, vocab: &Vocab, limits: Limits) -> TermGroup {
+    let counts = tally.counts;
+    let scores = log_odds(&tally.negative, &tally.positive, &tally.all);
+    let rows = |side: Side| -> Vec<TermRow> {
         let total = match side {
             Side::A => counts.negative,
             Side::B => counts.positive,
@@ -436,48 +271,39 @@ fn segment_group(
             .into_iter()
             .map(|s| {
                 let used = if side == Side::A { s.a } else { s.b };
-                let of_side = |d: &Doc| match side {
-                    Side::A => d.negative(),
-                    Side::B => d.positive(),
-                };
-                Ok(TermRow {
+                TermRow {
                     term: vocab.words[s.term as usize].clone(),
                     log_odds: s.log_odds,
                     z: s.z,
                     negative: s.a,
                     positive: s.b,
                     share: used as f64 / total as f64,
-                    examples: examples(
-                        now,
-                        docs.iter().copied().filter(|d| of_side(d)),
-                        s.term,
-                        "review_id",
-                    )?,
-                })
+                    examples: Vec::new(),
+                }
             })
             .collect()
     };
-    let complaints = rows(Side::A)?;
-    let praise = rows(Side::B)?;
-    let before_counts = counts_of(before);
-    if before_counts.negative == 0 {
+    let complaints = rows(Side::A);
+    let praise = rows(Side::B);
+    let group = (!group.is_empty()).then_some(group);
+    if tally.before_negative == 0 {
         // Every term would "rise" by its whole share: nothing to compare with.
-        return Ok(TermGroup {
-            group: (!group.is_empty()).then_some(group),
+        return TermGroup {
+            group,
             counts,
             complaints,
             praise,
             rising: Vec::new(),
-        });
+        };
     }
-    let before_negative = doc_counts(before.iter().copied().filter(|d| d.negative()), vocab);
-    let mut rising: Vec<RisingRow> = negative
+    let mut rising: Vec<RisingRow> = tally
+        .negative
         .iter()
         .filter(|(_, &n)| n >= limits.min_count)
         .map(|(&term, &n)| {
-            let previous_negative = before_negative.get(&term).copied().unwrap_or(0);
+            let previous_negative = tally.before_negative_terms.get(&term).copied().unwrap_or(0);
             let share = n as f64 / counts.negative as f64;
-            let previous_share = previous_negative as f64 / before_counts.negative as f64;
+            let previous_share = previous_negative as f64 / tally.before_negative as f64;
             RisingRow {
                 term: vocab.words[term as usize].clone(),
                 negative: n,
@@ -506,102 +332,62 @@ fn segment_group(
     });
     rising.sort_by(|x, y| y.rise.total_cmp(&x.rise).then_with(|| x.term.cmp(&y.term)));
     rising.truncate(limits.top);
-    Ok(TermGroup {
-        group: (!group.is_empty()).then_some(group),
+    TermGroup {
+        group,
         counts,
         complaints,
         praise,
         rising,
-    })
-}
-
-/// The latest reviews (or tickets) among `docs` that use `term`; ties by id.
-fn examples<'a>(
-    corpus: &Corpus,
-    docs: impl Iterator<Item = &'a Doc>,
-    term: u32,
-    id_column: &str,
-) -> Result<Vec<Example>> {
-    let ids = corpus.frame.column(id_column)?.str()?;
-    let texts = match id_column {
-        "review_id" => corpus.frame.column("text")?.str()?,
-        _ => corpus.frame.column("subject")?.str()?,
-    };
-    let latest_first = |x: &&Doc, y: &&Doc| {
-        y.created
-            .cmp(&x.created)
-            .then_with(|| ids.get(x.row).cmp(&ids.get(y.row)))
-    };
-    // One pass keeping the latest few: a common term is used by many reviews.
-    let mut using: Vec<&Doc> = Vec::with_capacity(EXAMPLES + 1);
-    for d in docs.filter(|d| d.terms().binary_search(&term).is_ok()) {
-        using.push(d);
-        using.sort_by(latest_first);
-        using.truncate(EXAMPLES);
     }
-    Ok(using
-        .into_iter()
-        .take(EXAMPLES)
-        .map(|d| Example {
-            id: ids.get(d.row).unwrap_or_default().to_string(),
-            created_at: format_utc(d.created),
-            rating: d.rating,
-            text: texts.get(d.row).unwrap_or_default().to_string(),
-        })
-        .collect())
 }
 
-/// For each ticket category, the terms its tickets use more than the others'.
+/// For each ticket category, the terms its tickets use more than the others'
+/// (examples are added after).
 fn category_terms(
-    tickets: &Corpus,
+    tickets: &Tally,
     vocab: &Vocab,
     limits: Limits,
     notes: &mut Vec<String>,
-) -> Result<Vec<CategoryTerms>> {
-    let with_terms: Vec<&Doc> = tickets.docs.iter().filter(|d| d.has_terms()).collect();
-    let background = doc_counts(with_terms.iter().copied(), vocab);
-    let mut by_category: BTreeMap<&str, Vec<&Doc>> = BTreeMap::new();
-    let mut uncategorised = 0u64;
-    for d in &with_terms {
-        match d.segment.as_deref() {
-            Some(c) => by_category.entry(c).or_default().push(d),
-            None => uncategorised += 1,
-        }
-    }
+) -> Vec<CategoryTerms> {
+    let background = &tickets.whole.all;
+    let categorised: u64 = tickets.segments.values().map(GroupTally::with_terms).sum();
+    let uncategorised = tickets.whole.with_terms() - categorised;
     if uncategorised > 0 {
         notes.push(format!(
             "{uncategorised} ticket(s) with terms have no category: in the prior of every category, listed under none."
         ));
     }
     let mut out = Vec::new();
-    for (category, docs) in by_category {
-        let inside = doc_counts(docs.iter().copied(), vocab);
+    for (category, tally) in &tickets.segments {
+        let tickets = tally.with_terms();
+        if tickets == 0 {
+            continue;
+        }
+        let inside = &tally.all;
         // Every other ticket: all of them but this category's.
         let outside: FxHashMap<u32, u64> = background
             .iter()
             .map(|(t, n)| (*t, n - inside.get(t).copied().unwrap_or(0)))
             .filter(|(_, n)| *n > 0)
             .collect();
-        let scores = log_odds(&inside, &outside, &background);
+        let scores = log_odds(inside, &outside, background);
         let terms = top_terms(&scores, Side::A, limits, vocab)
             .into_iter()
-            .map(|s| {
-                Ok(CategoryTermRow {
-                    term: vocab.words[s.term as usize].clone(),
-                    log_odds: s.log_odds,
-                    z: s.z,
-                    tickets: s.a,
-                    other_tickets: s.b,
-                    share: s.a as f64 / docs.len() as f64,
-                    examples: examples(tickets, docs.iter().copied(), s.term, "ticket_id")?,
-                })
+            .map(|s| CategoryTermRow {
+                term: vocab.words[s.term as usize].clone(),
+                log_odds: s.log_odds,
+                z: s.z,
+                tickets: s.a,
+                other_tickets: s.b,
+                share: s.a as f64 / tickets as f64,
+                examples: Vec::new(),
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         out.push(CategoryTerms {
-            category: category.to_string(),
-            tickets: docs.len() as u64,
+            category: category.clone(),
+            tickets,
             terms,
         });
     }
-    Ok(out)
+    out
 }
