@@ -21,7 +21,9 @@ pub struct Reject {
     pub reason: String,
     /// The specifics: the offending value and what was expected.
     pub detail: String,
-    pub fields: Vec<String>,
+    /// The row's fields as read: one buffer, not a string per field (an export
+    /// with many bad rows holds them all until they are written).
+    pub fields: csv::ByteRecord,
 }
 
 impl Reject {
@@ -58,17 +60,16 @@ pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
         head.extend(data.header.iter().cloned());
         writer.write_record(&head)?;
         for r in &data.rejects {
-            let mut row = Vec::new();
             if several {
-                row.push(r.file.to_string());
+                writer.write_field(r.file.as_bytes())?;
             }
-            row.extend([
-                r.line.to_string(),
-                r.column.map(|c| c.1).unwrap_or("").to_string(),
-                r.detail.clone(),
-            ]);
-            row.extend(r.fields.iter().cloned());
-            writer.write_record(&row)?;
+            writer.write_field(r.line.to_string())?;
+            writer.write_field(r.column.map_or("", |c| c.1))?;
+            writer.write_field(&r.detail)?;
+            for field in &r.fields {
+                writer.write_field(String::from_utf8_lossy(field).as_bytes())?;
+            }
+            writer.write_record(None::<&[u8]>)?;
         }
         writer.flush()?;
         Ok(())
@@ -122,11 +123,7 @@ pub(super) fn locate_rejects(
             column: p.error.position.zip(p.error.name),
             reason: p.error.reason,
             detail: p.error.detail,
-            fields: p
-                .record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect(),
+            fields: p.record,
         })
         .collect();
     // In the export's order: by file, then line (folded records come last otherwise).

@@ -301,11 +301,14 @@ impl Run {
     }
 
     pub fn reject(&mut self, file: usize, start: u64, error: RowError, record: &csv::ByteRecord) {
+        // A copy of the fields alone: the reader's record keeps room to spare.
+        let mut copy = csv::ByteRecord::with_capacity(record.as_slice().len(), record.len());
+        copy.extend(record);
         self.pending.push(Pending {
             file,
             start,
             error,
-            record: record.clone(),
+            record: copy,
         });
     }
 
