@@ -109,9 +109,24 @@ pub(super) struct Row<'p> {
     pub id: Option<&'p str>,
 }
 
+/// Rows whose times, ratings and segment labels are materialised at once.
+const SLICE: usize = 1 << 16;
+
 /// Calls `each` with every row of `frame[start..start + len]` created in
-/// `period` (`Some(true)`) or in `previous` (`Some(false)`).
+/// `period` (`true`) or in `previous` (`false`), a slice of rows at a time.
 pub(super) fn each_row(
+    texts: &Texts,
+    start: usize,
+    len: usize,
+    each: &mut dyn FnMut(bool, Row),
+) -> Result<()> {
+    for at in (start..start + len).step_by(SLICE) {
+        each_row_of_slice(texts, at, SLICE.min(start + len - at), each)?;
+    }
+    Ok(())
+}
+
+fn each_row_of_slice(
     texts: &Texts,
     start: usize,
     len: usize,
