@@ -326,6 +326,16 @@ fn ticket_subjects_are_contrasted_by_category() {
     // "received" has the counts of "not received", which says more; a negation
     // starts a phrase but ends none, so there is no "refund not".
     assert_eq!(words, ["not received", "refund"], "{refund}");
+    // Each term's latest tickets of its category: parcel in 101 (11-17 09:00)
+    // and 44 (11-19 12:00, the last row); refund and "not received" in 25
+    // (11-18 10:00) and 12 (11-19 11:00).
+    assert_eq!(example_ids(&delivery["terms"], "parcel"), ["44", "101"]);
+    assert_eq!(example_ids(&refund["terms"], "refund"), ["12", "25"]);
+    assert_eq!(example_ids(&refund["terms"], "not received"), ["12", "25"]);
+    assert_eq!(
+        delivery["terms"][0]["examples"][1]["text"],
+        "Where is my parcel"
+    );
 }
 
 #[test]
@@ -578,32 +588,4 @@ fn examples_are_the_latest_texts_using_the_term_wherever_they_are_read() {
     };
     assert_eq!(example_ids(&of("web")["complaints"], "慢"), ["R3", "R2"]);
     assert_eq!(example_ids(&of("app")["complaints"], "慢"), ["R0", "R1"]);
-}
-
-#[test]
-fn ticket_terms_show_the_latest_tickets_of_their_category() {
-    // parcel: 101 (11-17 09:00) and 44 (11-19 12:00, the last row); refund and
-    // "not received": 25 (11-18 10:00) and 12 (11-19 11:00).
-    let dir = tempfile::tempdir().unwrap();
-    let tickets = fixture("complaints/tickets.csv");
-    let c = run_json(
-        dir.path(),
-        &[
-            "complaints",
-            "--tickets",
-            &tickets,
-            "--period",
-            "2026-W47",
-            "--min-count",
-            "2",
-            "--format",
-            "json",
-        ],
-    );
-    let categories = c["ticket_categories"].as_array().unwrap();
-    let terms = |name: &str| &categories.iter().find(|k| k["category"] == name).unwrap()["terms"];
-    assert_eq!(example_ids(terms("delivery"), "parcel"), ["44", "101"]);
-    assert_eq!(example_ids(terms("refund"), "refund"), ["12", "25"]);
-    assert_eq!(example_ids(terms("refund"), "not received"), ["12", "25"]);
-    assert_eq!(terms("delivery")[0]["examples"][1]["text"], "Where is my parcel");
 }

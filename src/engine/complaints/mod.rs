@@ -183,8 +183,7 @@ impl Engine<'_> {
                             })
                         })
                         .collect();
-                    let mut found =
-                        examples::examples(&texts, &tokenizer, &wanted)?.into_iter();
+                    let mut found = examples::examples(&texts, &tokenizer, &wanted)?.into_iter();
                     for t in categories.iter_mut().flat_map(|c| c.terms.iter_mut()) {
                         t.examples = found.next().unwrap_or_default();
                     }

@@ -312,7 +312,11 @@ pub(super) fn tally(texts: &Texts, tokenizer: &Tokenizer, vocab: &mut Vocab) -> 
         merge(
             &mut tally.whole,
             &part.whole,
-            part.whole.terms.iter().enumerate().map(|(t, c)| (t as u32, c)),
+            part.whole
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(t, c)| (t as u32, c)),
             &global,
         );
         for (value, group) in &part.segments {
