@@ -409,6 +409,32 @@ fn every_format_and_the_chart_render() {
         ],
     );
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // With --as-of the tickets decide nothing the chart draws: they go unread,
+    // and the chart is the one drawn with them.
+    let tickets = fixture("complaints/tickets.csv");
+    let chart = |tickets: &str, out: &str| {
+        common::run_ok(
+            dir.path(),
+            &[
+                "chart",
+                "complaints",
+                "--reviews",
+                &reviews,
+                "--tickets",
+                tickets,
+                "--period",
+                "2026-W47",
+                "--as-of",
+                "2026-11-23T00:00:00+08:00",
+                "--out",
+                out,
+            ],
+        );
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let read = chart(&tickets, "with-tickets.png");
+    assert!(read.starts_with(b"\x89PNG"));
+    assert_eq!(read, chart("no-such-tickets.csv", "unread.png"));
 }
 
 #[test]

@@ -218,10 +218,15 @@ pub fn exec(args: ChartArgs) -> Result<ExitCode> {
         })],
     };
     let analysis = match &args.kind {
-        // As `svcq complaints` reads them: shipments feed no complaint list.
-        ChartKind::Complaints { .. } => common
-            .analysis
-            .load_without(&fields, &[Source::Shipments])?,
+        // It draws the review terms. Shipments feed none; the tickets only the
+        // default as-of time (their latest event), so with --as-of they go unread.
+        ChartKind::Complaints { .. } => {
+            let mut unused = vec![Source::Shipments];
+            if common.analysis.period.as_of.is_some() {
+                unused.push(Source::Tickets);
+            }
+            common.analysis.load_without(&fields, &unused)?
+        }
         _ => common.analysis.load(&fields)?,
     };
     let engine = common.analysis.engine(&analysis)?;
