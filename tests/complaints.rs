@@ -557,6 +557,7 @@ fn examples_are_the_latest_texts_using_the_term_wherever_they_are_read() {
     //   R1 2★ 23:58:44 发货太慢！                 app → 发货, 慢
     //   R0 1★ 23:58:44 物流太慢                   app → 物流, 慢
     //   R5 5★ 11-21    Great service               web → great, service, great service
+    //   R9 1★ 11-10    态度差 (the week before: never an example)
     // 慢: R0 and R1 are the latest, at the same second: by id, R0 first. 发货 is
     // a complaint (2 negative, 1 positive): its examples are negative reviews.
     let dir = tempfile::tempdir().unwrap();
@@ -569,7 +570,8 @@ fn examples_are_the_latest_texts_using_the_term_wherever_they_are_read() {
          R2,2026-11-22T23:48:10Z,1,物流太慢了！,web\n\
          R1,2026-11-22T23:58:44Z,2,发货太慢！,app\n\
          R0,2026-11-22T23:58:44Z,1,物流太慢,app\n\
-         R5,2026-11-21T10:00:00Z,5,Great service,web\n",
+         R5,2026-11-21T10:00:00Z,5,Great service,web\n\
+         R9,2026-11-10T10:00:00Z,1,态度差,web\n",
     )
     .unwrap();
     let reviews = reviews.display().to_string();
@@ -595,6 +597,7 @@ fn examples_are_the_latest_texts_using_the_term_wherever_they_are_read() {
     assert_eq!(example_ids(&whole["complaints"], "慢"), ["R0", "R1"]);
     assert_eq!(example_ids(&whole["complaints"], "物流"), ["R0", "R2"]);
     assert_eq!(example_ids(&whole["complaints"], "差"), ["R3"]);
+    assert_eq!(example_ids(&whole["complaints"], "态度"), ["R3"]);
     assert_eq!(example_ids(&whole["complaints"], "发货"), ["R1", "R3"]);
     assert_eq!(example_ids(&whole["praise"], "快"), ["R4"]);
     assert_eq!(whole["complaints"][0]["examples"][0]["text"], "物流太慢");

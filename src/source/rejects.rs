@@ -78,6 +78,14 @@ pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A copy of a record's fields alone, for a reject to keep: the reader's record
+/// keeps room to spare.
+pub(super) fn exact_copy(record: &csv::ByteRecord) -> csv::ByteRecord {
+    let mut copy = csv::ByteRecord::with_capacity(record.as_slice().len(), record.len());
+    copy.extend(record);
+    copy
+}
+
 /// A row that is rejected, before its line is known.
 pub(super) struct Pending {
     pub file: usize,

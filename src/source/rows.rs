@@ -13,7 +13,7 @@ use super::header::{header_names, same_header};
 use super::load::{Keep, TextMentions, NOT_GATED};
 use super::lookup::Lookup;
 use super::mapping::Mapping;
-use super::rejects::Pending;
+use super::rejects::{exact_copy, Pending};
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
 use super::times::TimeBuilder;
@@ -301,14 +301,11 @@ impl Run {
     }
 
     pub fn reject(&mut self, file: usize, start: u64, error: RowError, record: &csv::ByteRecord) {
-        // A copy of the fields alone: the reader's record keeps room to spare.
-        let mut copy = csv::ByteRecord::with_capacity(record.as_slice().len(), record.len());
-        copy.extend(record);
         self.pending.push(Pending {
             file,
             start,
             error,
-            record: copy,
+            record: exact_copy(record),
         });
     }
 

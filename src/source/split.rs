@@ -14,7 +14,7 @@ use polars::prelude::*;
 
 use super::load::Keep;
 use super::records::Records;
-use super::rejects::Pending;
+use super::rejects::{exact_copy, Pending};
 use super::rows::{Buffer, Layout, Run};
 use super::seen_ids::SeenIds;
 
@@ -314,7 +314,7 @@ fn records_at(path: &Path, delimiter: u8, starts: &[u64]) -> Result<Vec<csv::Byt
             }
             open = Some((records, start));
         }
-        found.push(record.clone());
+        found.push(exact_copy(&record));
     }
     Ok(found)
 }

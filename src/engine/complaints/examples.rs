@@ -75,15 +75,21 @@ fn offer(kept: &mut Vec<Kept>, row: &Row) {
 }
 
 /// The examples of each of `wanted`, in its order, from the texts of
-/// `texts.period` (`texts.id` names them).
+/// `texts.period` (never of the period before), named by their `id` column.
 pub(super) fn examples(
     texts: &Texts,
+    id: &str,
     tokenizer: &Tokenizer,
     wanted: &[Wanted],
 ) -> Result<Vec<Vec<Example>>> {
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
+    let texts = &Texts {
+        id: Some(id),
+        previous: None,
+        ..*texts
+    };
     let mut by_term: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, w) in wanted.iter().enumerate() {
         by_term.entry(w.term.as_str()).or_default().push(i);
@@ -92,6 +98,7 @@ pub(super) fn examples(
         let mut kept: Vec<Vec<Kept>> = (0..wanted.len()).map(|_| Vec::new()).collect();
         let mut hits = Vec::new();
         each_row(texts, start, len, &mut |_, row| {
+            // Only the period's rows come: `previous` is None.
             let Some(text) = row.text else { return };
             hits.clear();
             tokenizer.each_term(text, &mut |term| {

@@ -119,7 +119,7 @@ impl Engine<'_> {
                     frame,
                     text: "text",
                     segment: by,
-                    id: options.examples.then_some("review_id"),
+                    id: None,
                     period: &period,
                     previous: Some(&previous),
                 };
@@ -147,7 +147,7 @@ impl Engine<'_> {
                         }
                     }
                     let mut found =
-                        examples::examples(&texts, &tokenizer, &wanted)?.into_iter();
+                        examples::examples(&texts, "review_id", &tokenizer, &wanted)?.into_iter();
                     for g in &mut groups {
                         for r in g.complaints.iter_mut().chain(g.praise.iter_mut()) {
                             r.examples = found.next().unwrap_or_default();
@@ -166,7 +166,7 @@ impl Engine<'_> {
                     frame,
                     text: "subject",
                     segment: Some("category"),
-                    id: options.examples.then_some("ticket_id"),
+                    id: None,
                     period: &period,
                     previous: None,
                 };
@@ -183,7 +183,8 @@ impl Engine<'_> {
                             })
                         })
                         .collect();
-                    let mut found = examples::examples(&texts, &tokenizer, &wanted)?.into_iter();
+                    let mut found =
+                        examples::examples(&texts, "ticket_id", &tokenizer, &wanted)?.into_iter();
                     for t in categories.iter_mut().flat_map(|c| c.terms.iter_mut()) {
                         t.examples = found.next().unwrap_or_default();
                     }

@@ -75,13 +75,15 @@ pub(super) struct Tally {
 }
 
 /// Where to read a source's texts.
+#[derive(Clone, Copy)]
 pub(super) struct Texts<'a> {
     pub frame: &'a DataFrame,
     /// The text column.
     pub text: &'a str,
     /// Texts are grouped by its values (decoded when held as codes).
     pub segment: Option<&'a str>,
-    /// The id column the examples name (read only when given).
+    /// The id column the examples name (read only when given: the examples
+    /// pass gives it).
     pub id: Option<&'a str>,
     pub period: &'a Period,
     /// Its negative texts are counted for the rising terms.
