@@ -35,6 +35,7 @@ fn keep_as_mentions(columns: &[&str]) -> Keep {
             gate: ("rating", 2),
             mask: Box::new(hand_mask),
         })),
+        links: None,
     }
 }
 

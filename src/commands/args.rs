@@ -211,7 +211,7 @@ impl AnalysisArgs {
         );
         let as_of = self.period.as_of.as_deref();
         let as_of = as_of.map(|text| parse_as_of(text, tz)).transpose()?;
-        let mut reducer = Reducer::new(fields, &targets.text.lexicon, as_of);
+        let mut reducer = Reducer::new(fields, &keep, &targets.text.lexicon, as_of);
         let reduce = &mut |source, loaded: &mut Loaded| reducer.reduce(source, &mut loaded.frame);
         let dataset = match &self.data.store {
             Some(dir) => load_store(dir, tz, &keep, reduce)?,

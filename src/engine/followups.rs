@@ -3,11 +3,14 @@
 //! `Cond::FollowedUp` and `End::FollowUp`; built as the reader builds times
 //! ([`TimeBuilder`]), so it is read through [`crate::source::times::ms`].
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use polars::prelude::*;
 
 use super::aggregate::cond_expr;
 use super::catalogue::NEGATIVE;
+use crate::source::load::{Codes, LinkMap};
 use crate::source::times::{TimeBuilder, Times};
 use crate::source::Source;
 
@@ -144,23 +147,17 @@ fn follow_up_times<K: std::hash::Hash + Eq + Copy>(
     followed
 }
 
-/// The codes [`code_review_links`] gave the ids of the negative reviews' links.
-#[derive(Default)]
-pub struct Links {
-    tickets: PlHashMap<String, u32>,
-    orders: PlHashMap<String, u32>,
-}
-
 /// Replaces the text ids the follow-up join reads (ticket_id and order_id of the
 /// reviews, then of the tickets with [`code_ticket_links`]) by 4-byte codes, where
 /// no command output needs their text: the same code for the same text, on the
 /// negative reviews' links and on the tickets that match one; null everywhere
 /// else. The join gives what it gave on the text, and the ids stop taking 16 bytes
 /// a row and more (a UUID: 52). Done as each source is read, so the reviews' ids
-/// are gone before the tickets are read and the tickets' before the shipments.
-pub fn code_review_links(reviews: &mut DataFrame) -> Result<Links> {
-    let mut links = Links::default();
+/// are gone before the tickets are read; the codes returned are what the
+/// tickets' reader keeps their ids as ([`crate::source::load::LinkCodes`]).
+pub fn code_review_links(reviews: &mut DataFrame) -> Result<Codes> {
     let negative = negative_rows(reviews)?;
+    let (mut tickets, mut orders) = (LinkMap::default(), LinkMap::default());
     let (named_codes, order_codes) = {
         let named = reviews.column("ticket_id")?.str()?;
         let order = reviews.column("order_id")?.str()?;
@@ -168,31 +165,39 @@ pub fn code_review_links(reviews: &mut DataFrame) -> Result<Links> {
         let mut order_codes: Vec<Option<u32>> = vec![None; reviews.height()];
         for &i in &negative {
             if let Some(id) = named.get(i) {
-                let next = links.tickets.len() as u32;
-                named_codes[i] = Some(*links.tickets.entry(id.to_string()).or_insert(next));
+                let next = tickets.len() as u32;
+                named_codes[i] = Some(*tickets.entry(id.into()).or_insert(next));
             }
             if let Some(o) = order.get(i).filter(|o| !o.is_empty()) {
-                let next = links.orders.len() as u32;
-                order_codes[i] = Some(*links.orders.entry(o.to_string()).or_insert(next));
+                let next = orders.len() as u32;
+                order_codes[i] = Some(*orders.entry(o.into()).or_insert(next));
             }
         }
         (named_codes, order_codes)
     };
     reviews.with_column(Column::new("ticket_id".into(), named_codes))?;
     reviews.with_column(Column::new("order_id".into(), order_codes))?;
-    Ok(links)
+    Ok(Codes::from([
+        ("ticket_id", Arc::new(tickets)),
+        ("order_id", Arc::new(orders)),
+    ]))
 }
 
 /// The tickets' side of [`code_review_links`]: a ticket whose id or order a
-/// negative review links to gets its code, every other one null (without reviews:
-/// all of them).
-pub fn code_ticket_links(tickets: &mut DataFrame, links: &Links) -> Result<()> {
-    for (name, codes) in [("ticket_id", &links.tickets), ("order_id", &links.orders)] {
-        let linked: UInt32Chunked = tickets
-            .column(name)?
+/// negative review links to gets its code, every other one null (without reviews,
+/// `codes` empty: all of them). A column the reader already coded stays.
+pub fn code_ticket_links(tickets: &mut DataFrame, codes: &Codes) -> Result<()> {
+    let none = LinkMap::default();
+    for name in ["ticket_id", "order_id"] {
+        let column = tickets.column(name)?;
+        if column.dtype() != &DataType::String {
+            continue;
+        }
+        let map = codes.get(name).map_or(&none, |m| m.as_ref());
+        let linked: UInt32Chunked = column
             .str()?
             .iter()
-            .map(|v| v.and_then(|v| codes.get(v).copied()))
+            .map(|v| v.and_then(|v| map.get(v).copied()))
             .collect();
         tickets.with_column(Column::from(linked.into_series().with_name(name.into())))?;
     }
@@ -267,7 +272,7 @@ mod tests {
         assert_eq!(times(&linked_reviews, &linked_tickets), expected);
         // No reviews: the tickets' ids become null codes.
         let mut alone = tickets.clone();
-        code_ticket_links(&mut alone, &Links::default()).unwrap();
+        code_ticket_links(&mut alone, &Codes::default()).unwrap();
         assert_eq!(alone.column("order_id").unwrap().null_count(), 4);
     }
 }

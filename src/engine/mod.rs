@@ -37,7 +37,7 @@ use period::{Period, PeriodSpec};
 pub use query::{Answer, FieldCounts, Query, ReportOptions, Split};
 use targets::{Status, Targets, Windows};
 
-use crate::source::load::{Dataset, Keep, TextMentions};
+use crate::source::load::{Dataset, Keep, LinkCodes, TextMentions};
 use crate::source::times::{self, max_millis, Order};
 use crate::source::timestamp::{format_utc, parse_timestamp};
 use crate::source::{Kind, Moment, Source};
@@ -73,7 +73,21 @@ pub fn columns_needed<'a>(extra: impl IntoIterator<Item = &'a str>, lexicon: &Le
             mask: Box::new(move |text| lexicon.mentions(text)),
         })
     });
-    Keep::Only { columns, mentions }
+    let links = links_coded(&extra).then(|| Arc::new(LinkCodes::new(Source::Tickets)));
+    Keep::Only {
+        columns,
+        mentions,
+        links,
+    }
+}
+
+/// Whether a command that shows `fields` reads the ticket and order ids only
+/// for the follow-up join, so that they can be held as codes
+/// ([`followups::code_review_links`]).
+fn links_coded(fields: &[&str]) -> bool {
+    !fields
+        .iter()
+        .any(|f| matches!(*f, "ticket_id" | "order_id"))
 }
 
 /// Whether a command that shows `fields` needs of the review text only what it
@@ -86,26 +100,29 @@ fn mentions_only(fields: &[&str]) -> bool {
 /// where the command shows no ticket or order id ([`followups::code_review_links`])
 /// or no review text ([`mentions::mentions_in_place_of_text`]): what keeps memory
 /// down on large exports. The reviews must come before the tickets
-/// ([`crate::source::load::READ_ORDER`]): their links decide the tickets' codes.
+/// ([`crate::source::load::READ_ORDER`]): their links decide the tickets' codes,
+/// which a CSV reader then keeps the tickets' ids as.
 /// With `--as-of`, each source is censored at it here too, as the engine would:
 /// the frame as it stood then replaces the one read instead of sitting beside it.
 pub struct Reducer<'a> {
     as_of: Option<i64>,
-    link_ids: bool,
+    links: Option<Arc<LinkCodes>>,
     mentions: Option<&'a Lexicon>,
-    links: followups::Links,
 }
 
 impl<'a> Reducer<'a> {
-    /// For a command whose output shows `fields`, as of `as_of` when given.
-    pub fn new(fields: &[&str], lexicon: &'a Lexicon, as_of: Option<i64>) -> Reducer<'a> {
+    /// For a command whose output shows `fields`, reading what `keep` says
+    /// ([`columns_needed`]), as of `as_of` when given.
+    pub fn new(
+        fields: &[&str],
+        keep: &Keep,
+        lexicon: &'a Lexicon,
+        as_of: Option<i64>,
+    ) -> Reducer<'a> {
         Reducer {
             as_of,
-            link_ids: !fields
-                .iter()
-                .any(|f| matches!(*f, "ticket_id" | "order_id")),
+            links: keep.link_codes(Source::Tickets).cloned(),
             mentions: mentions_only(fields).then_some(lexicon),
-            links: followups::Links::default(),
         }
     }
 
@@ -113,21 +130,21 @@ impl<'a> Reducer<'a> {
         if let Some(as_of) = self.as_of {
             censor_in_place(frame, source, as_of)?;
         }
-        match source {
-            Source::Reviews => {
-                if self.link_ids {
-                    self.links = followups::code_review_links(frame)?;
+        match (source, &self.links) {
+            (Source::Reviews, links) => {
+                if let Some(links) = links {
+                    links.give(followups::code_review_links(frame)?);
                 }
                 if let Some(lexicon) = self.mentions {
                     mentions::mentions_in_place_of_text(frame, lexicon)?;
                 }
             }
-            // The links are not needed once the tickets have their codes: their
-            // maps (a text id per negative review) go before the shipments are read.
-            Source::Tickets if self.link_ids => {
-                followups::code_ticket_links(frame, &std::mem::take(&mut self.links))?
+            // The codes are not needed once the tickets have theirs: their maps
+            // (a text id per negative review) go before the shipments are read.
+            (Source::Tickets, Some(links)) => {
+                followups::code_ticket_links(frame, &links.take().unwrap_or_default())?
             }
-            Source::Tickets | Source::Shipments => {}
+            (Source::Tickets | Source::Shipments, _) => {}
         }
         Ok(())
     }

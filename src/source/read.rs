@@ -213,8 +213,8 @@ fn read_into(
     // Room for every row: a file read in parts leaves most of it untouched, and
     // pages never written are never resident.
     let capacity = estimates.iter().sum::<usize>();
-    // The frugal plan reads a file in one part: a later part holds its ids as
-    // text and its rows' offsets until it is joined (about 100 MB at 6.5 M rows).
+    // The frugal plan reads a file in one part: a later part holds its rows'
+    // offsets and its ids' rows until it is joined (about 80 MB at 6.5 M rows).
     let cores = match crate::memory::frugal() || sink.is_some() {
         true => 1,
         false => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::fields::{parse_row, Locator, RowError, Value};
 use super::header::{header_names, same_header};
-use super::load::{Keep, TextMentions, NOT_GATED};
+use super::load::{Keep, LinkMap, TextMentions, NOT_GATED};
 use super::lookup::Lookup;
 use super::mapping::Mapping;
 use super::rejects::{exact_copy, Pending};
@@ -76,6 +76,9 @@ pub(super) enum Buffer {
     Open(PrimitiveChunkedBuilder<UInt32Type>, codes::OpenCoder),
     /// UTC milliseconds, held as whole seconds where they are ([`super::times`]).
     Time(TimeBuilder),
+    /// A link id as the code the command gave it ([`super::load::LinkCodes`]), null when it
+    /// gave none.
+    Link(PrimitiveChunkedBuilder<UInt32Type>, Arc<LinkMap>),
     Dropped,
 }
 
@@ -120,9 +123,29 @@ impl Buffer {
             (Buffer::Open(b, coder), Value::Text(v)) => {
                 b.append_option(v.map(|label| coder.code(&label)))
             }
+            (Buffer::Link(b, codes), Value::Text(v)) => {
+                b.append_option(v.and_then(|id| codes.get(&*id).copied()))
+            }
             (Buffer::Dropped, _) => {}
             _ => unreachable!("buffer and value kinds follow the same spec"),
         }
+    }
+
+    /// A buffer of the same kind, empty, with room for `capacity` rows.
+    fn renewed(&self, spec: &ColumnSpec, capacity: usize) -> Buffer {
+        match self {
+            Buffer::Dropped => Buffer::Dropped,
+            Buffer::Link(_, codes) => Buffer::link(spec, codes.clone(), capacity),
+            Buffer::Mentions(_) => Buffer::new(spec, true, true, capacity),
+            _ => Buffer::new(spec, true, false, capacity),
+        }
+    }
+
+    fn link(spec: &ColumnSpec, codes: Arc<LinkMap>, capacity: usize) -> Buffer {
+        Buffer::Link(
+            PrimitiveChunkedBuilder::new(spec.name.into(), capacity),
+            codes,
+        )
     }
 
     /// The column built so far (None when dropped).
@@ -131,7 +154,9 @@ impl Buffer {
             Buffer::Text(b) => Some(b.finish().into_series()),
             Buffer::Int64(b) => Some(b.finish().into_series()),
             Buffer::Time(b) => Some(b.finish()),
-            Buffer::UInt32(b) | Buffer::Open(b, _) => Some(b.finish().into_series()),
+            Buffer::UInt32(b) | Buffer::Open(b, _) | Buffer::Link(b, _) => {
+                Some(b.finish().into_series())
+            }
             Buffer::Int8(b) | Buffer::Code(b, _) | Buffer::Mentions(b) => {
                 Some(b.finish().into_series())
             }
@@ -205,7 +230,7 @@ impl Mentioned {
 impl Run {
     /// A run keeping the columns `keep` names of `source`, with room for
     /// `capacity` rows (`buffered` in the builders, when fewer: a streamed read's
-    /// chunk); `part` keeps the id column and each accepted row's start as well,
+    /// chunk); `part` keeps each accepted row's start and each id's row as well,
     /// for joining the parts.
     pub fn new(
         source: Source,
@@ -214,19 +239,29 @@ impl Run {
         part: bool,
     ) -> Run {
         let mentions = Mentioned::of(source, keep);
+        let links = keep.link_codes(source).and_then(|l| l.get());
         let buffers = source
             .columns()
             .iter()
             .enumerate()
             .map(|(i, spec)| {
-                let kept = keep.keeps(source, spec.name) || (part && i == 0);
-                let mentioned = mentions.as_ref().is_some_and(|m| m.text == i);
-                Buffer::new(spec, kept, mentioned, buffered)
+                let kept = keep.keeps(source, spec.name);
+                let codes = links.as_ref().and_then(|l| l.get(spec.name));
+                match codes {
+                    Some(codes) if kept => Buffer::link(spec, codes.clone(), buffered),
+                    _ => {
+                        let mentioned = mentions.as_ref().is_some_and(|m| m.text == i);
+                        Buffer::new(spec, kept, mentioned, buffered)
+                    }
+                }
             })
             .collect();
         Run {
             buffers,
-            seen_ids: SeenIds::with_capacity(capacity),
+            seen_ids: match part {
+                true => SeenIds::with_rows(capacity),
+                false => SeenIds::with_capacity(capacity),
+            },
             unmapped: BTreeSet::new(),
             pending: Vec::new(),
             read: 0,
@@ -245,9 +280,8 @@ impl Run {
             .iter_mut()
             .zip(source.columns())
             .map(|(buffer, spec)| {
-                let kept = !matches!(buffer, Buffer::Dropped);
-                let mentioned = matches!(buffer, Buffer::Mentions(_));
-                std::mem::replace(buffer, Buffer::new(spec, kept, mentioned, capacity)).finish()
+                let renewed = buffer.renewed(spec, capacity);
+                std::mem::replace(buffer, renewed).finish()
             })
             .collect()
     }

@@ -94,6 +94,28 @@ impl SortedArena {
         (!self.shared.is_empty()).then_some(self.last.as_slice())
     }
 
+    /// Hands each id of `range` (its index and bytes) to `visit`, decoded from
+    /// the start of the block the range starts in.
+    fn each_in(&self, range: std::ops::Range<usize>, mut visit: impl FnMut(usize, &[u8])) {
+        let first = range.start / BLOCK * BLOCK;
+        let Some(&start) = self.block_starts.get(first / BLOCK) else {
+            return;
+        };
+        let mut at = start;
+        let mut current = [0u8; 256];
+        for i in first..range.end.min(self.len()) {
+            let (shared, suffix) = (
+                usize::from(self.shared[i]),
+                usize::from(self.suffix_lengths[i]),
+            );
+            current[shared..shared + suffix].copy_from_slice(&self.suffixes[at..at + suffix]);
+            at += suffix;
+            if i >= range.start {
+                visit(i, &current[..shared + suffix]);
+            }
+        }
+    }
+
     /// Whether `id` is in the arena: a binary search over the first id of each
     /// block, then the block decoded id by id until one is not below `id`.
     fn contains(&self, id: &[u8]) -> bool {
@@ -193,6 +215,37 @@ fn pack<'b>(id: &'b [u8], buf: &'b mut [u8; 512]) -> &'b [u8] {
     id
 }
 
+/// The text of a [`pack`]ed id.
+fn unpack(bytes: &[u8]) -> String {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+    let hex = |digits: &[u8; 16], dashes: &[usize]| {
+        let mut text = String::with_capacity(bytes.len() * 2 + dashes.len());
+        for (i, b) in bytes[1..].iter().enumerate() {
+            if dashes.contains(&i) {
+                text.push('-');
+            }
+            text.push(char::from(digits[usize::from(b >> 4)]));
+            text.push(char::from(digits[usize::from(b & 0xf)]));
+        }
+        text
+    };
+    // A UUID's dashes come before its 5th, 7th, 9th and 11th bytes.
+    const UUID_DASHES: [usize; 4] = [4, 6, 8, 10];
+    match bytes.first() {
+        Some(1) => {
+            let digits: [u8; 8] = bytes[1..9].try_into().unwrap_or_default();
+            u64::from_be_bytes(digits).to_string()
+        }
+        Some(2) => hex(LOWER, &UUID_DASHES),
+        Some(3) => hex(UPPER, &UUID_DASHES),
+        Some(4) => hex(LOWER, &[]),
+        Some(5) => hex(UPPER, &[]),
+        Some(6) => String::from_utf8_lossy(&bytes[1..]).into_owned(),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// The ids accepted so far, for "the first row wins". Exports usually list ids in
 /// increasing order, so ids that arrive above every earlier one are appended to a
 /// sorted arena (no hashing, no cache misses: a new id only needs comparing with the
@@ -208,10 +261,28 @@ pub struct SeenIds<H = FxBuildHasher> {
     by_hash: HashTable<u32>,
     /// How ids are hashed (a parameter so tests can force collisions).
     hasher: H,
-    long: PlHashSet<Box<str>>,
+    /// Each long id, with its row when rows are kept.
+    long: PlHashMap<Box<str>, u32>,
     /// Whether ids in increasing order go to the sorted arena (else every id is
     /// hashed).
     sorted_allowed: bool,
+    /// The row each id was recorded at, when kept ([`SeenIds::with_rows`]).
+    rows: Option<Rows>,
+}
+
+/// The row of each id in each arena (its index there), and the next row.
+#[derive(Default)]
+struct Rows {
+    sorted: Vec<u32>,
+    other: Vec<u32>,
+    next: u64,
+}
+
+/// A recorded id found again in an earlier set ([`SeenIds::found_in`]): its row
+/// and its text.
+pub struct Repeat {
+    pub row: usize,
+    pub id: String,
 }
 
 impl SeenIds {
@@ -228,6 +299,84 @@ impl SeenIds {
             ..SeenIds::with_capacity(0)
         }
     }
+
+    /// A set of ids one per row, each kept with its row: a later part of a file
+    /// is checked against the earlier parts through it, with no column of its
+    /// ids as text (52 bytes a UUID; a row here takes 4 more).
+    pub fn with_rows(rows: usize) -> SeenIds {
+        SeenIds {
+            rows: Some(Rows {
+                sorted: Vec::with_capacity(rows),
+                ..Rows::default()
+            }),
+            ..SeenIds::with_capacity(rows)
+        }
+    }
+
+    /// Whether a set with rows has more than a row index holds (4 G): a part
+    /// that large is read again in one piece.
+    pub fn rows_overflowed(&self) -> bool {
+        self.rows
+            .as_ref()
+            .is_some_and(|r| r.next > u64::from(u32::MAX))
+    }
+
+    /// The ids recorded here that one of `earlier` holds, in row order, looked
+    /// up on every core.
+    pub fn found_in(&self, earlier: &[&SeenIds]) -> Vec<Repeat> {
+        let rows = self.rows.as_ref().expect("a set kept with its rows");
+        let held = |bytes: &[u8]| earlier.iter().any(|e| e.contains_packed(bytes));
+        let repeat = |row: u32, bytes: &[u8]| Repeat {
+            row: row as usize,
+            id: unpack(bytes),
+        };
+        let mut found: Vec<Repeat> = crate::parallel::map_parts(self.sorted.len(), |from, len| {
+            let mut found = Vec::new();
+            self.sorted.each_in(from..from + len, |i, bytes| {
+                if held(bytes) {
+                    found.push(repeat(rows.sorted[i], bytes));
+                }
+            });
+            found
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        found.extend(
+            crate::parallel::map_parts(self.other.lengths.len(), |from, len| {
+                (from..from + len)
+                    .filter(|&i| held(self.other.get(i)))
+                    .map(|i| repeat(rows.other[i], self.other.get(i)))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten(),
+        );
+        found.extend(
+            self.long
+                .iter()
+                .filter(|(id, _)| earlier.iter().any(|e| e.long.contains_key(*id)))
+                .map(|(id, &row)| Repeat {
+                    row: row as usize,
+                    id: id.to_string(),
+                }),
+        );
+        found.sort_unstable_by_key(|r| r.row);
+        found
+    }
+
+    /// Records every id of `other` (its rows are not kept).
+    pub fn extend_from(&mut self, other: &SeenIds) {
+        other.sorted.each_in(0..other.sorted.len(), |_, bytes| {
+            self.insert_packed(bytes, 0);
+        });
+        for i in 0..other.other.lengths.len() {
+            self.insert_packed(other.other.get(i), 0);
+        }
+        for id in other.long.keys() {
+            self.long.entry(id.clone()).or_insert(0);
+        }
+    }
 }
 
 impl<H: BuildHasher> SeenIds<H> {
@@ -237,9 +386,16 @@ impl<H: BuildHasher> SeenIds<H> {
             other: Arena::default(),
             by_hash: HashTable::new(),
             hasher,
-            long: PlHashSet::new(),
+            long: PlHashMap::new(),
             sorted_allowed: true,
+            rows: None,
         }
+    }
+
+    /// Whether the packed id `bytes` was recorded.
+    fn contains_packed(&self, bytes: &[u8]) -> bool {
+        self.sorted.contains(bytes)
+            || (!self.by_hash.is_empty() && self.find_other(self.hasher.hash_one(bytes), bytes))
     }
 
     fn find_other(&self, hash: u64, bytes: &[u8]) -> bool {
@@ -263,32 +419,50 @@ impl<H: BuildHasher> SeenIds<H> {
 
     /// Records `id`; false when it was already recorded.
     pub fn insert(&mut self, id: &str) -> bool {
-        if id.len() >= usize::from(u8::MAX) {
-            return self.long.insert(id.into());
+        // Past u32::MAX rows the row wraps; the part is then read again whole
+        // ([`SeenIds::rows_overflowed`]).
+        let row = self.rows.as_ref().map_or(0, |r| r.next as u32);
+        let new = if id.len() >= usize::from(u8::MAX) {
+            !self.long.contains_key(id) && self.long.insert(id.into(), row).is_none()
+        } else {
+            let mut buf = [0; 512];
+            self.insert_packed(pack(id.as_bytes(), &mut buf), row)
+        };
+        if let Some(rows) = self.rows.as_mut().filter(|_| new) {
+            rows.next += 1;
         }
-        let mut buf = [0; 512];
-        let bytes = pack(id.as_bytes(), &mut buf);
+        new
+    }
+
+    /// Records the packed id `bytes`, at `row` when rows are kept; false when it
+    /// was already recorded.
+    fn insert_packed(&mut self, bytes: &[u8], row: u32) -> bool {
         // New: an out-of-order id was below the run's last when it came, and the
         // last only rises.
         if self.sorted_allowed && self.sorted.last().is_none_or(|last| bytes > last) {
             self.sorted.push(bytes);
+            if let Some(rows) = &mut self.rows {
+                rows.sorted.push(row);
+            }
             return true;
         }
         if self.sorted.contains(bytes) {
             return false;
         }
-        self.other_insert(bytes)
+        let new = self.other_insert(bytes);
+        if let Some(rows) = self.rows.as_mut().filter(|_| new) {
+            rows.other.push(row);
+        }
+        new
     }
 
     /// Whether `id` was recorded.
     pub fn contains(&self, id: &str) -> bool {
         if id.len() >= usize::from(u8::MAX) {
-            return self.long.contains(id);
+            return self.long.contains_key(id);
         }
         let mut buf = [0; 512];
-        let bytes = pack(id.as_bytes(), &mut buf);
-        self.sorted.contains(bytes)
-            || (!self.by_hash.is_empty() && self.find_other(self.hasher.hash_one(bytes), bytes))
+        self.contains_packed(pack(id.as_bytes(), &mut buf))
     }
 }
 
@@ -431,6 +605,82 @@ mod tests {
                 for id in ids.iter().chain(&probes) {
                     proptest::prop_assert_eq!(seen.contains(id), oracle.contains(id), "{}", id);
                 }
+            }
+        }
+    }
+
+    /// Every shape [`pack`] knows comes back as its text.
+    #[test]
+    fn unpacked_ids_are_the_ids() {
+        let uuid = "0b5a3c1e-9f2d-4c6b-8a7e-1d2f3a4b5c6d";
+        for id in [
+            uuid.to_string(),
+            uuid.to_uppercase(),
+            uuid.replace('-', ""),
+            "9f2d4c6b8a7e1d2f3a4b5c6d0B5A3C1E".into(),
+            "12345678901234567".into(),
+            "9999999999999999999".into(),
+            "18446744073709551615".into(),
+            "0".into(),
+            "007".into(),
+            "\u{1}\u{9}".into(),
+            "".into(),
+            "T0000001".into(),
+            "订单-7".into(),
+        ] {
+            let mut buf = [0; 512];
+            assert_eq!(unpack(pack(id.as_bytes(), &mut buf)), id);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pack_then_unpack_is_the_id(id in "([0-9a-fA-F-]{0,40}|\\PC{0,20})") {
+            let mut buf = [0; 512];
+            proptest::prop_assert_eq!(unpack(pack(id.as_bytes(), &mut buf)), id);
+        }
+
+        /// A part's ids found in earlier sets, against a plain set: the rows of
+        /// the repeats, in row order, with their text; a part's rows are its
+        /// new ids in order. Sorted runs, shuffled ids, long ids and numbers.
+        #[test]
+        fn repeats_of_a_part_are_found_with_their_rows(
+            earlier in proptest::collection::vec("[ab]?[0-9]{1,3}", 0..200),
+            part in proptest::collection::vec("[ab]?[0-9]{1,3}", 0..200),
+            sort in proptest::bool::ANY,
+            long_every in 0usize..5,
+        ) {
+            let widen = |(i, id): (usize, String)| match long_every > 0 && i % (long_every * 7) == 3 {
+                true => id.repeat(300 / id.len().max(1) + 1),
+                false => id,
+            };
+            let mut part: Vec<String> = part.into_iter().enumerate().map(widen).collect();
+            if sort {
+                part.sort();
+            }
+            let earlier: Vec<String> = earlier.into_iter().enumerate().map(widen).collect();
+            let mut first = SeenIds::with_capacity(0);
+            earlier.iter().for_each(|id| { first.insert(id); });
+            let mut seen = SeenIds::with_rows(part.len());
+            let mut rows = Vec::new();
+            for id in &part {
+                if seen.insert(id) {
+                    rows.push(id.clone());
+                }
+            }
+            let expected: Vec<(usize, String)> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| earlier.contains(id))
+                .map(|(row, id)| (row, id.clone()))
+                .collect();
+            let found: Vec<(usize, String)> =
+                seen.found_in(&[&first]).into_iter().map(|r| (r.row, r.id)).collect();
+            proptest::prop_assert_eq!(found, expected);
+            // Taken into the earlier set, every id of the part is found there.
+            first.extend_from(&seen);
+            for id in &part {
+                proptest::prop_assert!(first.contains(id), "{}", id);
             }
         }
     }

@@ -167,6 +167,9 @@ pub(super) fn read_part(
         }
     }
     reported.up_to(progress, run.read, records.position());
+    if run.seen_ids.rows_overflowed() {
+        bail!("more than {} rows in one part", u32::MAX);
+    }
     Ok(Part { run, first, stop })
 }
 
@@ -228,28 +231,21 @@ pub(super) fn join_parts(
     let mut earlier: Vec<SeenIds> = Vec::new();
     for part in parts {
         let Part { run: part, .. } = part;
-        let mut buffers = part.buffers.into_iter();
-        let ids = buffers
-            .next()
-            .and_then(Buffer::finish)
-            .expect("a part keeps its ids");
-        let ids = ids.str()?;
         let seen: Vec<&SeenIds> = std::iter::once(&run.seen_ids).chain(&earlier).collect();
-        let repeats = repeated(ids, &seen);
+        let repeats = part.seen_ids.found_in(&seen);
         drop(seen);
         let starts = part.starts.expect("a part keeps its row starts");
-        let rows: Vec<u64> = repeats.iter().map(|&row| starts[row]).collect();
+        let rows: Vec<u64> = repeats.iter().map(|r| starts[r.row]).collect();
         let mut pending = part.pending;
-        for (&row, record) in repeats.iter().zip(records_at(path, delimiter, &rows)?) {
+        for (repeat, record) in repeats.iter().zip(records_at(path, delimiter, &rows)?) {
             let mut record = record;
             if let Some(lookup) = layout.lookup {
                 lookup.extend(&mut record);
             }
-            let id = ids.get(row).unwrap_or_default();
             pending.push(Pending {
                 file,
-                start: starts[row],
-                error: layout.duplicate(id),
+                start: starts[repeat.row],
+                error: layout.duplicate(&repeat.id),
                 record,
             });
         }
@@ -261,14 +257,14 @@ pub(super) fn join_parts(
         run.pending.extend(pending);
         run.unmapped.extend(part.unmapped);
         let keep = (!repeats.is_empty()).then(|| {
-            let mut keep = vec![true; ids.len()];
-            repeats.iter().for_each(|&r| keep[r] = false);
+            let mut keep = vec![true; starts.len()];
+            repeats.iter().for_each(|r| keep[r.row] = false);
             BooleanChunked::from_slice("keep".into(), &keep)
         });
-        let columns =
-            std::iter::once(Some(ids.clone().into_series())).chain(buffers.map(Buffer::finish));
-        for ((chunk, main), column) in chunks.iter_mut().zip(&run.buffers).zip(columns) {
-            let (Some(column), false) = (column, matches!(main, Buffer::Dropped)) else {
+        drop(starts);
+        let columns = part.buffers.into_iter().map(Buffer::finish);
+        for (chunk, column) in chunks.iter_mut().zip(columns) {
+            let Some(column) = column else {
                 continue;
             };
             chunk.push(match &keep {
@@ -277,9 +273,7 @@ pub(super) fn join_parts(
             });
         }
         if more_files {
-            for id in ids.iter().flatten() {
-                run.seen_ids.insert(id);
-            }
+            run.seen_ids.extend_from(&part.seen_ids);
         }
         earlier.push(part.seen_ids);
     }
@@ -317,20 +311,6 @@ fn records_at(path: &Path, delimiter: u8, starts: &[u64]) -> Result<Vec<csv::Byt
         found.push(exact_copy(&record));
     }
     Ok(found)
-}
-
-/// The rows of `ids` that one of `seen` holds, looked up on every core.
-fn repeated(ids: &StringChunked, seen: &[&SeenIds]) -> Vec<usize> {
-    let held = |r: usize| {
-        ids.get(r)
-            .is_some_and(|id| seen.iter().any(|s| s.contains(id)))
-    };
-    crate::parallel::map_parts(ids.len(), |from, len| {
-        (from..from + len).filter(|&r| held(r)).collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect()
 }
 
 #[cfg(test)]
