@@ -213,6 +213,18 @@ fn table_output_names_file_line_and_column() {
         "{text}"
     );
     assert!(text.contains("… and 7 more in rejects"), "{text}");
+    // Only the rows shown are kept once read; the count of the others stands.
+    let out = Command::cargo_bin("svcq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", "--data", ".", "--show", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("tickets.csv:").count(), 2, "{text}");
+    assert!(text.contains("… and 10 more in rejects"), "{text}");
+    let rejects = std::fs::read_to_string(dir.path().join("rejects/tickets.rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 1 + 12, "{rejects}");
 }
 
 // CRLF line endings (what Excel and Windows tools write), blank lines and a quoted

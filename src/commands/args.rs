@@ -64,6 +64,7 @@ impl InputArgs {
                 .clone()
                 .or_else(|| default_rejects.map(PathBuf::from)),
             unused: Vec::new(),
+            shown_rejects: 0,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::args::{emit, resolve_tz, InputArgs, DEFAULT_REJECTS};
 use crate::engine::targets::Targets;
 use crate::exit::{ERROR as EXIT_ERROR, OK as EXIT_OK};
 use crate::render::thousands;
-use crate::source::load::{load_csv, Dataset, InputEntry, Keep};
+use crate::source::load::{load_csv, CsvInputs, Dataset, InputEntry, Keep};
 use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -40,7 +40,10 @@ pub fn exec(args: ValidateArgs) -> Result<ExitCode> {
     let targets = Targets::load(None, &args.inputs.preset)?;
     let tz = resolve_tz(args.inputs.tz.as_deref(), &targets)?;
     let dataset = load_csv(
-        &args.inputs.csv_inputs(Some(DEFAULT_REJECTS)),
+        &CsvInputs {
+            shown_rejects: args.show,
+            ..args.inputs.csv_inputs(Some(DEFAULT_REJECTS))
+        },
         tz,
         &Keep::Nothing,
         &targets.mappings,
@@ -103,7 +106,7 @@ fn render_table(dataset: &Dataset, show: usize) -> String {
                     .find(|x| x.name() == name)
                     .expect("known source");
                 let rejects = &dataset.sources[&source].rejects;
-                if !rejects.is_empty() {
+                if s.rejected > 0 {
                     details.push_str(&format!("\n{name}: {} rejected\n", thousands(s.rejected)));
                     for (reason, count) in &s.reasons {
                         details.push_str(&format!("  {:>7}  {reason}\n", thousands(*count)));
@@ -111,10 +114,10 @@ fn render_table(dataset: &Dataset, show: usize) -> String {
                     for r in rejects.iter().take(show) {
                         details.push_str(&format!("  {}\n", r.describe()));
                     }
-                    if rejects.len() > show {
+                    if s.rejected > show as u64 {
                         details.push_str(&format!(
                             "  … and {} more in {}\n",
-                            thousands((rejects.len() - show) as u64),
+                            thousands(s.rejected - show as u64),
                             s.rejects_file.as_deref().unwrap_or("the rejects file")
                         ));
                     }

@@ -29,6 +29,11 @@ pub struct CsvInputs {
     pub rejects: Option<PathBuf>,
     /// Sources the command has no use for: not read, listed as skipped.
     pub unused: Vec<Source>,
+    /// How many rejected rows of each source the dataset keeps once read
+    /// (`validate` shows a few): the others are in the rejects file when it is
+    /// written, their count and reasons in the stats. An export with many bad
+    /// rows would otherwise hold every one to the end of the run.
+    pub shown_rejects: usize,
 }
 
 impl CsvInputs {
@@ -317,15 +322,17 @@ pub fn load_csv(
     }
     let no_mapping = Mapping::default();
     let rejects = args.rejects.as_deref();
+    // Without a rejects file or a reject shown, a rejected row is only counted.
+    let rejected_rows = rejects.is_some() || args.shown_rejects > 0;
     read_in_rounds(
         &mut dataset,
         &jobs,
         &ONE_AT_A_TIME,
         |source, files| {
             let mapping = mappings.get(&source).unwrap_or(&no_mapping);
-            read_unfinished(files, source, tz, keep, mapping)
+            read_unfinished(files, source, tz, keep, mapping, rejected_rows)
         },
-        |read| finish_csv(read, rejects),
+        |read| finish_csv(read, rejects, args.shown_rejects),
         reduce,
     )?;
     Ok(dataset)
@@ -375,7 +382,7 @@ pub fn stream_csv(
         };
         let read = read_streamed(files, source, tz, mapping, &mut chunks)?;
         drop(chunks);
-        let mut loaded = finish_csv(read, args.rejects.as_deref())?;
+        let mut loaded = finish_csv(read, args.rejects.as_deref(), args.shown_rejects)?;
         to.read(source, &mut loaded)?;
         dataset.sources.insert(source, loaded);
     }
@@ -383,12 +390,16 @@ pub fn stream_csv(
     Ok(dataset)
 }
 
-/// A CSV source's rejects found (and written to `rejects`, when given) and its
-/// columns joined.
-fn finish_csv(read: Unfinished, rejects: Option<&Path>) -> Result<Loaded> {
+/// A CSV source's rejects found (and written to `rejects`, when given; the
+/// first `shown` kept) and its columns joined.
+fn finish_csv(read: Unfinished, rejects: Option<&Path>, shown: usize) -> Result<Loaded> {
     let mut data = read.finish()?;
     if let Some(dir) = rejects {
         write_rejects(dir, &mut data)?;
+    }
+    if data.rejects.len() > shown {
+        data.rejects.truncate(shown);
+        data.rejects.shrink_to_fit();
     }
     Ok(Loaded {
         frame: data.frame,

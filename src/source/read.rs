@@ -127,7 +127,7 @@ pub fn read_files(
     keep: &Keep,
     mapping: &Mapping,
 ) -> Result<SourceData> {
-    read_unfinished(files, source, tz, keep, mapping)?.finish()
+    read_unfinished(files, source, tz, keep, mapping, true)?.finish()
 }
 
 /// A source read and validated whose rejects are not yet found in its files (a
@@ -140,6 +140,8 @@ pub struct Unfinished {
     displays: Vec<String>,
     line_maps: Vec<Records>,
     pending: Vec<Pending>,
+    /// Whether the pending rejects keep their rows ([`read_unfinished`]).
+    rejected_rows: bool,
     /// The kept columns' chunks, in row order.
     chunks: Vec<Vec<Series>>,
     height: usize,
@@ -148,14 +150,17 @@ pub struct Unfinished {
 }
 
 /// [`read_files`] up to what [`Unfinished::finish`] does.
+/// `rejected_rows`: whether each rejected row is kept to be written or shown
+/// (else only its reason is counted, and its line is not looked for).
 pub fn read_unfinished(
     files: &[PathBuf],
     source: Source,
     tz: Tz,
     keep: &Keep,
     mapping: &Mapping,
+    rejected_rows: bool,
 ) -> Result<Unfinished> {
-    read_into(files, source, tz, keep, mapping, None)
+    read_into(files, source, tz, keep, mapping, rejected_rows, None)
 }
 
 /// Where a streamed read hands its accepted rows, every column kept, in the
@@ -183,7 +188,7 @@ pub fn read_streamed(
     mapping: &Mapping,
     chunks: &mut Chunks,
 ) -> Result<Unfinished> {
-    read_into(files, source, tz, &Keep::All, mapping, Some(chunks))
+    read_into(files, source, tz, &Keep::All, mapping, true, Some(chunks))
 }
 
 fn read_into(
@@ -192,6 +197,7 @@ fn read_into(
     tz: Tz,
     keep: &Keep,
     mapping: &Mapping,
+    rejected_rows: bool,
     mut sink: Option<&mut Chunks>,
 ) -> Result<Unfinished> {
     let displays: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
@@ -304,6 +310,7 @@ fn read_into(
             rules: &rules,
             lookup: lookup.as_ref(),
             files: files.len(),
+            rejected_rows,
         };
         // An event log folds rows across the whole file: read in one piece.
         let split = match (folder, records.splittable()) {
@@ -455,7 +462,8 @@ fn read_into(
                             reason: e.reason.clone(),
                             detail: format!("{} (the record folded from {n} rows)", e.detail),
                         };
-                        run.reject(file, start, error, &record);
+                        let pending = Pending::new(rejected_rows, (file, start), error, &record);
+                        run.pending.push(pending);
                     }
                 }
             }
@@ -514,6 +522,7 @@ fn read_into(
         displays,
         line_maps,
         pending: std::mem::take(&mut run.pending),
+        rejected_rows,
         chunks: kept,
         height: match streamed {
             true => 0,
@@ -533,12 +542,20 @@ impl Unfinished {
             displays,
             line_maps,
             pending,
+            rejected_rows,
             chunks,
             height,
             mut stats,
             header,
         } = self;
-        let rejects = locate_rejects(&files, &displays, &line_maps, pending)?;
+        for p in &pending {
+            *stats.reasons.entry(p.error.reason.clone()).or_insert(0) += 1;
+        }
+        debug_assert_eq!(stats.rejected, pending.len() as u64);
+        let rejects = match rejected_rows {
+            true => locate_rejects(&files, &displays, &line_maps, pending)?,
+            false => Vec::new(),
+        };
         let mut columns = Vec::new();
         for mut chunks in chunks {
             // A file part whose times were all whole seconds, another's not: all in ms.
@@ -566,10 +583,6 @@ impl Unfinished {
             columns.push(column.into_column());
         }
         let frame = DataFrame::new(height, columns)?;
-        for r in &rejects {
-            *stats.reasons.entry(r.reason.clone()).or_insert(0) += 1;
-        }
-        debug_assert_eq!(stats.rejected, rejects.len() as u64);
         debug_assert_eq!(stats.read, stats.accepted + stats.rejected);
         Ok(SourceData {
             source,
@@ -682,7 +695,7 @@ fn read_records(
                     values,
                 });
             }
-            Err(error) => run.reject(file, start, error, record),
+            Err(error) => run.reject(layout, (file, start), error, record),
         }
     }
     reported.up_to(progress, run.read, records.position());

@@ -21,9 +21,41 @@ pub struct Reject {
     pub reason: String,
     /// The specifics: the offending value and what was expected.
     pub detail: String,
-    /// The row's fields as read: one buffer, not a string per field (an export
-    /// with many bad rows holds them all until they are written).
-    pub fields: csv::ByteRecord,
+    /// The row's fields as read.
+    pub fields: RejectedRow,
+}
+
+/// A rejected row's fields as read, in two exact-size buffers: an export with
+/// many bad rows holds them all until they are written (a `csv::ByteRecord`
+/// took 88 bytes more a row, its field ends 8 bytes each).
+#[derive(Debug, Clone)]
+pub struct RejectedRow {
+    bytes: Box<[u8]>,
+    ends: Box<[u32]>,
+}
+
+impl RejectedRow {
+    /// A copy of a record's fields (a record is far below 4 GiB: the reader
+    /// bounds a line's length).
+    pub(super) fn of(record: &csv::ByteRecord) -> RejectedRow {
+        let bytes: Box<[u8]> = record.iter().flatten().copied().collect();
+        let mut end = 0u32;
+        let ends = record
+            .iter()
+            .map(|field| {
+                end += field.len() as u32;
+                end
+            })
+            .collect();
+        RejectedRow { bytes, ends }
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter())
+            .map(|(start, &end)| &self.bytes[start as usize..end as usize])
+    }
 }
 
 impl Reject {
@@ -66,7 +98,7 @@ pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
             writer.write_field(r.line.to_string())?;
             writer.write_field(r.column.map_or("", |c| c.1))?;
             writer.write_field(&r.detail)?;
-            for field in &r.fields {
+            for field in r.fields.fields() {
                 writer.write_field(String::from_utf8_lossy(field).as_bytes())?;
             }
             writer.write_record(None::<&[u8]>)?;
@@ -78,20 +110,35 @@ pub fn write_rejects(dir: &Path, data: &mut SourceData) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// A copy of a record's fields alone, for a reject to keep: the reader's record
-/// keeps room to spare.
-pub(super) fn exact_copy(record: &csv::ByteRecord) -> csv::ByteRecord {
-    let mut copy = csv::ByteRecord::with_capacity(record.as_slice().len(), record.len());
-    copy.extend(record);
-    copy
-}
-
 /// A row that is rejected, before its line is known.
 pub(super) struct Pending {
     pub file: usize,
     pub start: u64,
     pub error: RowError,
-    pub record: csv::ByteRecord,
+    /// The row's fields; None where no rejects file is written and no reject
+    /// shown (the error's detail is then dropped too: only its reason is counted).
+    pub record: Option<RejectedRow>,
+}
+
+impl Pending {
+    /// The reject of `record`, kept whole when `rows` (the rejected rows are
+    /// written or shown), else as its reason alone.
+    pub fn new(
+        rows: bool,
+        (file, start): (usize, u64),
+        mut error: RowError,
+        record: &csv::ByteRecord,
+    ) -> Pending {
+        if !rows {
+            error.detail = String::new();
+        }
+        Pending {
+            file,
+            start,
+            error,
+            record: rows.then(|| RejectedRow::of(record)),
+        }
+    }
 }
 
 /// Turns each pending reject's start into its physical line, file by file.
@@ -131,7 +178,7 @@ pub(super) fn locate_rejects(
             column: p.error.position.zip(p.error.name),
             reason: p.error.reason,
             detail: p.error.detail,
-            fields: p.record,
+            fields: p.record.expect("the rows of rejects to locate are kept"),
         })
         .collect();
     // In the export's order: by file, then line (folded records come last otherwise).
@@ -142,4 +189,25 @@ pub(super) fn locate_rejects(
         .collect();
     rejects.sort_by_key(|r| (rank[r.file.as_ref()], r.line));
     Ok(rejects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejected_row_keeps_its_fields() {
+        for fields in [
+            vec![],
+            vec![""],
+            vec!["T1", "", "a,b", "订单"],
+            vec!["", ""],
+        ] {
+            let record = csv::ByteRecord::from(fields.clone());
+            let row = RejectedRow::of(&record);
+            let back: Vec<&[u8]> = row.fields().collect();
+            let expected: Vec<&[u8]> = fields.iter().map(|f| f.as_bytes()).collect();
+            assert_eq!(back, expected);
+        }
+    }
 }

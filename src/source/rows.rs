@@ -13,7 +13,7 @@ use super::header::{header_names, same_header};
 use super::load::{Keep, LinkMap, TextMentions, NOT_GATED};
 use super::lookup::Lookup;
 use super::mapping::Mapping;
-use super::rejects::{exact_copy, Pending};
+use super::rejects::Pending;
 use super::rules::CrossRules;
 use super::seen_ids::SeenIds;
 use super::times::TimeBuilder;
@@ -33,6 +33,8 @@ pub(super) struct Layout<'a> {
     pub lookup: Option<&'a Lookup>,
     /// How many files the export has (the duplicate message says which wins).
     pub files: usize,
+    /// Whether a rejected row is kept whole, to be written or shown ([`Pending::new`]).
+    pub rejected_rows: bool,
 }
 
 impl Layout<'_> {
@@ -330,17 +332,19 @@ impl Run {
             }
             return true;
         };
-        self.reject(file, start, error, record);
+        self.reject(layout, (file, start), error, record);
         false
     }
 
-    pub fn reject(&mut self, file: usize, start: u64, error: RowError, record: &csv::ByteRecord) {
-        self.pending.push(Pending {
-            file,
-            start,
-            error,
-            record: exact_copy(record),
-        });
+    pub fn reject(
+        &mut self,
+        layout: &Layout,
+        at: (usize, u64),
+        error: RowError,
+        record: &csv::ByteRecord,
+    ) {
+        let pending = Pending::new(layout.rejected_rows, at, error, record);
+        self.pending.push(pending);
     }
 
     /// Reads every field of a well-formed row as its contract kind (labels a
@@ -385,7 +389,7 @@ impl Run {
                 self.accepted += 1;
                 self.push(values);
             }
-            Err(error) => self.reject(file, start, error, record),
+            Err(error) => self.reject(layout, (file, start), error, record),
         }
     }
 

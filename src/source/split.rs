@@ -14,7 +14,7 @@ use polars::prelude::*;
 
 use super::load::Keep;
 use super::records::Records;
-use super::rejects::{exact_copy, Pending};
+use super::rejects::Pending;
 use super::rows::{Buffer, Layout, Run};
 use super::seen_ids::SeenIds;
 
@@ -235,18 +235,24 @@ pub(super) fn join_parts(
         let repeats = part.seen_ids.found_in(&seen);
         drop(seen);
         let starts = part.starts.expect("a part keeps its row starts");
-        let rows: Vec<u64> = repeats.iter().map(|r| starts[r.row]).collect();
         let mut pending = part.pending;
-        for (repeat, record) in repeats.iter().zip(records_at(path, delimiter, &rows)?) {
-            let mut record = record;
-            if let Some(lookup) = layout.lookup {
-                lookup.extend(&mut record);
-            }
-            pending.push(Pending {
-                file,
-                start: starts[repeat.row],
-                error: layout.duplicate(&repeat.id),
-                record,
+        // The repeats' records are read again only to be written or shown.
+        let rows: Vec<u64> = match layout.rejected_rows {
+            true => repeats.iter().map(|r| starts[r.row]).collect(),
+            false => Vec::new(),
+        };
+        let mut records = records_at(path, delimiter, &rows)?.into_iter();
+        for repeat in &repeats {
+            let error = layout.duplicate(&repeat.id);
+            let start = starts[repeat.row];
+            pending.push(match records.next() {
+                Some(mut record) => {
+                    if let Some(lookup) = layout.lookup {
+                        lookup.extend(&mut record);
+                    }
+                    Pending::new(true, (file, start), error, &record)
+                }
+                None => Pending::new(false, (file, start), error, &csv::ByteRecord::new()),
             });
         }
         // In record order, as one reading finds them (two records can share a
@@ -308,7 +314,7 @@ fn records_at(path: &Path, delimiter: u8, starts: &[u64]) -> Result<Vec<csv::Byt
             }
             open = Some((records, start));
         }
-        found.push(exact_copy(&record));
+        found.push(record.clone());
     }
     Ok(found)
 }
