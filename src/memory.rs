@@ -1,7 +1,7 @@
 //! How much memory svcq may use, and the frugal plan it follows when its usual
 //! one would not fit. The usual plan reads each large file on every core and
 //! evaluates a cohort's aggregates side by side: fastest, and at its peak 0.32×
-//! the CSV's bytes at 4 M tickets, 0.37× at 100 M (it is expected at half).
+//! the CSV's bytes at 4 M tickets, 0.33× at 100 M (it is expected at half).
 //! Under a smaller budget (a container's cgroup limit, the memory the machine
 //! has free, or `SVCQ_MEMORY_LIMIT`) svcq reads each file in one piece,
 //! evaluates one aggregate at a time and hands freed buffers back to the system

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::run_ok;
+use common::{row, run_json, run_ok};
 use serde_json::Value;
 
 const ROWS: usize = 130_000;
@@ -374,36 +374,23 @@ fn follow_up_links_of_a_file_read_in_parts() {
     let how = how_read(dir.path(), "tickets.csv", "split.toml");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(how.contains("read in"), cores > 1, "{how}");
+    let period = [
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-01",
+        "--as-of",
+        "2026-12-10",
+    ];
     let rates = |config: &str| {
-        let out = run_ok(
-            dir.path(),
-            &[
-                "report",
-                "--data",
-                ".",
-                "--config",
-                config,
-                "--from",
-                "2026-10-01",
-                "--to",
-                "2026-12-01",
-                "--as-of",
-                "2026-12-10",
-                "--format",
-                "json",
-            ],
-        );
-        let report: Value = serde_json::from_slice(&out).unwrap();
+        let command = [
+            "report", "--data", ".", "--config", config, "--format", "json",
+        ];
+        let report = run_json(dir.path(), &[&command[..], &period].concat());
         assert_eq!(report["inputs"]["tickets"]["rejected"], 1);
-        let metric = |name: &str| {
-            let row = report["metrics"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["id"] == name)
-                .unwrap()
-                .clone();
-            (row["n"].clone(), row["value"].clone())
+        let metric = |id: &str| {
+            let metric = row(&report, id, None);
+            (metric["n"].clone(), metric["value"].clone())
         };
         (
             metric("followup_rate"),
@@ -413,4 +400,38 @@ fn follow_up_links_of_a_file_read_in_parts() {
     let expected = (Value::from(5), Value::from(0.8));
     assert_eq!(rates("split.toml"), (expected.clone(), expected));
     assert_eq!(rates("whole.toml"), rates("split.toml"));
+    // The tickets' ids arrive from the reader as codes already, in both parts:
+    // the one a negative review names and the order another names.
+    let targets = svcq::engine::targets::Targets::parse("", "test").unwrap();
+    let lexicon = &targets.text.lexicon;
+    let keep = svcq::engine::columns_needed(std::iter::empty(), lexicon);
+    let mut reducer = svcq::engine::Reducer::new(&[], &keep, lexicon, None);
+    let mut arrived = Vec::new();
+    let inputs = svcq::source::load::CsvInputs {
+        data: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    svcq::source::load::load_csv(
+        &inputs,
+        chrono_tz::Tz::UTC,
+        &keep,
+        &targets.mappings,
+        &mut |source, loaded| {
+            if source == svcq::source::Source::Tickets {
+                for name in ["ticket_id", "order_id"] {
+                    let column = loaded.frame.column(name).unwrap();
+                    let coded = column.u32().map_or(0, |c| c.iter().flatten().count());
+                    arrived.push((name, column.dtype().clone(), coded));
+                }
+            }
+            reducer.reduce(source, &mut loaded.frame)
+        },
+    )
+    .unwrap();
+    let codes = polars::prelude::DataType::UInt32;
+    // Coded: T37 (R1), T{8/10 of the rows} (R2), T22 (R5); order O{95/100} (R3).
+    assert_eq!(
+        arrived,
+        vec![("ticket_id", codes.clone(), 3), ("order_id", codes, 1)]
+    );
 }

@@ -281,3 +281,42 @@ fn a_count_too_large_to_hold_is_a_reject() {
         &[("agent_replies count too large", 1)],
     );
 }
+
+/// What a read keeps of its rejected rows: every one where a rejects file is
+/// written, the first `shown_rejects` once read, none where they are only
+/// counted. The counts and reasons are the same either way.
+#[test]
+fn rejected_rows_are_kept_only_where_written_or_shown() {
+    use svcq::source::load::{load_csv, CsvInputs, Keep};
+    use svcq::source::Source;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tickets.csv", TICKETS);
+    let targets = svcq::engine::targets::Targets::parse("", "test").unwrap();
+    let read = |rejects: Option<std::path::PathBuf>, shown_rejects: usize| {
+        let inputs = CsvInputs {
+            data: Some(dir.path().to_path_buf()),
+            rejects,
+            shown_rejects,
+            ..CsvInputs::default()
+        };
+        let dataset = load_csv(
+            &inputs,
+            chrono_tz::Tz::UTC,
+            &Keep::Nothing,
+            &targets.mappings,
+            &mut |_, _| Ok(()),
+        )
+        .unwrap();
+        let loaded = &dataset.sources[&Source::Tickets];
+        let lines: Vec<u64> = loaded.rejects.iter().map(|r| r.line).collect();
+        (loaded.stats.rejected, loaded.stats.reasons.clone(), lines)
+    };
+    let (written, reasons, _) = read(Some(dir.path().join("rejects")), 0);
+    assert_eq!(written, 12);
+    assert_eq!(reasons.values().sum::<u64>(), 12);
+    let (shown, shown_reasons, lines) = read(Some(dir.path().join("rejects")), 2);
+    // E1 (line 5) is the first reject after the two good rows and the empty id (line 4).
+    assert_eq!((shown, &shown_reasons, lines), (12, &reasons, vec![4, 5]));
+    let (counted, counted_reasons, lines) = read(None, 0);
+    assert_eq!((counted, &counted_reasons, lines), (12, &reasons, vec![]));
+}

@@ -49,7 +49,7 @@ fn negative_rows(reviews: &DataFrame) -> Result<Vec<usize>> {
 /// negative reviews count, so only their links are looked up: the maps hold those
 /// reviews' ids and orders, not every ticket's.
 ///
-/// The id columns are text as read, or the codes [`link_ids`] gave them.
+/// The id columns are text as read, or the codes [`code_review_links`] gave them.
 pub fn with_followups(reviews: &DataFrame, tickets: Option<&DataFrame>) -> Result<DataFrame> {
     let negative = negative_rows(reviews)?;
     let created = Times::of(reviews.column("created_at")?)?;
@@ -148,7 +148,7 @@ fn follow_up_times<K: std::hash::Hash + Eq + Copy>(
 }
 
 /// Replaces the text ids the follow-up join reads (ticket_id and order_id of the
-/// reviews, then of the tickets with [`code_ticket_links`]) by 4-byte codes, where
+/// reviews; of the tickets, the CSV reader or [`code_ticket_links`]) by 4-byte codes, where
 /// no command output needs their text: the same code for the same text, on the
 /// negative reviews' links and on the tickets that match one; null everywhere
 /// else. The join gives what it gave on the text, and the ids stop taking 16 bytes

@@ -474,11 +474,12 @@ fn csv_jobs(args: &CsvInputs, tz: Tz, mappings: &Mappings) -> Result<(Dataset, V
     Ok((dataset, jobs))
 }
 
-/// What the usual plan is expected to peak at over `bytes` of exports: 0.42× the
-/// CSV at 4 M, 0.46× at 25 M and 100 M in their last runs (bench/RESULTS.md), more on small files,
-/// where the program itself counts. When every column is kept (no command does
-/// since `ingest` streams), an estimate: `ingest` took 1.17× reading one source
-/// at a time, and two are read together here.
+/// What the usual plan is expected to peak at over `bytes` of exports: half of
+/// them. It took 0.32–0.34× the CSV at 4 M on every id shape and 0.33× at 100 M
+/// in its last runs, and 0.41× at 4 M with 5 % of rows rejected into a rejects
+/// file (bench/RESULTS.md); more on small files, where the program itself
+/// counts. When every column is kept (no command does since `ingest` streams),
+/// an estimate: `ingest` took 1.17× reading one source at a time.
 fn csv_peak(bytes: u64, keep: &Keep) -> u64 {
     match keep {
         Keep::All => bytes / 2 * 3 + (64 << 20),
@@ -502,12 +503,11 @@ fn store_peak(bytes: u64) -> u64 {
 }
 
 /// Reads each job's source in `rounds`, a round's sources at the same time, in
-/// [`READ_ORDER`] within it. Each round is finished
-/// (`finish`: a CSV's rejects found, its columns joined) and reduced before the
-/// next is read: what a round holds until then (its parts before they are
-/// joined, the tickets' text ids before they are coded) would otherwise add up
-/// with the next round's read, the largest. At 4 M tickets that overlap was the
-/// report's peak (554 MiB; 532 without it), and saved about half a second.
+/// [`READ_ORDER`] within it. Each round is finished (`finish`: a CSV's rejects
+/// found, its columns joined) and reduced before the next is read: what a round
+/// holds until then (its parts before they are joined, a store's text ids
+/// before they are coded) would otherwise add up with the next round's read,
+/// and the reviews' reduction gives the tickets' reader their codes.
 fn read_in_rounds<J: Sync, R: Send>(
     dataset: &mut Dataset,
     jobs: &[(Source, J)],

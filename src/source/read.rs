@@ -20,7 +20,7 @@ use super::load::Keep;
 use super::lookup::Lookup;
 use super::mapping::Mapping;
 use super::records::{FileStamp, Records};
-use super::rejects::{locate_rejects, Pending, Reject};
+use super::rejects::{locate_rejects, Pending, Reject, RejectedRow};
 use super::rows::{Layout, Run};
 use super::rules::CrossRules;
 use super::split::{self, Reported};
@@ -105,11 +105,12 @@ pub fn read_source(
 /// of an event log.
 type Located = (Vec<Locator>, Vec<Option<usize>>, Option<Folder>);
 
-/// One update of an event log, parsed, kept until its record is folded.
+/// One update of an event log, parsed, kept until its record is folded (its row
+/// only where rejected rows are kept).
 struct Update {
     file: usize,
     start: u64,
-    record: csv::ByteRecord,
+    record: Option<RejectedRow>,
     order: Option<i64>,
     firsts: Vec<Option<i64>>,
     values: Vec<Value<'static>>,
@@ -436,16 +437,11 @@ fn read_into(
     if let Some(folder) = &folder {
         let mut records = 0;
         for updates in groups {
-            let rows: Vec<_> = updates
-                .iter()
-                .map(|u| (u.file, u.start, u.record.clone()))
-                .collect();
-            let mut values = folder.fold(
-                updates
-                    .into_iter()
-                    .map(|u| (u.order, u.firsts, u.values))
-                    .collect(),
-            );
+            let (rows, updates): (Vec<_>, Vec<_>) = updates
+                .into_iter()
+                .map(|u| ((u.file, u.start, u.record), (u.order, u.firsts, u.values)))
+                .unzip();
+            let mut values = folder.fold(updates);
             match rules.check(specs, &positions, &mut values) {
                 Ok(()) => {
                     records += 1;
@@ -462,8 +458,8 @@ fn read_into(
                             reason: e.reason.clone(),
                             detail: format!("{} (the record folded from {n} rows)", e.detail),
                         };
-                        let pending = Pending::new(rejected_rows, (file, start), error, &record);
-                        run.pending.push(pending);
+                        run.pending
+                            .push(Pending::with_row((file, start), error, record));
                     }
                 }
             }
@@ -689,7 +685,7 @@ fn read_records(
                 groups[group].push(Update {
                     file,
                     start,
-                    record: record.clone(),
+                    record: layout.rejected_rows.then(|| RejectedRow::of(record)),
                     order,
                     firsts,
                     values,

@@ -31,30 +31,43 @@ pub struct Reject {
 #[derive(Debug, Clone)]
 pub struct RejectedRow {
     bytes: Box<[u8]>,
-    ends: Box<[u32]>,
+    ends: Ends,
+}
+
+/// Where each field ends: in 4 bytes, unless the record passes 4 GiB (a quoted
+/// field can span any number of lines).
+#[derive(Debug, Clone)]
+enum Ends {
+    Short(Box<[u32]>),
+    Long(Box<[usize]>),
 }
 
 impl RejectedRow {
-    /// A copy of a record's fields (a record is far below 4 GiB: the reader
-    /// bounds a line's length).
+    /// A copy of a record's fields.
     pub(super) fn of(record: &csv::ByteRecord) -> RejectedRow {
         let bytes: Box<[u8]> = record.iter().flatten().copied().collect();
-        let mut end = 0u32;
-        let ends = record
-            .iter()
-            .map(|field| {
-                end += field.len() as u32;
-                end
-            })
-            .collect();
+        let ends = record.iter().scan(0, |end, field| {
+            *end += field.len();
+            Some(*end)
+        });
+        let ends = match u32::try_from(bytes.len()) {
+            Ok(_) => Ends::Short(ends.map(|end| end as u32).collect()),
+            Err(_) => Ends::Long(ends.collect()),
+        };
         RejectedRow { bytes, ends }
     }
 
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(self.ends.iter())
-            .map(|(start, &end)| &self.bytes[start as usize..end as usize])
+        let ends: Box<dyn Iterator<Item = usize>> = match &self.ends {
+            Ends::Short(ends) => Box::new(ends.iter().map(|&end| end as usize)),
+            Ends::Long(ends) => Box::new(ends.iter().copied()),
+        };
+        let mut start = 0;
+        ends.map(move |end| {
+            let field = &self.bytes[start..end];
+            start = end;
+            field
+        })
     }
 }
 
@@ -123,20 +136,24 @@ pub(super) struct Pending {
 impl Pending {
     /// The reject of `record`, kept whole when `rows` (the rejected rows are
     /// written or shown), else as its reason alone.
-    pub fn new(
-        rows: bool,
+    pub fn new(rows: bool, at: (usize, u64), error: RowError, record: &csv::ByteRecord) -> Pending {
+        Pending::with_row(at, error, rows.then(|| RejectedRow::of(record)))
+    }
+
+    /// The reject of a row kept as `row` (None: as its reason alone).
+    pub fn with_row(
         (file, start): (usize, u64),
         mut error: RowError,
-        record: &csv::ByteRecord,
+        row: Option<RejectedRow>,
     ) -> Pending {
-        if !rows {
+        if row.is_none() {
             error.detail = String::new();
         }
         Pending {
             file,
             start,
             error,
-            record: rows.then(|| RejectedRow::of(record)),
+            record: row,
         }
     }
 }
