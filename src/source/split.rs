@@ -14,7 +14,7 @@ use polars::prelude::*;
 
 use super::load::Keep;
 use super::records::Records;
-use super::rejects::Pending;
+use super::rejects::{Pending, RejectedRow};
 use super::rows::{Buffer, Layout, Run};
 use super::seen_ids::SeenIds;
 
@@ -245,15 +245,13 @@ pub(super) fn join_parts(
         for repeat in &repeats {
             let error = layout.duplicate(&repeat.id);
             let start = starts[repeat.row];
-            pending.push(match records.next() {
-                Some(mut record) => {
-                    if let Some(lookup) = layout.lookup {
-                        lookup.extend(&mut record);
-                    }
-                    Pending::new(true, (file, start), error, &record)
+            let row = records.next().map(|mut record| {
+                if let Some(lookup) = layout.lookup {
+                    lookup.extend(&mut record);
                 }
-                None => Pending::new(false, (file, start), error, &csv::ByteRecord::new()),
+                RejectedRow::of(&record)
             });
+            pending.push(Pending::with_row((file, start), error, row));
         }
         // In record order, as one reading finds them (two records can share a
         // line, ended by a lone `\r`).
